@@ -1,0 +1,4 @@
+#ifndef SWITCHBOARD_CFASTCGI_SHIM_H
+#define SWITCHBOARD_CFASTCGI_SHIM_H
+#include <fcgiapp.h>
+#endif

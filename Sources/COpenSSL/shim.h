@@ -1,0 +1,7 @@
+#ifndef SWITCHBOARD_COPENSSL_SHIM_H
+#define SWITCHBOARD_COPENSSL_SHIM_H
+#include <openssl/evp.h>
+#include <openssl/rand.h>
+#include <openssl/err.h>
+#include <openssl/crypto.h>
+#endif

@@ -1,0 +1,78 @@
+import HTTPTypes
+
+/// An RFC 9457 problem detail. Thrown by handlers and turned into an `application/problem+json` answer.
+///
+/// `type` is stable: clients (the settings page, scripts) branch on it, never on `title` or `detail`.
+public struct Problem: Error, Sendable, Encodable, Equatable {
+    public static let typePrefix = "urn:switchboard:problem:"
+
+    public var status: HTTPResponse.Status
+    /// The short stable name (`unauthorized`); encoded as `urn:switchboard:problem:<slug>`.
+    public var slug: String
+    public var title: String
+    public var detail: String?
+    /// Every bad field, by JSON pointer (422 and 400 for a body).
+    public var errors: [FieldError]?
+    /// Extra response headers (`Allow`, `Retry-After`, `WWW-Authenticate`).
+    public var headers: HTTPFields
+
+    public struct FieldError: Sendable, Encodable, Equatable {
+        public var pointer: String
+        public var code: String
+        public var message: String
+
+        public init(pointer: String, code: String, message: String) {
+            self.pointer = pointer
+            self.code = code
+            self.message = message
+        }
+    }
+
+    public init(_ status: HTTPResponse.Status, type slug: String, title: String, detail: String? = nil,
+                errors: [FieldError]? = nil, headers: HTTPFields = [:]) {
+        self.status = status
+        self.slug = slug
+        self.title = title
+        self.detail = detail
+        self.errors = errors
+        self.headers = headers
+    }
+
+    public var type: String { Self.typePrefix + slug }
+
+    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(type, forKey: .type)
+        try c.encode(title, forKey: .title)
+        try c.encode(status.code, forKey: .status)
+        try c.encodeIfPresent(detail, forKey: .detail)
+        try c.encodeIfPresent(errors, forKey: .errors)
+    }
+
+    public var response: Response {
+        var headers = self.headers
+        headers[.contentType] = "application/problem+json"
+        // Encoding a struct of strings cannot fail; keep a valid body even if it somehow did.
+        let body = (try? JSON.encode(self)) ?? Array(#"{"title":"Internal error","status":500}"#.utf8)
+        return Response(status: status, headers: headers, body: body)
+    }
+}
+
+extension Problem {
+    static func invalidBody(pointer: String, message: String) -> Problem {
+        Problem(.badRequest, type: "invalid-body", title: "The body does not have the expected shape",
+                detail: "\(pointer.isEmpty ? "the body" : pointer) \(message)",
+                errors: [FieldError(pointer: pointer, code: "invalid", message: message)])
+    }
+
+    public static let unauthorized = Problem(
+        .unauthorized, type: "unauthorized", title: "Sign-in required",
+        detail: "Send `Authorization: Bearer <token>` or sign in with POST /api/session.",
+        headers: [.wwwAuthenticate: #"Bearer realm="switchboard""#])
+
+    public static let internalError = Problem(
+        .internalServerError, type: "internal", title: "Internal error",
+        detail: "The request could not be completed. The server log has the details under this request's id.")
+}

@@ -1,0 +1,80 @@
+import Foundation
+import HTTPTypes
+
+/// An HTTP response: status, headers, body.
+public struct Response: Sendable {
+    public var status: HTTPResponse.Status
+    public var headers: HTTPFields
+    public var body: [UInt8]
+
+    public init(status: HTTPResponse.Status, headers: HTTPFields = [:], body: [UInt8] = []) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
+
+    public static func noContent(headers: HTTPFields = [:]) -> Response {
+        Response(status: .noContent, headers: headers)
+    }
+
+    /// A JSON body (`application/json`) encoded with `JSON.encode`.
+    public static func json<Value: Encodable>(_ value: Value, status: HTTPResponse.Status = .ok,
+                                              headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.contentType] = "application/json"
+        return Response(status: status, headers: headers, body: try JSON.encode(value))
+    }
+
+    /// The body as UTF-8 text (tests and logs).
+    public var text: String { String(decoding: body, as: UTF8.self) }
+}
+
+/// JSON encoding and decoding with the project's conventions: ISO 8601 dates, sorted keys.
+public enum JSON {
+    public static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        encoder.dateEncodingStrategy = .iso8601
+        return Array(try encoder.encode(value))
+    }
+
+    /// Decodes a request body; a malformed or mistyped body becomes a 400 problem that says where.
+    public static func decode<Value: Decodable>(_ type: Value.Type, from request: Request) throws -> Value {
+        let bytes = request.bodyBytes
+        guard !bytes.isEmpty else {
+            throw Problem(.badRequest, type: "body-required", title: "A JSON body is required")
+        }
+        let decoder = JSONDecoder()
+        decoder.dateDecodingStrategy = .iso8601
+        do {
+            return try decoder.decode(type, from: Data(bytes))
+        } catch let DecodingError.keyNotFound(key, context) {
+            throw Problem.invalidBody(pointer: pointer(context.codingPath + [key]), message: "is required")
+        } catch let DecodingError.typeMismatch(expected, context) {
+            throw Problem.invalidBody(pointer: pointer(context.codingPath), message: "must be \(describe(expected))")
+        } catch let DecodingError.valueNotFound(expected, context) {
+            throw Problem.invalidBody(pointer: pointer(context.codingPath), message: "must be \(describe(expected)), not null")
+        } catch let DecodingError.dataCorrupted(context) where !context.codingPath.isEmpty {
+            throw Problem.invalidBody(pointer: pointer(context.codingPath), message: "has an invalid value")
+        } catch {
+            throw Problem(.badRequest, type: "malformed-json", title: "The body is not valid JSON")
+        }
+    }
+
+    /// RFC 6901 JSON pointer for a decoding path.
+    static func pointer(_ path: [any CodingKey]) -> String {
+        path.map { key in
+            "/" + (key.intValue.map(String.init) ?? key.stringValue)
+                .replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        }.joined()
+    }
+
+    private static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Bool.Type: "a boolean"
+        case is Int.Type, is Double.Type: "a number"
+        default: "of type \(type)"
+        }
+    }
+}

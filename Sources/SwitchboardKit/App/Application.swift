@@ -1,0 +1,110 @@
+import Foundation
+import HTTPTypes
+import Logging
+
+/// The whole application behind one call: `respond(to:)`. Transport-free; tests drive it in-process.
+///
+/// Order of work for every request: body problems reported by the transport (413/400), routing (404/405),
+/// authentication (401/429), the CSRF rule (403), the content type (415), the handler. Every request ends in
+/// exactly one log line carrying its id, and every response carries `X-Request-Id`.
+public struct Application: Sendable {
+    public let database: AppDatabase
+    public let router: Router
+    let authenticator: Authenticator
+    let logger: Logger
+
+    public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle()) {
+        self.database = database
+        self.logger = logger
+        self.authenticator = Authenticator(database: database, throttle: throttle)
+
+        let routes = Routes()
+        HealthController().register(routes)
+        SessionController(database: database, authenticator: authenticator).register(routes)
+        self.router = Router(routes)
+    }
+
+    public func respond(to request: Request) async -> Response {
+        let started = ContinuousClock.now
+        var principal: Principal?
+        var response: Response
+        do {
+            response = try await dispatch(request, principal: &principal)
+        } catch let problem as Problem {
+            response = problem.response
+        } catch {
+            logger.error("request failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
+            response = Problem.internalError.response
+        }
+        response.headers[.requestID] = request.id
+        if request.method == .head { response.body = [] }
+
+        let elapsed = started.duration(to: .now)
+        var metadata: Logger.Metadata = [
+            "request_id": "\(request.id)",
+            "method": "\(request.method.rawValue)",
+            "path": "\(request.path)",
+            "status": "\(response.status.code)",
+            "duration_ms": "\(Self.milliseconds(elapsed))",
+            "client": "\(request.clientAddress)",
+        ]
+        if let principal { metadata["actor"] = "\(principal.actor)" }
+        logger.info("request", metadata: metadata)
+        return response
+    }
+
+    static func milliseconds(_ d: Duration) -> String {
+        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
+        return String(format: "%.3f", ms)
+    }
+
+    private func dispatch(_ request: Request, principal: inout Principal?) async throws -> Response {
+        switch request.body {
+        case .tooLarge(let limit):
+            throw Problem(.contentTooLarge, type: "body-too-large", title: "Request body too large",
+                          detail: "The body may be at most \(limit) bytes.")
+        case .truncated:
+            throw Problem(.badRequest, type: "body-truncated", title: "Request body incomplete",
+                          detail: "The body ended before Content-Length bytes arrived.")
+        case .invalidLength:
+            throw Problem(.badRequest, type: "invalid-content-length", title: "Invalid Content-Length")
+        case .bytes:
+            break
+        }
+
+        let route: Route
+        let parameters: Parameters
+        switch router.match(request.method, request.path) {
+        case .notFound:
+            throw Problem(.notFound, type: "not-found", title: "Not found", detail: "No resource at \(request.path).")
+        case .methodNotAllowed(let allow):
+            throw Problem(.methodNotAllowed, type: "method-not-allowed", title: "Method not allowed",
+                          detail: "\(request.path) accepts \(allow.map(\.rawValue).joined(separator: ", ")).",
+                          headers: [.allow: allow.map(\.rawValue).joined(separator: ", ")])
+        case .found(let r, let p):
+            route = r
+            parameters = p
+        }
+
+        if route.access == .admin {
+            let caller = try await authenticator.authenticate(request)
+            principal = caller
+            if caller.method == .session && ![.get, .head, .options].contains(request.method) {
+                try Authenticator.checkCSRF(request)
+            }
+        }
+
+        if !route.consumes.isEmpty && [.post, .put, .patch].contains(request.method) {
+            guard let type = request.mediaType, route.consumes.contains(type) else {
+                let accepted = route.consumes.joined(separator: ", ")
+                var headers = HTTPFields()
+                if request.method == .patch { headers[HTTPField.Name("Accept-Patch")!] = accepted }
+                if request.method == .post { headers[HTTPField.Name("Accept-Post")!] = accepted }
+                throw Problem(.unsupportedMediaType, type: "unsupported-media-type", title: "Unsupported content type",
+                              detail: "Send the body as \(accepted).", headers: headers)
+            }
+        }
+
+        return try await route.handler(request, RequestContext(requestID: request.id, parameters: parameters, principal: principal))
+    }
+}

@@ -1,0 +1,88 @@
+import Foundation
+import HTTPTypes
+
+/// Who is calling, after authentication. Carries ids only, never a token or cookie value.
+public struct Principal: Sendable, Equatable {
+    public enum Method: String, Sendable { case bearer, session }
+
+    public var tokenID: String
+    public var tokenName: String
+    public var method: Method
+    /// The session's public id when signed in by cookie.
+    public var sessionID: String?
+    public var sessionExpiresAt: Date?
+
+    /// How history and audit rows name the actor (`token:tok_…` or `session:ses_…`).
+    public var actor: String {
+        if let sessionID { return "session:\(sessionID)" }
+        return "token:\(tokenID)"
+    }
+}
+
+/// Checks bearer tokens and session cookies, and the CSRF rule for cookie-authenticated writes.
+public struct Authenticator: Sendable {
+    public static let sessionCookie = "sb_session"
+    public static let sessionLifetime: TimeInterval = 12 * 3600
+
+    let database: AppDatabase
+    let throttle: SignInThrottle
+
+    public init(database: AppDatabase, throttle: SignInThrottle) {
+        self.database = database
+        self.throttle = throttle
+    }
+
+    /// The caller, or a problem: 401 without valid credentials, 429 for an address that failed too often.
+    public func authenticate(_ request: Request, now: Date = Date()) async throws -> Principal {
+        if let authorization = request.headers[.authorization] {
+            guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { throw Problem.unauthorized }
+            try refuseIfThrottled(request.clientAddress, now: now)
+            let secret = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+            guard let token = try await database.activeToken(hash: AdminTokens.hash(secret)) else {
+                throttle.recordFailure(for: request.clientAddress, now: now)
+                throw Problem.unauthorized
+            }
+            try await database.touchToken(id: token.id, at: now)
+            return Principal(tokenID: token.id, tokenName: token.name, method: .bearer)
+        }
+        if let cookie = request.cookie(named: Self.sessionCookie), !cookie.isEmpty,
+           let (session, token) = try await database.activeSession(hash: Digest.sha256Hex(cookie), now: now) {
+            return Principal(tokenID: token.id, tokenName: token.name, method: .session,
+                             sessionID: session.id, sessionExpiresAt: session.expiresAt)
+        }
+        throw Problem.unauthorized
+    }
+
+    public func refuseIfThrottled(_ address: String, now: Date = Date()) throws {
+        if let seconds = throttle.retryAfter(for: address, now: now) {
+            throw Problem(.tooManyRequests, type: "too-many-attempts", title: "Too many sign-in attempts",
+                          detail: "Wait \(seconds) seconds before trying again.",
+                          headers: [.retryAfter: String(seconds)])
+        }
+    }
+
+    /// A state-changing request authenticated by cookie must carry `X-Switchboard-CSRF: 1` and come from this
+    /// origin (`Origin`, or `Sec-Fetch-Site: same-origin` where a browser sends no Origin).
+    public static func checkCSRF(_ request: Request) throws {
+        guard request.headers[.csrf] == "1" else {
+            throw Problem(.forbidden, type: "csrf", title: "Cross-site request refused",
+                          detail: "Requests signed in by cookie must send the header X-Switchboard-CSRF: 1.")
+        }
+        try checkSameOrigin(request, requireEvidence: true)
+    }
+
+    /// Refuses a request whose `Origin` or `Sec-Fetch-Site` names another site. With `requireEvidence`,
+    /// a request carrying neither is refused too.
+    public static func checkSameOrigin(_ request: Request, requireEvidence: Bool) throws {
+        let refused = Problem(.forbidden, type: "csrf", title: "Cross-site request refused",
+                              detail: "The request does not come from this site's own pages.")
+        let site = request.headers[.secFetchSite]
+        if let site, site != "same-origin" { throw refused }
+        if let origin = request.headers[.origin] {
+            guard let host = request.headers[.host],
+                  origin.lowercased() == "\(request.scheme)://\(host)".lowercased() else { throw refused }
+        } else if site == nil && requireEvidence {
+            throw refused
+        }
+    }
+}

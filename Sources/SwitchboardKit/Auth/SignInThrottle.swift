@@ -1,0 +1,42 @@
+import Foundation
+import Synchronization
+
+/// Throttles failed sign-in attempts per client address: after `limit` failures within `window`,
+/// the address gets 429 until the oldest failure leaves the window.
+///
+/// In memory on purpose: it protects a running responder; a restart forgets it, and nginx's `limit_req`
+/// on `/api/session` stands in front of it anyway.
+public final class SignInThrottle: Sendable {
+    private let limit: Int
+    private let window: TimeInterval
+    private let failures = Mutex<[String: [Date]]>([:])
+
+    public init(limit: Int = 10, window: TimeInterval = 60) {
+        self.limit = limit
+        self.window = window
+    }
+
+    /// Seconds until this address may try again; nil when it may try now.
+    public func retryAfter(for address: String, now: Date = Date()) -> Int? {
+        failures.withLock { table in
+            guard var times = table[address] else { return nil }
+            times.removeAll { now.timeIntervalSince($0) >= window }
+            table[address] = times.isEmpty ? nil : times
+            guard times.count >= limit, let oldest = times.first else { return nil }
+            return max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
+        }
+    }
+
+    public func recordFailure(for address: String, now: Date = Date()) {
+        failures.withLock { table in
+            var times = table[address, default: []]
+            times.removeAll { now.timeIntervalSince($0) >= window }
+            times.append(now)
+            table[address] = times
+            // Bound the table: a flood of addresses must not grow memory without limit.
+            if table.count > 10_000 {
+                table = table.filter { $0.value.contains { now.timeIntervalSince($0) < window } }
+            }
+        }
+    }
+}

@@ -1,0 +1,108 @@
+import Foundation
+import GRDB
+
+/// An admin API token as stored: never the token, only its hash.
+public struct AdminToken: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "admin_token"
+
+    public var id: String
+    public var name: String
+    public var hash: String
+    public var createdAt: Date
+    public var lastUsedAt: Date?
+    public var revokedAt: Date?
+
+    enum CodingKeys: String, CodingKey {
+        case id, name, hash
+        case createdAt = "created_at"
+        case lastUsedAt = "last_used_at"
+        case revokedAt = "revoked_at"
+    }
+}
+
+/// A signed-in browser session, keyed by the hash of its cookie.
+public struct AdminSession: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "admin_session"
+
+    public var hash: String
+    public var id: String
+    public var tokenID: String
+    public var createdAt: Date
+    public var expiresAt: Date
+
+    enum CodingKeys: String, CodingKey {
+        case hash, id
+        case tokenID = "token_id"
+        case createdAt = "created_at"
+        case expiresAt = "expires_at"
+    }
+}
+
+extension AppDatabase {
+    /// Stores a new token's hash; the caller keeps the token.
+    public func insertToken(_ token: AdminToken) throws {
+        try pool.write { db in try token.insert(db) }
+    }
+
+    /// Mints the first admin token when there is none at all, atomically, so two processes starting together
+    /// cannot both mint one. Returns the token's record when one was made.
+    public func insertTokenIfNone(_ token: AdminToken) throws -> Bool {
+        try pool.write { db in
+            guard try AdminToken.fetchCount(db) == 0 else { return false }
+            try token.insert(db)
+            return true
+        }
+    }
+
+    public func tokens() throws -> [AdminToken] {
+        try pool.read { db in try AdminToken.order(Column("created_at")).fetchAll(db) }
+    }
+
+    /// The token with this hash if it exists and is not revoked.
+    public func activeToken(hash: String) async throws -> AdminToken? {
+        try await pool.read { db in
+            try AdminToken.filter(Column("hash") == hash && Column("revoked_at") == nil).fetchOne(db)
+        }
+    }
+
+    /// Revokes a token by id and ends its sessions. False when no active token has this id.
+    public func revokeToken(id: String, at now: Date = Date()) throws -> Bool {
+        try pool.write { db in
+            guard var token = try AdminToken.fetchOne(db, key: id), token.revokedAt == nil else { return false }
+            token.revokedAt = now
+            try token.update(db)
+            try AdminSession.filter(Column("token_id") == id).deleteAll(db)
+            return true
+        }
+    }
+
+    /// Records use at most once a minute per token, so reads do not turn into a write per request.
+    public func touchToken(id: String, at now: Date) async throws {
+        try await pool.write { db in
+            try db.execute(sql: "UPDATE admin_token SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
+                           arguments: [now, id, now.addingTimeInterval(-60)])
+        }
+    }
+
+    public func insertSession(_ session: AdminSession) async throws {
+        try await pool.write { db in
+            // Expired sessions are swept on the way: the table never grows without bound.
+            try AdminSession.filter(Column("expires_at") < session.createdAt).deleteAll(db)
+            try session.insert(db)
+        }
+    }
+
+    /// The live session with this hash and its (unrevoked) token.
+    public func activeSession(hash: String, now: Date) async throws -> (AdminSession, AdminToken)? {
+        try await pool.read { db in
+            guard let session = try AdminSession.filter(Column("hash") == hash && Column("expires_at") > now).fetchOne(db),
+                  let token = try AdminToken.filter(Column("id") == session.tokenID && Column("revoked_at") == nil).fetchOne(db)
+            else { return nil }
+            return (session, token)
+        }
+    }
+
+    public func deleteSession(hash: String) async throws {
+        _ = try await pool.write { db in try AdminSession.deleteOne(db, key: hash) }
+    }
+}

@@ -1,0 +1,114 @@
+import ArgumentParser
+import FastCGI
+import Foundation
+import HTTPTypes
+import Logging
+import SwitchboardKit
+
+struct Serve: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Serve the API over FastCGI (behind nginx).",
+        discussion: "On first start with an empty state, mints an admin token and prints it once on standard output."
+    )
+
+    @OptionGroup var state: StateOptions
+
+    @Option(help: "Create and listen on this Unix socket (mode 0660).")
+    var socket: String?
+
+    @Option(help: "Group to own the socket, so that only the web server's group can connect (e.g. www-data).")
+    var socketGroup: String?
+
+    @Flag(help: "Use the listening socket inherited from the parent (systemd socket activation or spawn-fcgi, fd 0).")
+    var inheritSocket = false
+
+    @Option(help: "Threads blocked in accept; they only read requests.")
+    var acceptThreads = 4
+
+    @Option(help: "Requests handled at once; beyond this, connections wait in the backlog.")
+    var maxInFlight = 512
+
+    @Option(help: "Largest request body in bytes (larger: 413).")
+    var maxBodyBytes = 1 << 20
+
+    @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func validate() throws {
+        if (socket == nil) == !inheritSocket {
+            throw ValidationError("Give exactly one of --socket PATH or --inherit-socket.")
+        }
+        if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("Unknown log level \(logLevel).") }
+    }
+
+    func run() throws {
+        // Before any thread exists, so every thread inherits the mask (see TerminationSignals).
+        TerminationSignals.block()
+        umask(0o077)
+        let level = Logger.Level(rawValue: logLevel)!
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let logger = Logger(label: "switchboard")
+
+        let database: AppDatabase
+        do {
+            database = try state.open()
+        } catch {
+            throw Fatal("switchboard: cannot open the state in \(state.stateDir): \(error)")
+        }
+        if let minted = try AdminTokens(database: database).createInitialIfNone() {
+            FileHandle.standardOutput.write(Data("""
+                First start: an admin token was created. It is shown only this once; store it now.
+
+                    \(minted.secret)
+
+                Sign in at /settings with it, or send `Authorization: Bearer <token>`.
+
+                """.utf8))
+            logger.notice("initial admin token created", metadata: ["token_id": "\(minted.record.id)"])
+        }
+
+        let application = Application(database: database, logger: logger)
+        let listen: ListenAddress = inheritSocket ? .inherited : .unixSocket(path: socket!, group: socketGroup)
+        let server = FastCGIServer(
+            configuration: .init(listen: listen, acceptThreads: acceptThreads, maxInFlight: maxInFlight,
+                                 maxBodyBytes: maxBodyBytes),
+            logger: logger,
+            handler: { await FastCGIBridge.respond(application, to: $0) }
+        )
+        TerminationSignals.onTermination { signal in
+            logger.notice("shutting down", metadata: ["signal": "\(signal)"])
+            server.stop()
+        }
+        do {
+            let outcome = try server.run()
+            if outcome.abandoned > 0 {
+                logger.warning("requests abandoned at shutdown", metadata: ["count": "\(outcome.abandoned)"])
+            }
+        } catch {
+            throw Fatal("switchboard: \(error)")
+        }
+    }
+}
+
+/// The thin adapter between the FastCGI transport and the transport-free application.
+enum FastCGIBridge {
+    static func respond(_ application: Application, to fcgi: FastCGIRequest) async -> FastCGIResponse {
+        let body: Request.Body = switch fcgi.body {
+        case .complete(let bytes): .bytes(bytes)
+        case .tooLarge(_, let limit): .tooLarge(limit: limit)
+        case .truncated: .truncated
+        case .invalidLength: .invalidLength
+        }
+        guard let request = Request(cgi: fcgi.params, body: body) else {
+            return FastCGIResponse(status: 400, reason: "Bad Request", headers: [("Content-Type", "text/plain")],
+                                   body: Array("missing REQUEST_METHOD\n".utf8))
+        }
+        let response = await application.respond(to: request)
+        return FastCGIResponse(status: response.status.code, reason: response.status.reasonPhrase,
+                               headers: response.headers.map { ($0.name.rawName, $0.value) }, body: response.body)
+    }
+}

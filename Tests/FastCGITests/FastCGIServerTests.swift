@@ -1,0 +1,235 @@
+import FastCGI
+import Foundation
+import Logging
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// A FastCGIServer in this process, on a temp Unix socket, driven by a real FastCGI client.
+final class RunningServer: @unchecked Sendable {
+    // @unchecked Sendable: `outcome` is written once by the server thread before `done` is signalled.
+    let server: FastCGIServer
+    let socketPath: String
+    let done = DispatchSemaphore(value: 0)
+    var outcome: FastCGIServer.Outcome?
+
+    init(maxBodyBytes: Int = 1024, acceptThreads: Int = 2, handler: @escaping FastCGIServer.Handler) throws {
+        let dir = try Paths.temporaryDirectory("fcgi")
+        socketPath = dir.appendingPathComponent("s.sock").path
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        server = FastCGIServer(configuration: .init(listen: .unixSocket(path: socketPath, group: nil), acceptThreads: acceptThreads,
+                                                    maxBodyBytes: maxBodyBytes, shutdownGrace: 1.5),
+                               logger: logger, handler: handler)
+        Thread.detachNewThread { [self] in
+            outcome = try? server.run()
+            done.signal()
+        }
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socketPath) { usleep(10_000) }
+    }
+
+    var client: FastCGIClient { FastCGIClient(socketPath: socketPath) }
+
+    func stop() -> FastCGIServer.Outcome? {
+        server.stop()
+        _ = done.wait(timeout: .now() + 5)
+        return outcome
+    }
+}
+
+/// Echoes what the transport delivered: parameters as JSON, and the body's state.
+let echo: FastCGIServer.Handler = { request in
+    var fields = request.params
+    switch request.body {
+    case .complete(let bytes): fields["_body"] = "complete:\(bytes.count)"
+    case .tooLarge(let declared, let limit): fields["_body"] = "tooLarge:\(declared)>\(limit)"
+    case .truncated(let declared, let received): fields["_body"] = "truncated:\(received)/\(declared)"
+    case .invalidLength(let raw): fields["_body"] = "invalid:\(raw)"
+    }
+    let body = try! JSONSerialization.data(withJSONObject: fields, options: [.sortedKeys])
+    return FastCGIResponse(status: 200, reason: "OK", headers: [("Content-Type", "application/json")], body: Array(body))
+}
+
+func fields(_ reply: FastCGIClient.Reply?) -> [String: String] {
+    guard let reply else { return [:] }
+    return (try? JSONSerialization.jsonObject(with: Data(reply.body.utf8))) as? [String: String] ?? [:]
+}
+
+@Suite(.serialized) struct FastCGIServerTests {
+    @Test func socketIsCreated0660() throws {
+        let s = try RunningServer(handler: echo)
+        defer { _ = s.stop() }
+        var st = stat()
+        #expect(lstat(s.socketPath, &st) == 0)
+        #expect(st.st_mode & 0o777 == 0o660)
+        #expect(st.st_mode & S_IFMT == S_IFSOCK)
+    }
+
+    @Test func paramsComeFromTheRequestsOwnEnvironment() throws {
+        let s = try RunningServer(handler: echo)
+        defer { _ = s.stop() }
+        let a = fields(try s.client.send(params: FastCGIClient.params(method: "GET", uri: "/a", headers: [("X-Which", "first")])))
+        let b = fields(try s.client.send(params: FastCGIClient.params(method: "POST", uri: "/b")))
+        #expect(a["REQUEST_URI"] == "/a" && a["HTTP_X_WHICH"] == "first")
+        #expect(b["REQUEST_URI"] == "/b" && b["HTTP_X_WHICH"] == nil, "a parameter leaked from an earlier request")
+        #expect(a["PATH"] == nil, "the process environment must not show up as request parameters")
+    }
+
+    @Test func httpProxyParameterIsDropped() throws {
+        let s = try RunningServer(handler: echo)
+        defer { _ = s.stop() }
+        let f = fields(try s.client.send(params: FastCGIClient.params(method: "GET", uri: "/", headers: [("Proxy", "http://evil:1")])))
+        #expect(f["HTTP_PROXY"] == nil)
+        #expect(f["REQUEST_URI"] == "/")
+    }
+
+    @Test func completeBodyIsRead() throws {
+        let s = try RunningServer(handler: echo)
+        defer { _ = s.stop() }
+        let body = Array(repeating: UInt8(ascii: "x"), count: 1000)
+        let f = fields(try s.client.send(params: FastCGIClient.params(method: "POST", uri: "/", contentLength: 1000), body: body))
+        #expect(f["_body"] == "complete:1000")
+    }
+
+    @Test func bodyOverTheCapIsReportedNotRead() throws {
+        let s = try RunningServer(maxBodyBytes: 100, handler: echo)
+        defer { _ = s.stop() }
+        let body = Array(repeating: UInt8(ascii: "x"), count: 5000)
+        let f = fields(try s.client.send(params: FastCGIClient.params(method: "POST", uri: "/", contentLength: 5000), body: body))
+        #expect(f["_body"] == "tooLarge:5000>100")
+    }
+
+    @Test func shortBodyIsReportedWithoutHanging() throws {
+        let s = try RunningServer(handler: echo)
+        defer { _ = s.stop() }
+        let body = Array(repeating: UInt8(ascii: "x"), count: 500)
+        let started = Date()
+        let f = fields(try s.client.send(params: FastCGIClient.params(method: "POST", uri: "/", contentLength: 500), body: body,
+                                         stdin: .truncated(sendOnly: 200)))
+        #expect(f["_body"] == "truncated:200/500")
+        #expect(Date().timeIntervalSince(started) < 4, "the server waited for bytes that never come")
+    }
+
+    @Test func clientThatHangsUpMidBodyDoesNotStallTheServer() throws {
+        let s = try RunningServer(handler: echo)
+        defer { _ = s.stop() }
+        let body = Array(repeating: UInt8(ascii: "x"), count: 500)
+        _ = try? s.client.send(params: FastCGIClient.params(method: "POST", uri: "/", contentLength: 500), body: body,
+                               stdin: .hangUp(sendOnly: 100))
+        let f = fields(try s.client.send(params: FastCGIClient.params(method: "GET", uri: "/after")))
+        #expect(f["REQUEST_URI"] == "/after")
+    }
+
+    @Test func invalidContentLengthIsReported() throws {
+        let s = try RunningServer(handler: echo)
+        defer { _ = s.stop() }
+        var params = FastCGIClient.params(method: "POST", uri: "/")
+        params.append(("CONTENT_LENGTH", "-5"))
+        #expect(fields(try s.client.send(params: params))["_body"] == "invalid:-5")
+    }
+
+    @Test func responseHeaderInjectionIsDropped() throws {
+        let s = try RunningServer { _ in
+            FastCGIResponse(status: 200, reason: "OK", headers: [("X-Good", "1"), ("X-Bad", "a\r\nSet-Cookie: x=1")], body: [])
+        }
+        defer { _ = s.stop() }
+        let reply = try #require(try s.client.send(params: FastCGIClient.params(method: "GET", uri: "/")))
+        #expect(reply.headers["x-good"] == "1")
+        #expect(reply.headers["x-bad"] == nil && reply.headers["set-cookie"] == nil)
+    }
+
+    @Test func slowHandlersDoNotBlockTheAcceptors() throws {
+        // Two acceptor threads, ten requests that each take 300 ms: handled concurrently, not two at a time.
+        let s = try RunningServer(acceptThreads: 2) { request in
+            try? await Task.sleep(for: .milliseconds(300))
+            return await echo(request)
+        }
+        defer { _ = s.stop() }
+        let group = ThreadGroup()
+        let answered = Counter()
+        let started = Date()
+        for i in 0..<10 {
+            group.spawn {
+                if fields(try? s.client.send(params: FastCGIClient.params(method: "GET", uri: "/\(i)")))["REQUEST_URI"] == "/\(i)" {
+                    answered.increment()
+                }
+            }
+        }
+        group.wait()
+        #expect(answered.value == 10)
+        // Serialised through two threads this would take ≥ 1.5 s; concurrently about 0.3 s.
+        #expect(Date().timeIntervalSince(started) < 1.4)
+    }
+
+    @Test func stopFinishesInFlightRequestsAndReturnsPromptly() throws {
+        let s = try RunningServer { request in
+            try? await Task.sleep(for: .milliseconds(600))
+            return await echo(request)
+        }
+        let group = ThreadGroup()
+        let answered = Counter()
+        for i in 0..<6 {
+            group.spawn {
+                if fields(try? s.client.send(params: FastCGIClient.params(method: "GET", uri: "/\(i)")))["REQUEST_URI"] == "/\(i)" {
+                    answered.increment()
+                }
+            }
+        }
+        usleep(200_000)   // all six are in flight now
+        let started = Date()
+        let outcome = s.stop()
+        let elapsed = Date().timeIntervalSince(started)
+        group.wait()
+        #expect(outcome?.abandoned == 0)
+        #expect(answered.value == 6, "in-flight requests must be answered")
+        #expect(elapsed < 2.0)
+        // After stop, nothing accepts: the socket file is gone.
+        #expect(!FileManager.default.fileExists(atPath: s.socketPath))
+    }
+
+    @Test func stopWithNothingInFlightIsImmediate() throws {
+        let s = try RunningServer(acceptThreads: 8, handler: echo)
+        let started = Date()
+        #expect(s.stop() != nil)
+        #expect(Date().timeIntervalSince(started) < 1.0)
+    }
+
+    @Test func refusesToReplaceAFileThatIsNotASocket() throws {
+        let dir = try Paths.temporaryDirectory("fcgi")
+        let path = dir.appendingPathComponent("not-a-socket").path
+        _ = FileManager.default.createFile(atPath: path, contents: Data("keep me".utf8))
+        let server = FastCGIServer(configuration: .init(listen: .unixSocket(path: path, group: nil)), logger: Logger(label: "t"), handler: echo)
+        #expect(throws: ListenSocketError.notASocket(path)) { try server.run() }
+        #expect(try String(contentsOfFile: path, encoding: .utf8) == "keep me")
+    }
+
+    @Test func responseSerialisationIsACGIStatusLineHeadersAndBody() {
+        let bytes = FastCGIResponse(status: 404, reason: "Not Found", headers: [("Content-Type", "text/plain")], body: Array("x".utf8)).serialized()
+        #expect(String(decoding: bytes, as: UTF8.self) == "Status: 404 Not Found\r\nContent-Type: text/plain\r\n\r\nx")
+    }
+}
+
+final class Counter: @unchecked Sendable {
+    // @unchecked Sendable: guarded by `lock`.
+    private let lock = NSLock()
+    private var n = 0
+    func increment() { lock.withLock { n += 1 } }
+    var value: Int { lock.withLock { n } }
+}
+
+/// Runs blocking clients on real threads: GCD's global queue runs only about one blocking item per core on
+/// Linux, which would serialise the clients and hide what the server does.
+final class ThreadGroup: @unchecked Sendable {
+    // @unchecked Sendable: DispatchGroup is thread-safe.
+    private let group = DispatchGroup()
+    func spawn(_ body: @escaping @Sendable () -> Void) {
+        group.enter()
+        Thread.detachNewThread { [group] in
+            body()
+            group.leave()
+        }
+    }
+    func wait() { group.wait() }
+}

@@ -1,0 +1,63 @@
+import Foundation
+import HTTPTypes
+import Logging
+@testable import SwitchboardKit
+
+/// A fresh application on a temp-file database, with one admin token.
+struct TestApp {
+    let app: Application
+    let token: String
+    let tokenID: String
+    let directory: URL
+
+    init(throttle: SignInThrottle = SignInThrottle()) throws {
+        directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sbk-\(UUID().uuidString)")
+        let state = try StateDirectory(path: directory.path)
+        let database = try AppDatabase.open(stateDirectory: state)
+        let minted = try AdminTokens(database: database).createInitialIfNone()!
+        token = minted.secret
+        tokenID = minted.record.id
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        app = Application(database: database, logger: logger, throttle: throttle)
+    }
+
+    var database: AppDatabase { app.database }
+
+    func send(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:], body: String? = nil,
+              client: String = "127.0.0.1") async -> Response {
+        await app.respond(to: Request(method: method, path: path, headers: headers, body: Array((body ?? "").utf8),
+                                      clientAddress: client))
+    }
+
+    func bearer(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:], body: String? = nil) async -> Response {
+        var headers = headers
+        headers[.authorization] = "Bearer \(token)"
+        return await send(method, path, headers: headers, body: body)
+    }
+
+    /// Signs in and returns the cookie header value (`sb_session=...`).
+    func signIn() async throws -> String {
+        let response = await send(.post, "/api/session", headers: [.contentType: "application/json"],
+                                  body: #"{"token":"\#(token)"}"#)
+        guard response.status == .created, let setCookie = response.headers[.setCookie] else {
+            throw TestFailure("sign-in failed: \(response.status) \(response.text)")
+        }
+        return String(setCookie.split(separator: ";")[0])
+    }
+}
+
+struct TestFailure: Error, CustomStringConvertible {
+    let description: String
+    init(_ d: String) { description = d }
+}
+
+extension Response {
+    var json: [String: Any] {
+        (try? JSONSerialization.jsonObject(with: Data(body))) as? [String: Any] ?? [:]
+    }
+    /// The problem's stable slug (`urn:switchboard:problem:<slug>`).
+    var problemSlug: String? {
+        (json["type"] as? String).map { $0.replacingOccurrences(of: Problem.typePrefix, with: "") }
+    }
+}

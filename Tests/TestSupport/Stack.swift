@@ -1,0 +1,143 @@
+import Foundation
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// Paths of the checkout and of the built binary.
+public enum Paths {
+    /// The repository root, from this file's place in it.
+    public static let repoRoot: URL = URL(fileURLWithPath: #filePath)
+        .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+
+    /// The `switchboard` binary: `$SWITCHBOARD_BIN`, else the one built next to the test bundle.
+    public static var binary: String {
+        if let env = ProcessInfo.processInfo.environment["SWITCHBOARD_BIN"], !env.isEmpty { return env }
+        let exe = (try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/self/exe")) ?? CommandLine.arguments[0]
+        var dir = URL(fileURLWithPath: exe).deletingLastPathComponent()
+        // Inside an .xctest bundle directory on some layouts.
+        if dir.lastPathComponent.hasSuffix(".xctest") { dir = dir.deletingLastPathComponent() }
+        return dir.appendingPathComponent("switchboard").path
+    }
+
+    /// A fresh directory under /tmp that nginx's workers (www-data when tests run as root) can traverse.
+    public static func temporaryDirectory(_ label: String) throws -> URL {
+        let url = URL(fileURLWithPath: "/tmp").appendingPathComponent("sbtest-\(label)-\(UUID().uuidString.prefix(8))")
+        try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
+        return url
+    }
+
+    /// A loopback TCP port nothing listens on right now.
+    public static func freePort() -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        defer { close(fd) }
+        var addr = sockaddr_in()
+        addr.sin_family = sa_family_t(AF_INET)
+        addr.sin_addr.s_addr = inet_addr("127.0.0.1")
+        addr.sin_port = 0
+        _ = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
+        var len = socklen_t(MemoryLayout<sockaddr_in>.size)
+        _ = withUnsafeMutablePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &len) } }
+        return Int(UInt16(bigEndian: addr.sin_port))
+    }
+}
+
+/// Runs a shell command, returning its exit status and combined output.
+@discardableResult
+public func shell(_ script: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: "/bin/bash")
+    process.arguments = ["-c", script]
+    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
+    let pipe = Pipe()
+    process.standardOutput = pipe
+    process.standardError = pipe
+    try process.run()
+    let data = pipe.fileHandleForReading.readDataToEndOfFile()
+    process.waitUntilExit()
+    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+}
+
+/// The real stack for one test: the `switchboard` binary behind nginx (rendered from nginx.conf.example by
+/// deploy/nginx-render.sh), on a free loopback port, with its own state directory.
+public final class Stack: @unchecked Sendable {
+    // @unchecked Sendable: immutable after init; stop() is idempotent via the processes themselves.
+    public let root: URL
+    public let run: URL
+    public let state: URL
+    public let port: Int
+    /// The admin token minted on first start.
+    public let token: String
+
+    public init(serveArguments: [String] = [], label: String = "stack") throws {
+        root = try Paths.temporaryDirectory(label)
+        run = root.appendingPathComponent("run")
+        state = root.appendingPathComponent("state")
+        port = Paths.freePort()
+        let lib = Paths.repoRoot.appendingPathComponent("deploy/lib.sh").path
+        let args = serveArguments.map { "'\($0)'" }.joined(separator: " ")
+        let result = try shell("source '\(lib)' && start_stack '\(run.path)' '\(state.path)' 127.0.0.1:\(port) '\(Paths.binary)' \(args)")
+        guard result.status == 0 else { throw StackFailure(description: "start_stack failed: \(result.output)") }
+        let client = HTTPClient(port: port)
+        for _ in 0..<100 {
+            if let reply = try? client.send("GET", "/api/health"), reply.status == 200 { break }
+            usleep(100_000)
+        }
+        let stdout = (try? String(contentsOf: run.appendingPathComponent("serve.stdout"), encoding: .utf8)) ?? ""
+        guard let range = stdout.range(of: #"sbk_[A-Za-z0-9_-]+"#, options: .regularExpression) else {
+            throw StackFailure(description: "no admin token printed on first start: \(stdout)")
+        }
+        token = String(stdout[range])
+    }
+
+    public var http: HTTPClient { HTTPClient(port: port) }
+    public var socketPath: String { run.appendingPathComponent("fcgi.sock").path }
+
+    public var responderPID: Int32 {
+        Int32((try? String(contentsOf: run.appendingPathComponent("switchboard.pid"), encoding: .utf8))?
+            .trimmingCharacters(in: .whitespacesAndNewlines) ?? "") ?? 0
+    }
+
+    /// Everything the stack logged: the responder's stderr and nginx's logs.
+    public var logs: String {
+        let files = [run.appendingPathComponent("switchboard.log")] +
+            ((try? FileManager.default.contentsOfDirectory(at: run.appendingPathComponent("nginx/logs"), includingPropertiesForKeys: nil)) ?? [])
+        return files.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.joined(separator: "\n")
+    }
+
+    public func stop() {
+        let lib = Paths.repoRoot.appendingPathComponent("deploy/lib.sh").path
+        _ = try? shell("source '\(lib)' && stop_stack '\(run.path)'")
+    }
+
+    deinit {
+        stop()
+        try? FileManager.default.removeItem(at: root)
+    }
+}
+
+public struct StackFailure: Error, CustomStringConvertible { public let description: String }
+
+/// Brings up nginx alone, rendered from nginx.conf.example, in front of any FastCGI socket.
+public final class NginxOnly: @unchecked Sendable {
+    public let dir: URL
+    public let port: Int
+
+    public init(socketPath: String, dir: URL) throws {
+        self.dir = dir
+        port = Paths.freePort()
+        let render = Paths.repoRoot.appendingPathComponent("deploy/nginx-render.sh").path
+        let web = Paths.repoRoot.appendingPathComponent("web").path
+        let result = try shell("'\(render)' '\(dir.path)/nginx' 127.0.0.1:\(port) '\(socketPath)' '\(web)' >/dev/null && nginx -c '\(dir.path)/nginx/nginx.conf' -e '\(dir.path)/nginx/logs/error.log'")
+        guard result.status == 0 else { throw StackFailure(description: "nginx failed: \(result.output)") }
+        for _ in 0..<50 {
+            if (try? HTTPClient(port: port).send("GET", "/index.html")) != nil { break }
+            usleep(100_000)
+        }
+    }
+
+    public func stop() {
+        _ = try? shell("nginx -c '\(dir.path)/nginx/nginx.conf' -e '\(dir.path)/nginx/logs/error.log' -s quit")
+    }
+
+    deinit { stop() }
+}
