@@ -1,0 +1,86 @@
+// The only file that calls fetch. Every call stays on this origin and carries the session cookie;
+// every write carries the CSRF header. Failures become an ApiError built from the RFC 9457 problem.
+
+export class ApiError extends Error {
+    constructor({ status = 0, type = 'about:blank', title, detail = '', errors = [], retryAfter = null }) {
+        super(detail ? `${title}: ${detail}` : title);
+        this.name = 'ApiError';
+        this.status = status;
+        this.type = type;
+        this.title = title;
+        this.detail = detail;
+        this.errors = errors;
+        this.retryAfter = retryAfter;
+    }
+}
+
+// For answers that are not problem+json (nginx's own error pages, a stopped responder).
+const fallbackTitles = {
+    401: 'Sign-in required',
+    403: 'Not allowed',
+    404: 'Not found',
+    413: 'Too large',
+    429: 'Too many requests',
+    502: 'Switchboard is not responding',
+    503: 'Switchboard is not available',
+    504: 'Switchboard did not answer in time',
+};
+
+async function problemFrom(response) {
+    const retryAfter = Number.parseInt(response.headers.get('Retry-After') ?? '', 10);
+    const base = { status: response.status, retryAfter: Number.isFinite(retryAfter) ? retryAfter : null };
+    const contentType = response.headers.get('Content-Type') ?? '';
+    if (contentType.includes('json')) {
+        try {
+            const p = await response.json();
+            return new ApiError({
+                ...base,
+                type: typeof p.type === 'string' ? p.type : undefined,
+                title: typeof p.title === 'string' && p.title ? p.title : fallbackTitles[response.status] ?? 'Request failed',
+                detail: typeof p.detail === 'string' ? p.detail : '',
+                errors: Array.isArray(p.errors) ? p.errors : [],
+            });
+        } catch {
+            // Not JSON after all: fall through to the generic problem.
+        }
+    }
+    const wait = base.retryAfter ? `Wait ${base.retryAfter} seconds and try again.` : 'Wait a moment and try again.';
+    return new ApiError({
+        ...base,
+        title: fallbackTitles[response.status] ?? 'Request failed',
+        detail: response.status === 429 || response.status >= 500 ? wait : `The server answered ${response.status}.`,
+    });
+}
+
+async function request(method, path, body) {
+    const headers = { Accept: 'application/json, application/problem+json' };
+    if (method !== 'GET' && method !== 'HEAD') headers['X-Switchboard-CSRF'] = '1';
+    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    let response;
+    try {
+        response = await fetch(path, {
+            method,
+            headers,
+            credentials: 'same-origin',
+            cache: 'no-store',
+            body: body === undefined ? undefined : JSON.stringify(body),
+        });
+    } catch {
+        throw new ApiError({
+            title: 'Cannot reach Switchboard',
+            detail: 'The request did not get through. Check the connection and try again.',
+        });
+    }
+    if (!response.ok) throw await problemFrom(response);
+    if (response.status === 204) return null;
+    const contentType = response.headers.get('Content-Type') ?? '';
+    return contentType.includes('json') ? response.json() : response.text();
+}
+
+export const api = {
+    health: () => request('GET', '/api/health'),
+    /** The signed-in session, or an ApiError with status 401. */
+    currentSession: () => request('GET', '/api/session'),
+    signIn: (token) => request('POST', '/api/session', { token }),
+    signOut: () => request('DELETE', '/api/session'),
+};
