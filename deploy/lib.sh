@@ -57,12 +57,12 @@ start_stack() {
     fi
     ( umask 077; : > "$run/serve.stdout" )
     "$bin" serve --state-dir "$state" --socket "$run/fcgi.sock" "${group_args[@]}" "$@" \
-        >"$run/serve.stdout" 2>>"$run/switchboard.log" &
+        </dev/null >"$run/serve.stdout" 2>>"$run/switchboard.log" &
     echo $! > "$run/switchboard.pid"
     for _ in $(seq 100); do [ -S "$run/fcgi.sock" ] && break; sleep 0.1; done
     [ -S "$run/fcgi.sock" ] || { echo "error: the responder did not start; see $run/switchboard.log" >&2; tail -5 "$run/switchboard.log" >&2; return 1; }
     "$root/deploy/nginx-render.sh" "$run/nginx" "$listen" "$run/fcgi.sock" "$root/web" >/dev/null
-    "$(nginx_bin)" -c "$run/nginx/nginx.conf" -e "$run/nginx/logs/error.log"
+    "$(nginx_bin)" -c "$run/nginx/nginx.conf" -e "$run/nginx/logs/error.log" </dev/null
 }
 
 stop_stack() {

@@ -5,7 +5,7 @@ import Glibc
 
 /// A deliberately plain HTTP/1.1 client over a TCP socket, so tests control every byte: any header
 /// (`Proxy`, `Origin`), a body shorter than its Content-Length, a half-closed connection.
-public struct HTTPClient {
+public struct HTTPClient: Sendable {
     public let port: Int
     public init(port: Int) { self.port = port }
 

@@ -42,19 +42,28 @@ public enum Paths {
 }
 
 /// Runs a shell command, returning its exit status and combined output.
+///
+/// Spawned with posix_spawn and reaped with waitpid: Foundation's `Process.waitUntilExit` can wait forever
+/// when called from a Swift concurrency thread. Output goes through a temporary file, not a pipe: daemons the
+/// command starts (nginx, the responder) inherit the pipe and would keep it open.
 @discardableResult
 public func shell(_ script: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
-    let process = Process()
-    process.executableURL = URL(fileURLWithPath: "/bin/bash")
-    process.arguments = ["-c", script]
-    process.environment = ProcessInfo.processInfo.environment.merging(environment) { $1 }
-    let pipe = Pipe()
-    process.standardOutput = pipe
-    process.standardError = pipe
-    try process.run()
-    let data = pipe.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: data, as: UTF8.self))
+    let outputPath = NSTemporaryDirectory() + "sbtest-shell-\(UUID().uuidString)"
+    defer { try? FileManager.default.removeItem(atPath: outputPath) }
+    let wrapped = "{ \(script)\n} </dev/null >'\(outputPath)' 2>&1"
+    var env = ProcessInfo.processInfo.environment.merging(environment) { $1 }.map { "\($0.key)=\($0.value)" }
+    var pid: pid_t = 0
+    let words: [String] = ["/bin/bash", "-c", wrapped]
+    let argv: [UnsafeMutablePointer<CChar>?] = words.map { strdup($0) } + [nil]
+    let envp: [UnsafeMutablePointer<CChar>?] = env.map { strdup($0) } + [nil]
+    defer { argv.forEach { free($0) }; envp.forEach { free($0) }; env.removeAll() }
+    let rc = posix_spawn(&pid, "/bin/bash", nil, nil, argv, envp)
+    guard rc == 0 else { throw StackFailure(description: "posix_spawn failed: \(rc)") }
+    var status: Int32 = 0
+    while waitpid(pid, &status, 0) < 0 && errno == EINTR {}
+    let text = (try? String(contentsOfFile: outputPath, encoding: .utf8)) ?? ""
+    let exited = (status & 0x7F) == 0
+    return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), text)
 }
 
 /// The real stack for one test: the `switchboard` binary behind nginx (rendered from nginx.conf.example by
@@ -75,8 +84,12 @@ public final class Stack: @unchecked Sendable {
         port = Paths.freePort()
         let lib = Paths.repoRoot.appendingPathComponent("deploy/lib.sh").path
         let args = serveArguments.map { "'\($0)'" }.joined(separator: " ")
-        let result = try shell("source '\(lib)' && start_stack '\(run.path)' '\(state.path)' 127.0.0.1:\(port) '\(Paths.binary)' \(args)")
-        guard result.status == 0 else { throw StackFailure(description: "start_stack failed: \(result.output)") }
+        // Output goes to a file: the daemons started here would otherwise hold a pipe open forever.
+        let startLog = root.appendingPathComponent("start.log").path
+        let result = try shell("source '\(lib)' && start_stack '\(run.path)' '\(state.path)' 127.0.0.1:\(port) '\(Paths.binary)' \(args) >'\(startLog)' 2>&1")
+        guard result.status == 0 else {
+            throw StackFailure(description: "start_stack failed: \((try? String(contentsOfFile: startLog, encoding: .utf8)) ?? "")")
+        }
         let client = HTTPClient(port: port)
         for _ in 0..<100 {
             if let reply = try? client.send("GET", "/api/health"), reply.status == 200 { break }
@@ -106,7 +119,7 @@ public final class Stack: @unchecked Sendable {
 
     public func stop() {
         let lib = Paths.repoRoot.appendingPathComponent("deploy/lib.sh").path
-        _ = try? shell("source '\(lib)' && stop_stack '\(run.path)'")
+        _ = try? shell("source '\(lib)' && stop_stack '\(run.path)' >/dev/null 2>&1")
     }
 
     deinit {
@@ -127,7 +140,7 @@ public final class NginxOnly: @unchecked Sendable {
         port = Paths.freePort()
         let render = Paths.repoRoot.appendingPathComponent("deploy/nginx-render.sh").path
         let web = Paths.repoRoot.appendingPathComponent("web").path
-        let result = try shell("'\(render)' '\(dir.path)/nginx' 127.0.0.1:\(port) '\(socketPath)' '\(web)' >/dev/null && nginx -c '\(dir.path)/nginx/nginx.conf' -e '\(dir.path)/nginx/logs/error.log'")
+        let result = try shell("'\(render)' '\(dir.path)/nginx' 127.0.0.1:\(port) '\(socketPath)' '\(web)' >/dev/null && nginx -c '\(dir.path)/nginx/nginx.conf' -e '\(dir.path)/nginx/logs/error.log' >'\(dir.path)/nginx-start.log' 2>&1")
         guard result.status == 0 else { throw StackFailure(description: "nginx failed: \(result.output)") }
         for _ in 0..<50 {
             if (try? HTTPClient(port: port).send("GET", "/index.html")) != nil { break }
@@ -136,7 +149,7 @@ public final class NginxOnly: @unchecked Sendable {
     }
 
     public func stop() {
-        _ = try? shell("nginx -c '\(dir.path)/nginx/nginx.conf' -e '\(dir.path)/nginx/logs/error.log' -s quit")
+        _ = try? shell("nginx -c '\(dir.path)/nginx/nginx.conf' -e '\(dir.path)/nginx/logs/error.log' -s quit >/dev/null 2>&1")
     }
 
     deinit { stop() }

@@ -1,0 +1,75 @@
+import Foundation
+import Testing
+import TestSupport
+#if canImport(Glibc)
+import Glibc
+#endif
+
+@Suite struct ShutdownTests {
+    /// True once the process is gone or a zombie (a container's PID 1 may never reap it).
+    func exited(_ pid: Int32) -> Bool {
+        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+        let state = stat.split(separator: ")").last?.split(separator: " ").first
+        return state == "Z" || state == "X"
+    }
+
+    @Test func sigtermUnderLoadExitsWithinTwoSecondsAndAnswersEveryRequest() throws {
+        let stack = try Stack()
+        let pid = stack.responderPID
+        #expect(pid > 0)
+
+        let stopLoad = Flag()
+        let statuses = StatusLog()
+        var threads: [Thread] = []
+        for _ in 0..<8 {
+            let thread = Thread { [http = stack.http, token = stack.token] in
+                while !stopLoad.isSet {
+                    do {
+                        let reply = try http.send("GET", "/api/session", headers: [("Authorization", "Bearer \(token)")], timeout: 5)
+                        statuses.add(reply.status)
+                    } catch {
+                        statuses.add(-1)   // no complete answer: a hang or a cut connection
+                    }
+                }
+            }
+            thread.start()
+            threads.append(thread)
+        }
+        usleep(500_000)
+        #expect(statuses.count > 0, "the load never got going")
+
+        let started = Date()
+        kill(pid, SIGTERM)
+        while !exited(pid) && Date().timeIntervalSince(started) < 5 { usleep(10_000) }
+        let elapsed = Date().timeIntervalSince(started)
+        usleep(300_000)
+        stopLoad.set()
+        while threads.contains(where: { $0.isExecuting }) { usleep(10_000) }
+
+        #expect(exited(pid))
+        #expect(elapsed < 2.0, "took \(elapsed) s to exit")
+        let seen = statuses.all
+        // Before the exit: 200. After it: nginx's own 503 problem. Never a hang or a cut answer.
+        #expect(Set(seen).isSubset(of: [200, 503]), "unexpected statuses \(Dictionary(grouping: seen, by: { $0 }).mapValues(\.count))")
+        #expect(seen.filter { $0 == 200 }.count > 10)
+        #expect(stack.logs.contains("fastcgi stopped"), "the responder did not shut down cleanly")
+        #expect(stack.logs.contains("abandoned=0"))
+    }
+}
+
+final class Flag: @unchecked Sendable {
+    // @unchecked Sendable: guarded by `lock`.
+    private let lock = NSLock()
+    private var value = false
+    func set() { lock.withLock { value = true } }
+    var isSet: Bool { lock.withLock { value } }
+}
+
+final class StatusLog: @unchecked Sendable {
+    // @unchecked Sendable: guarded by `lock`.
+    private let lock = NSLock()
+    private var statuses: [Int] = []
+    func add(_ s: Int) { lock.withLock { statuses.append(s) } }
+    var all: [Int] { lock.withLock { statuses } }
+    var count: Int { lock.withLock { statuses.count } }
+}

@@ -1,0 +1,86 @@
+#!/usr/bin/env bash
+# Measures, in one run on this machine, through the same nginx configuration (nginx.conf.example):
+#   1. GET /api/health through Switchboard (release build);
+#   2. the same path through a trivial C libfcgi responder (bench/trivial.c): the protocol ceiling;
+#   3. a static file served by nginx.
+# Prints rps and p99 for each and the ratios Switchboard/trivial and Switchboard/static.
+#
+#   bench/run.sh [--duration 10] [--connections 32] [--keep-conn]
+# --keep-conn measures with `fastcgi_keep_conn on` and an upstream keepalive pool (the pinning hazard).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib.sh"
+root=$(repo_root); cd "$root"
+
+duration=10; connections=32; keepconn=false; threads=4
+while [ $# -gt 0 ]; do
+    case $1 in
+        --duration) duration=$2; shift 2 ;;
+        --connections) connections=$2; shift 2 ;;
+        --keep-conn) keepconn=true; shift ;;
+        *) echo "unknown option $1" >&2; exit 2 ;;
+    esac
+done
+
+ensure_packages libfcgi-dev libsqlite3-dev libssl-dev pkg-config curl wrk gcc
+ensure_nginx
+ensure_swift
+
+echo "==> building Switchboard (release) and the trivial responder" >&2
+swift build -c release --product switchboard >/dev/null
+bin=$(swift build -c release --show-bin-path)/switchboard
+work=$(mktemp -d /tmp/switchboard-bench.XXXXXX); chmod 755 "$work"
+gcc -O2 -o "$work/trivial" bench/trivial.c -lfcgi -lpthread
+
+cleanup() {
+    stop_stack "$work/sb" 2>/dev/null || true
+    "$(nginx_bin)" -c "$work/tr/nginx/nginx.conf" -e "$work/tr/nginx/logs/error.log" -s quit 2>/dev/null || true
+    [ -n "${trivial_pid:-}" ] && kill "$trivial_pid" 2>/dev/null || true
+    sleep 0.3; rm -rf "$work"
+}
+trap cleanup EXIT
+
+keep_conn() {   # rewrites a rendered site config for keep-conn on
+    $keepconn || return 0
+    sed -i -e 's/fastcgi_keep_conn off;/fastcgi_keep_conn on;/' \
+           -e "s|^\(    server unix:.*\)$|\1\n    keepalive $connections;|" "$1"
+}
+
+sb_port=18480; tr_port=18481
+start_stack "$work/sb" "$work/sb-state" "127.0.0.1:$sb_port" "$bin" --accept-threads "$threads" --log-level warning
+if $keepconn; then
+    keep_conn "$work/sb/nginx/switchboard.conf"
+    "$(nginx_bin)" -c "$work/sb/nginx/nginx.conf" -e "$work/sb/nginx/logs/error.log" -s reload; sleep 0.5
+fi
+mkdir -p "$work/tr"
+"$work/trivial" "$work/tr/trivial.sock" "$threads" & trivial_pid=$!
+sleep 0.2
+deploy/nginx-render.sh "$work/tr/nginx" "127.0.0.1:$tr_port" "$work/tr/trivial.sock" "$root/web" >/dev/null
+keep_conn "$work/tr/nginx/switchboard.conf"
+"$(nginx_bin)" -c "$work/tr/nginx/nginx.conf" -e "$work/tr/nginx/logs/error.log"
+wait_http "http://127.0.0.1:$sb_port/api/health"; wait_http "http://127.0.0.1:$tr_port/api/health"
+
+measure() {   # prints "rps p99_ms"
+    local url=$1
+    wrk -t2 -c"$connections" -d2s "$url" >/dev/null 2>&1   # warm-up
+    wrk -t2 -c"$connections" -d"${duration}s" --latency "$url" 2>/dev/null | awk '
+        /Requests\/sec/ { rps = $2 }
+        /^ +99%/ { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 }; p99 = v }
+        /Non-2xx/ { bad = $4 }
+        END { printf "%.0f %.2f %s\n", rps, p99, (bad == "" ? 0 : bad) }'
+}
+
+echo "==> wrk -t2 -c$connections -d${duration}s, keep-conn $($keepconn && echo on || echo off), $threads responder threads" >&2
+read -r sb_rps sb_p99 sb_bad < <(measure "http://127.0.0.1:$sb_port/api/health")
+read -r tr_rps tr_p99 tr_bad < <(measure "http://127.0.0.1:$tr_port/api/health")
+read -r st_rps st_p99 st_bad < <(measure "http://127.0.0.1:$sb_port/app.css")
+
+printf '\n%-36s %10s %10s %8s\n' "target" "rps" "p99 ms" "non-2xx"
+printf '%-36s %10s %10s %8s\n' "Switchboard GET /api/health" "$sb_rps" "$sb_p99" "$sb_bad"
+printf '%-36s %10s %10s %8s\n' "trivial C libfcgi GET /api/health" "$tr_rps" "$tr_p99" "$tr_bad"
+printf '%-36s %10s %10s %8s\n' "nginx static /app.css" "$st_rps" "$st_p99" "$st_bad"
+echo
+awk -v a="$sb_rps" -v b="$tr_rps" -v c="$st_rps" -v pa="$sb_p99" -v pb="$tr_p99" 'BEGIN {
+    printf "Switchboard/trivial rps: %.2f   (target >= 0.85)\n", a / b
+    printf "Switchboard/trivial p99: %.2f   (target <= 1.5)\n", pa / pb
+    printf "Switchboard/static rps:  %.2f\n", a / c
+}'
