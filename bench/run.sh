@@ -5,18 +5,23 @@
 #   3. a static file served by nginx.
 # Prints rps and p99 for each and the ratios Switchboard/trivial and Switchboard/static.
 #
-#   bench/run.sh [--duration 10] [--connections 32] [--keep-conn]
+#   bench/run.sh [--duration 10] [--connections 32] [--rounds 3] [--log-level info] [--keep-conn]
+# Switchboard and the trivial responder are measured alternately, --rounds times each, and the means are
+# compared, so a burst of noise on this shared machine does not land on one side only.
+# --log-level: the responder's level (info, the default, writes one line per request to its log file).
 # --keep-conn measures with `fastcgi_keep_conn on` and an upstream keepalive pool (the pinning hazard).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib.sh"
 root=$(repo_root); cd "$root"
 
-duration=10; connections=32; keepconn=false; threads=4
+duration=10; connections=32; keepconn=false; threads=4; rounds=3; loglevel=info
 while [ $# -gt 0 ]; do
     case $1 in
         --duration) duration=$2; shift 2 ;;
         --connections) connections=$2; shift 2 ;;
         --keep-conn) keepconn=true; shift ;;
+        --rounds) rounds=$2; shift 2 ;;
+        --log-level) loglevel=$2; shift 2 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -34,7 +39,8 @@ gcc -O2 -o "$work/trivial" bench/trivial.c -lfcgi -lpthread
 cleanup() {
     stop_stack "$work/sb" 2>/dev/null || true
     "$(nginx_bin)" -c "$work/tr/nginx/nginx.conf" -e "$work/tr/nginx/logs/error.log" -s quit 2>/dev/null || true
-    [ -n "${trivial_pid:-}" ] && kill "$trivial_pid" 2>/dev/null || true
+    # libfcgi turns SIGTERM into a flag nobody reads in this trivial program: kill it outright.
+    [ -n "${trivial_pid:-}" ] && kill -KILL "$trivial_pid" 2>/dev/null || true
     sleep 0.3; rm -rf "$work"
 }
 trap cleanup EXIT
@@ -46,13 +52,13 @@ keep_conn() {   # rewrites a rendered site config for keep-conn on
 }
 
 sb_port=18480; tr_port=18481
-start_stack "$work/sb" "$work/sb-state" "127.0.0.1:$sb_port" "$bin" --accept-threads "$threads" --log-level warning
+start_stack "$work/sb" "$work/sb-state" "127.0.0.1:$sb_port" "$bin" --accept-threads "$threads" --log-level "$loglevel"
 if $keepconn; then
     keep_conn "$work/sb/nginx/switchboard.conf"
     "$(nginx_bin)" -c "$work/sb/nginx/nginx.conf" -e "$work/sb/nginx/logs/error.log" -s reload; sleep 0.5
 fi
 mkdir -p "$work/tr"
-"$work/trivial" "$work/tr/trivial.sock" "$threads" & trivial_pid=$!
+"$work/trivial" "$work/tr/trivial.sock" "$threads" </dev/null >/dev/null 2>&1 & trivial_pid=$!
 sleep 0.2
 deploy/nginx-render.sh "$work/tr/nginx" "127.0.0.1:$tr_port" "$work/tr/trivial.sock" "$root/web" >/dev/null
 keep_conn "$work/tr/nginx/switchboard.conf"
@@ -69,9 +75,16 @@ measure() {   # prints "rps p99_ms"
         END { printf "%.0f %.2f %s\n", rps, p99, (bad == "" ? 0 : bad) }'
 }
 
-echo "==> wrk -t2 -c$connections -d${duration}s, keep-conn $($keepconn && echo on || echo off), $threads responder threads" >&2
-read -r sb_rps sb_p99 sb_bad < <(measure "http://127.0.0.1:$sb_port/api/health")
-read -r tr_rps tr_p99 tr_bad < <(measure "http://127.0.0.1:$tr_port/api/health")
+echo "==> wrk -t2 -c$connections -d${duration}s x $rounds rounds, keep-conn $($keepconn && echo on || echo off), $threads responder threads, log level $loglevel" >&2
+sb_all=(); tr_all=()
+for round in $(seq "$rounds"); do
+    sb_all+=("$(measure "http://127.0.0.1:$sb_port/api/health")")
+    tr_all+=("$(measure "http://127.0.0.1:$tr_port/api/health")")
+    echo "   round $round: switchboard ${sb_all[-1]% *} | trivial ${tr_all[-1]% *}   (rps p99ms)" >&2
+done
+mean() { printf '%s\n' "$@" | awk '{ r += $1; p += $2; b += $3 } END { printf "%.0f %.2f %d\n", r / NR, p / NR, b }'; }
+read -r sb_rps sb_p99 sb_bad < <(mean "${sb_all[@]}")
+read -r tr_rps tr_p99 tr_bad < <(mean "${tr_all[@]}")
 read -r st_rps st_p99 st_bad < <(measure "http://127.0.0.1:$sb_port/app.css")
 
 printf '\n%-36s %10s %10s %8s\n' "target" "rps" "p99 ms" "non-2xx"

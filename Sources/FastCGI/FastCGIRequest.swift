@@ -42,16 +42,16 @@ public struct FastCGIResponse: Sendable {
     /// The CGI response as it goes on the wire: `Status:` line, headers, blank line, body.
     /// Header names or values carrying CR or LF are dropped rather than allowed to split the response.
     public func serialized() -> [UInt8] {
-        var head = "Status: \(status) \(reason)\r\n"
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(128 + headers.count * 48 + body.count)
+        bytes.append(contentsOf: "Status: \(status) \(reason)\r\n".utf8)
         for (name, value) in headers where !Self.breaksLine(name) && !Self.breaksLine(value) {
-            head += name
-            head += ": "
-            head += value
-            head += "\r\n"
+            bytes.append(contentsOf: name.utf8)
+            bytes.append(contentsOf: [UInt8(ascii: ":"), UInt8(ascii: " ")])
+            bytes.append(contentsOf: value.utf8)
+            bytes.append(contentsOf: [13, 10])
         }
-        head += "\r\n"
-        var bytes = Array(head.utf8)
-        bytes.reserveCapacity(bytes.count + body.count)
+        bytes.append(contentsOf: [13, 10])
         bytes.append(contentsOf: body)
         return bytes
     }

@@ -4,8 +4,8 @@ import Glibc
 import Musl
 #endif
 
-/// A counting gate for in-flight requests: `enter()` blocks while `limit` requests are in flight,
-/// `leave()` frees a place, `waitUntilEmpty(deadline:)` lets shutdown wait for the last one.
+/// A counting gate for in-flight requests: `tryEnter()` takes a place unless `limit` requests are in flight
+/// or the gate is closed, `leave()` frees one. Also a one-shot event: `close()` wakes `waitUntilClosed()`.
 // @unchecked Sendable: every field is guarded by `mutex`; the pthread objects are never moved after init.
 final class Gate: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
@@ -31,12 +31,11 @@ final class Gate: @unchecked Sendable {
         mutex.deallocate()
     }
 
-    /// Takes a place; false once the gate is closed (shutdown), without taking one.
-    func enter() -> Bool {
+    /// Takes a place without waiting; false when the gate is full or closed.
+    func tryEnter() -> Bool {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        while count >= limit && !closed { pthread_cond_wait(changed, mutex) }
-        if closed { return false }
+        if closed || count >= limit { return false }
         count += 1
         return true
     }
@@ -72,19 +71,6 @@ final class Gate: @unchecked Sendable {
     var inFlight: Int {
         pthread_mutex_lock(mutex)
         defer { pthread_mutex_unlock(mutex) }
-        return count
-    }
-
-    /// Waits until nothing is in flight or the deadline (CLOCK_MONOTONIC seconds) passes; returns what is left.
-    func waitUntilEmpty(deadline: Double) -> Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        var until = timespec()
-        until.tv_sec = Int(deadline)
-        until.tv_nsec = Int((deadline - Double(Int(deadline))) * 1e9)
-        while count > 0 {
-            if pthread_cond_timedwait(changed, mutex, &until) == ETIMEDOUT { break }
-        }
         return count
     }
 }

@@ -31,7 +31,4 @@ struct Thread: Sendable {
     }
 
     func join() { pthread_join(handle, nil) }
-
-    /// Sends `signal` to this thread (used to interrupt a blocking `accept`).
-    func kill(_ signal: Int32) { _ = pthread_kill(handle, signal) }
 }

@@ -46,11 +46,7 @@ struct Serve: ParsableCommand {
         TerminationSignals.block()
         umask(0o077)
         let level = Logger.Level(rawValue: logLevel)!
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
         let logger = Logger(label: "switchboard")
 
         let database: AppDatabase

@@ -94,7 +94,7 @@ import Glibc
         #expect(try stack.http.send("GET", "/api/health").status == 200)
         stack.stop()
         #expect(stack.logs.contains(#""POST /api/session HTTP/1.1" 400"#))
-        #expect(stack.logs.components(separatedBy: "path=/api/session").count == 2, "only the direct request reached the responder")
+        #expect(stack.logs.components(separatedBy: #""path":"/api/session""#).count == 2, "only the direct request reached the responder")
     }
 
     @Test func wrongContentTypeIs415() throws {
@@ -180,9 +180,11 @@ import Glibc
         let id = try #require(reply.header("X-Request-Id"))
         stack.stop()
         let logs = stack.logs
-        let lines = logs.split(separator: "\n").filter { $0.contains("request_id=\(id)") }
+        let lines = logs.split(separator: "\n").filter { $0.contains(#""request_id":"\#(id)""#) }
         #expect(lines.count == 1, "\(lines)")
-        #expect(lines.first?.contains("status=200") == true)
+        let entry = try #require(try JSONSerialization.jsonObject(with: Data(lines[0].utf8)) as? [String: String])
+        #expect(entry["status"] == "200" && entry["msg"] == "request" && entry["path"] == "/api/session")
+        #expect(entry["level"] == "info" && entry["ts"]?.hasSuffix("Z") == true)
         #expect(!logs.contains(stack.token), "the admin token reached a log")
         #expect(!logs.contains("should-not-be-logged"), "a query string reached a log")
         #expect(!logs.contains("sbs_"), "a session cookie reached a log")

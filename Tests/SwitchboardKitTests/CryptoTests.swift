@@ -31,3 +31,18 @@ import Testing
         #expect(text == #"{"errors":[{"code":"range","message":"too big","pointer":"/a"}],"status":422,"title":"Invalid","type":"urn:switchboard:problem:invalid-config"}"#)
     }
 }
+
+@Suite struct JSONLogHandlerTests {
+    @Test func escapesEverythingJSONRequires() throws {
+        var out: [UInt8] = []
+        JSONLogHandler.appendString(&out, "a\"b\\c\nd\u{01}é")
+        #expect(String(decoding: out, as: UTF8.self) == #""a\"b\\c\nd\u0001é""#)
+    }
+
+    @Test func timestampIsRFC3339UTCWithMilliseconds() {
+        var out: [UInt8] = []
+        JSONLogHandler.appendTimestamp(&out)
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(text.count == 24 && text.hasSuffix("Z") && text.dropFirst(10).first == "T")
+    }
+}

@@ -12,8 +12,15 @@ extension Request {
         if let q = uri.firstIndex(of: "?") { pathPart = uri[..<q] } else { pathPart = Substring(uri) }
 
         var headers = HTTPFields()
-        for (key, value) in params where key.hasPrefix("HTTP_") && key != "HTTP_PROXY" {
-            let name = key.dropFirst(5).lowercased().replacingOccurrences(of: "_", with: "-")
+        for (key, value) in params where key.utf8.starts(with: "HTTP_".utf8) && key != "HTTP_PROXY" {
+            // HTTP_X_SWITCHBOARD_CSRF -> x-switchboard-csrf, byte by byte (this runs for every header).
+            let name = String(decoding: key.utf8.dropFirst(5).map { byte -> UInt8 in
+                switch byte {
+                case UInt8(ascii: "_"): UInt8(ascii: "-")
+                case UInt8(ascii: "A")...UInt8(ascii: "Z"): byte | 0x20
+                default: byte
+                }
+            }, as: UTF8.self)
             if let field = HTTPField.Name(name) { headers.append(HTTPField(name: field, value: value)) }
         }
         // CGI moves these two out of the HTTP_* namespace.

@@ -40,17 +40,23 @@ public struct Application: Sendable {
         if request.method == .head { response.body = [] }
 
         let elapsed = started.duration(to: .now)
+        // The metadata is built only when the line is actually logged.
+        logger.info("request", metadata: Self.requestMetadata(request, response, principal, elapsed))
+        return response
+    }
+
+    private static func requestMetadata(_ request: Request, _ response: Response, _ principal: Principal?,
+                                        _ elapsed: Duration) -> Logger.Metadata {
         var metadata: Logger.Metadata = [
             "request_id": "\(request.id)",
             "method": "\(request.method.rawValue)",
             "path": "\(request.path)",
             "status": "\(response.status.code)",
-            "duration_ms": "\(Self.milliseconds(elapsed))",
+            "duration_ms": "\(milliseconds(elapsed))",
             "client": "\(request.clientAddress)",
         ]
         if let principal { metadata["actor"] = "\(principal.actor)" }
-        logger.info("request", metadata: metadata)
-        return response
+        return metadata
     }
 
     static func milliseconds(_ d: Duration) -> String {
