@@ -133,6 +133,9 @@ public final class FastCGIServer: Sendable {
         var listening = epoll_ctl(epoll, EPOLL_CTL_ADD, listenFd, &listenEvent) == 0
 
         var ready = [epoll_event](repeating: epoll_event(), count: 4)
+        // At the in-flight limit the listening socket stays readable; it leaves the epoll set for a few
+        // milliseconds at a time instead of waking this thread in a busy loop.
+        var full = false
         while true {
             executor.runPending()
             if gate.isClosed {
@@ -146,29 +149,38 @@ public final class FastCGIServer: Sendable {
                 }
                 continue
             }
+            if full && listening {
+                epoll_ctl(epoll, EPOLL_CTL_DEL, listenFd, nil)
+                listening = false
+            } else if !full && !listening {
+                listening = epoll_ctl(epoll, EPOLL_CTL_ADD, listenFd, &listenEvent) == 0
+            }
             guard executor.prepareToWait() else { continue }
-            let count = epoll_wait(epoll, &ready, 4, -1)
+            let count = epoll_wait(epoll, &ready, 4, full ? 5 : -1)
             executor.finishedWaiting()
+            full = false
             guard count > 0, ready[0..<Int(count)].contains(where: { $0.data.fd == listenFd }) else { continue }
-            acceptOne(listenFd: listenFd, executor: executor)
+            full = !acceptOne(listenFd: listenFd, executor: executor)
         }
     }
 
     /// Accepts one connection if another thread has not taken it, and starts its task on `executor`.
-    private func acceptOne(listenFd: Int32, executor: LoopExecutor) {
-        guard gate.tryEnter() else { return }   // at the in-flight limit: leave it in the backlog
+    /// False when the in-flight limit is reached (the connection stays in the backlog).
+    private func acceptOne(listenFd: Int32, executor: LoopExecutor) -> Bool {
+        guard gate.tryEnter() else { return false }
         let raw = UnsafeMutablePointer<FCGX_Request>.allocate(capacity: 1)
-        FCGX_InitRequest(raw, listenFd, FCGI_FAIL_ACCEPT_ON_INTR)
-        guard FCGX_Accept_r(raw) >= 0 else {
-            let failure = errno
+        FCGX_InitRequest(raw, listenFd, 0)
+        let rc = FCGX_Accept_r(raw)
+        guard rc >= 0 else {
+            // libfcgi returns -errno; EAGAIN means another acceptor took the connection.
             FCGX_Free(raw, 1)
             raw.deallocate()
             gate.leave()
-            if failure != EAGAIN && failure != EWOULDBLOCK && failure != EINTR {
-                logger.warning("fastcgi accept failed", metadata: ["errno": "\(failure)"])
+            if -rc != EAGAIN && -rc != EWOULDBLOCK && -rc != EINTR {
+                logger.warning("fastcgi accept failed", metadata: ["errno": "\(-rc)"])
                 usleep(10_000)
             }
-            return
+            return true
         }
         let request = Self.read(raw, maxBodyBytes: configuration.maxBodyBytes)
         let owned = OwnedRequest(raw)
@@ -179,6 +191,7 @@ public final class FastCGIServer: Sendable {
             owned.finish(with: response)
             gate.leave()
         }
+        return true
     }
 
     private static func read(_ raw: UnsafeMutablePointer<FCGX_Request>, maxBodyBytes: Int) -> FastCGIRequest {

@@ -15,13 +15,13 @@ final class RunningServer: @unchecked Sendable {
     let done = DispatchSemaphore(value: 0)
     var outcome: FastCGIServer.Outcome?
 
-    init(maxBodyBytes: Int = 1024, acceptThreads: Int = 2, handler: @escaping FastCGIServer.Handler) throws {
+    init(maxBodyBytes: Int = 1024, acceptThreads: Int = 2, maxInFlight: Int = 512, handler: @escaping FastCGIServer.Handler) throws {
         let dir = try Paths.temporaryDirectory("fcgi")
         socketPath = dir.appendingPathComponent("s.sock").path
         var logger = Logger(label: "test")
         logger.logLevel = .critical
         server = FastCGIServer(configuration: .init(listen: .unixSocket(path: socketPath, group: nil), acceptThreads: acceptThreads,
-                                                    maxBodyBytes: maxBodyBytes, shutdownGrace: 1.5),
+                                                    maxInFlight: maxInFlight, maxBodyBytes: maxBodyBytes, shutdownGrace: 1.5),
                                logger: logger, handler: handler)
         Thread.detachNewThread { [self] in
             outcome = try? server.run()
@@ -165,6 +165,35 @@ func fields(_ reply: FastCGIClient.Reply?) -> [String: String] {
         #expect(peak.value == 10, "at most \(peak.value) handlers ran at once")
     }
 
+    @Test func inFlightLimitHoldsConnectionsBackWithoutSpinning() throws {
+        // Given a limit of two requests in flight and handlers that wait 300 ms
+        let inHandler = Counter(), peak = Counter()
+        let s = try RunningServer(acceptThreads: 2, maxInFlight: 2) { request in
+            peak.raise(to: inHandler.increment())
+            try? await Task.sleep(for: .milliseconds(300))
+            inHandler.decrement()
+            return await echo(request)
+        }
+        defer { _ = s.stop() }
+        let cpuBefore = processCPUSeconds()
+        // When six arrive at once
+        let group = ThreadGroup()
+        let answered = Counter()
+        for i in 0..<6 {
+            group.spawn {
+                if fields(try? s.client.send(params: FastCGIClient.params(method: "GET", uri: "/\(i)")))["REQUEST_URI"] == "/\(i)" {
+                    answered.increment()
+                }
+            }
+        }
+        group.wait()
+        // Then all are answered, never more than two at once, and waiting for a place burned no CPU
+        // (a busy loop on the readable socket would use a core for the whole ~0.9 s).
+        #expect(answered.value == 6)
+        #expect(peak.value == 2)
+        #expect(processCPUSeconds() - cpuBefore < 0.4)
+    }
+
     @Test func stopFinishesInFlightRequestsAndReturnsPromptly() throws {
         let s = try RunningServer { request in
             try? await Task.sleep(for: .milliseconds(600))
@@ -236,4 +265,11 @@ final class ThreadGroup: @unchecked Sendable {
         }
     }
     func wait() { group.wait() }
+}
+
+/// User + system CPU time of this whole process.
+func processCPUSeconds() -> Double {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return Double(usage.ru_utime.tv_sec + usage.ru_stime.tv_sec) + Double(usage.ru_utime.tv_usec + usage.ru_stime.tv_usec) / 1e6
 }
