@@ -32,6 +32,21 @@ final class RunningServer: @unchecked Sendable {
 
     var client: FastCGIClient { FastCGIClient(socketPath: socketPath) }
 
+    /// Sends `count` requests at once from real threads; returns how many got their own answer back.
+    func sendConcurrently(_ count: Int) -> Int {
+        let group = ThreadGroup()
+        let answered = Counter()
+        for i in 0..<count {
+            group.spawn { [client] in
+                if fields(try? client.send(params: FastCGIClient.params(method: "GET", uri: "/\(i)")))["REQUEST_URI"] == "/\(i)" {
+                    answered.increment()
+                }
+            }
+        }
+        group.wait()
+        return answered.value
+    }
+
     func stop() -> FastCGIServer.Outcome? {
         server.stop()
         _ = done.wait(timeout: .now() + 5)
@@ -151,17 +166,7 @@ func fields(_ reply: FastCGIClient.Reply?) -> [String: String] {
             return await echo(request)
         }
         defer { _ = s.stop() }
-        let group = ThreadGroup()
-        let answered = Counter()
-        for i in 0..<10 {
-            group.spawn {
-                if fields(try? s.client.send(params: FastCGIClient.params(method: "GET", uri: "/\(i)")))["REQUEST_URI"] == "/\(i)" {
-                    answered.increment()
-                }
-            }
-        }
-        group.wait()
-        #expect(answered.value == 10)
+        #expect(s.sendConcurrently(10) == 10)
         #expect(peak.value == 10, "at most \(peak.value) handlers ran at once")
     }
 
@@ -177,19 +182,10 @@ func fields(_ reply: FastCGIClient.Reply?) -> [String: String] {
         defer { _ = s.stop() }
         let cpuBefore = processCPUSeconds()
         // When six arrive at once
-        let group = ThreadGroup()
-        let answered = Counter()
-        for i in 0..<6 {
-            group.spawn {
-                if fields(try? s.client.send(params: FastCGIClient.params(method: "GET", uri: "/\(i)")))["REQUEST_URI"] == "/\(i)" {
-                    answered.increment()
-                }
-            }
-        }
-        group.wait()
+        let answered = s.sendConcurrently(6)
         // Then all are answered, never more than two at once, and waiting for a place burned no CPU
         // (a busy loop on the readable socket would use a core for the whole ~0.9 s).
-        #expect(answered.value == 6)
+        #expect(answered == 6)
         #expect(peak.value == 2)
         #expect(processCPUSeconds() - cpuBefore < 0.4)
     }

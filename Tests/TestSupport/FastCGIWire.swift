@@ -87,7 +87,7 @@ public enum FastCGIWire {
 }
 
 /// A FastCGI client for driving the responder directly over its Unix socket.
-public struct FastCGIClient {
+public struct FastCGIClient: Sendable {
     public let socketPath: String
     public init(socketPath: String) { self.socketPath = socketPath }
 
