@@ -1,4 +1,6 @@
 import CFastCGI
+import Dispatch
+import Synchronization
 import Logging
 #if canImport(Glibc)
 import Glibc
@@ -65,8 +67,9 @@ public final class FastCGIServer: Sendable {
     private let logger: Logger
     private let handler: Handler
     private let gate: Gate
-    private let stopRequested = Gate(limit: 1)
-    private let shutdownDeadline = Deadline()
+    private let stopRequested = DispatchSemaphore(value: 0)
+    /// When draining must end (CLOCK_MONOTONIC seconds); set by `run()` once `stop()` was called.
+    private let shutdownDeadline = Mutex(Double.infinity)
 
     public init(configuration: Configuration, logger: Logger, handler: @escaping Handler) {
         self.configuration = configuration
@@ -100,11 +103,12 @@ public final class FastCGIServer: Sendable {
             "max_in_flight": "\(configuration.maxInFlight)",
         ])
 
-        stopRequested.waitUntilClosed()
+        stopRequested.wait()
 
         // Stop accepting; every thread keeps running its in-flight tasks until they are done or the grace
         // period ends, then exits.
-        shutdownDeadline.set(monotonicSeconds() + configuration.shutdownGrace)
+        let deadline = monotonicSeconds() + configuration.shutdownGrace
+        shutdownDeadline.withLock { $0 = deadline }
         gate.close()
         for executor in executors { executor.wakeUp() }
         for thread in threads { thread.join() }
@@ -115,7 +119,7 @@ public final class FastCGIServer: Sendable {
 
     /// Stops accepting; `run()` returns once in-flight requests are done. Safe from any thread, idempotent.
     public func stop() {
-        stopRequested.close()
+        stopRequested.signal()
     }
 
     // MARK: Accepting
@@ -141,7 +145,7 @@ public final class FastCGIServer: Sendable {
             if gate.isClosed {
                 if listening { epoll_ctl(epoll, EPOLL_CTL_DEL, listenFd, nil); listening = false }
                 // Draining: run what comes back until nothing is in flight or the grace period is over.
-                let left = shutdownDeadline.get() - monotonicSeconds()
+                let left = shutdownDeadline.withLock { $0 } - monotonicSeconds()
                 if gate.inFlight == 0 || left <= 0 { return }
                 if executor.prepareToWait() {
                     _ = epoll_wait(epoll, &ready, 4, Int32(min(left, 0.05) * 1000) + 1)
@@ -276,13 +280,3 @@ private struct OwnedRequest: @unchecked Sendable {
     }
 }
 
-/// The shutdown deadline, written once by `run()` and read by the acceptor threads.
-// @unchecked Sendable: guarded by `lock`.
-private final class Deadline: @unchecked Sendable {
-    private let lock = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private var value = Double.infinity
-    init() { pthread_mutex_init(lock, nil) }
-    deinit { pthread_mutex_destroy(lock); lock.deallocate() }
-    func set(_ v: Double) { pthread_mutex_lock(lock); value = v; pthread_mutex_unlock(lock) }
-    func get() -> Double { pthread_mutex_lock(lock); defer { pthread_mutex_unlock(lock) }; return value }
-}

@@ -1,78 +1,46 @@
+import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
 import Musl
 #endif
 
-/// A counting gate for in-flight requests: `tryEnter()` takes a place unless `limit` requests are in flight
-/// or the gate is closed, `leave()` frees one. Also a one-shot event: `close()` wakes `waitUntilClosed()`.
-// @unchecked Sendable: every field is guarded by `mutex`; the pthread objects are never moved after init.
-final class Gate: @unchecked Sendable {
-    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
-    private let changed = UnsafeMutablePointer<pthread_cond_t>.allocate(capacity: 1)
+/// Counts requests in flight: `tryEnter()` takes a place unless `limit` are in flight or the gate is closed
+/// (shutdown), `leave()` frees one.
+final class Gate: Sendable {
+    private struct State {
+        var count = 0
+        var closed = false
+    }
+
     private let limit: Int
-    private var count = 0
-    private var closed = false
+    private let state = Mutex(State())
 
     init(limit: Int) {
         self.limit = max(1, limit)
-        pthread_mutex_init(mutex, nil)
-        var attr = pthread_condattr_t()
-        pthread_condattr_init(&attr)
-        pthread_condattr_setclock(&attr, CLOCK_MONOTONIC)
-        pthread_cond_init(changed, &attr)
-        pthread_condattr_destroy(&attr)
-    }
-
-    deinit {
-        pthread_cond_destroy(changed)
-        pthread_mutex_destroy(mutex)
-        changed.deallocate()
-        mutex.deallocate()
     }
 
     /// Takes a place without waiting; false when the gate is full or closed.
     func tryEnter() -> Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        if closed || count >= limit { return false }
-        count += 1
-        return true
+        state.withLock { s in
+            if s.closed || s.count >= limit { return false }
+            s.count += 1
+            return true
+        }
     }
 
     func leave() {
-        pthread_mutex_lock(mutex)
-        count -= 1
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
+        state.withLock { $0.count -= 1 }
     }
 
-    /// Refuses new entries and wakes everybody waiting to enter.
+    /// Refuses new entries.
     func close() {
-        pthread_mutex_lock(mutex)
-        closed = true
-        pthread_cond_broadcast(changed)
-        pthread_mutex_unlock(mutex)
+        state.withLock { $0.closed = true }
     }
 
-    /// Blocks until `close()` has been called.
-    func waitUntilClosed() {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        while !closed { pthread_cond_wait(changed, mutex) }
-    }
+    var isClosed: Bool { state.withLock { $0.closed } }
 
-    var isClosed: Bool {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return closed
-    }
-
-    var inFlight: Int {
-        pthread_mutex_lock(mutex)
-        defer { pthread_mutex_unlock(mutex) }
-        return count
-    }
+    var inFlight: Int { state.withLock { $0.count } }
 }
 
 func monotonicSeconds() -> Double {
