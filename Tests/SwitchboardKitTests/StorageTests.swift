@@ -67,4 +67,19 @@ import Testing
         #expect(try !tokens.revoke(id: a.record.id), "revoking twice reports nothing to revoke")
         #expect(try tokens.list().first { $0.id == a.record.id }?.revokedAt != nil)
     }
+
+    @Test func tokenUseIsRecordedAtMostOnceAMinute() async throws {
+        let database = try AppDatabase.open(stateDirectory: StateDirectory(path: temporaryPath()))
+        let minted = try AdminTokens(database: database).create(name: "ci")
+        let start = Date()
+        try await database.recordUse(of: minted.record, at: start)
+        let used = try #require(try database.tokens().first)
+        #expect(used.lastUsedAt.map { abs($0.timeIntervalSince(start)) < 0.01 } == true)
+        // Thirty seconds later: nothing is written.
+        try await database.recordUse(of: used, at: start.addingTimeInterval(30))
+        #expect(try database.tokens().first?.lastUsedAt == used.lastUsedAt)
+        // Two minutes later: recorded again.
+        try await database.recordUse(of: used, at: start.addingTimeInterval(120))
+        #expect(try database.tokens().first?.lastUsedAt.map { abs($0.timeIntervalSince(start) - 120) < 0.01 } == true)
+    }
 }

@@ -42,7 +42,7 @@ public struct Authenticator: Sendable {
                 throttle.recordFailure(for: request.clientAddress, now: now)
                 throw Problem.unauthorized
             }
-            try await database.touchToken(id: token.id, at: now)
+            try await database.recordUse(of: token, at: now)
             return Principal(tokenID: token.id, tokenName: token.name, method: .bearer)
         }
         if let cookie = request.cookie(named: Self.sessionCookie), !cookie.isEmpty,

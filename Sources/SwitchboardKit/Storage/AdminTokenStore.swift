@@ -76,11 +76,12 @@ extension AppDatabase {
         }
     }
 
-    /// Records use at most once a minute per token, so reads do not turn into a write per request.
-    public func touchToken(id: String, at now: Date) async throws {
+    /// Records that a token was used, at most once a minute: a token read for a request whose use was
+    /// recorded less than a minute ago costs no write transaction at all.
+    public func recordUse(of token: AdminToken, at now: Date) async throws {
+        if let last = token.lastUsedAt, now.timeIntervalSince(last) < 60 { return }
         try await pool.write { db in
-            try db.execute(sql: "UPDATE admin_token SET last_used_at = ? WHERE id = ? AND (last_used_at IS NULL OR last_used_at < ?)",
-                           arguments: [now, id, now.addingTimeInterval(-60)])
+            try db.execute(sql: "UPDATE admin_token SET last_used_at = ? WHERE id = ?", arguments: [now, token.id])
         }
     }
 

@@ -39,7 +39,7 @@ struct SessionController {
                                    tokenID: token.id, createdAt: now,
                                    expiresAt: now.addingTimeInterval(Authenticator.sessionLifetime))
         try await database.insertSession(session)
-        try await database.touchToken(id: token.id, at: now)
+        try await database.recordUse(of: token, at: now)
 
         var headers = HTTPFields()
         headers[.setCookie] = Self.cookie(cookie, maxAge: Int(Authenticator.sessionLifetime), secure: request.scheme == "https")
