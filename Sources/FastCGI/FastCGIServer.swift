@@ -96,7 +96,7 @@ public final class FastCGIServer: Sendable {
         _ = fcntl(listenFd, F_SETFL, fcntl(listenFd, F_GETFL) | O_NONBLOCK)
         let executors = (0..<configuration.acceptThreads).map { _ in LoopExecutor() }
         let threads = executors.map { executor in
-            Thread.spawn { [self] in acceptLoop(listenFd: listenFd, executor: executor) }
+            Thread.spawn(name: "fcgi-accept") { [self] in acceptLoop(listenFd: listenFd, executor: executor) }
         }
         logger.info("fastcgi listening", metadata: [
             "listen": "\(configuration.listen)", "accept_threads": "\(configuration.acceptThreads)",

@@ -7,14 +7,13 @@ import Musl
 
 /// Counts requests in flight: `tryEnter()` takes a place unless `limit` are in flight or the gate is closed
 /// (shutdown), `leave()` frees one.
+///
+/// Lock-free: every acceptor thread touches it twice per request. (`Synchronization.Mutex` on Linux is a
+/// priority-inheritance futex that enters the kernel whenever it is contended.)
 final class Gate: Sendable {
-    private struct State {
-        var count = 0
-        var closed = false
-    }
-
     private let limit: Int
-    private let state = Mutex(State())
+    private let count = Atomic<Int>(0)
+    private let closed = Atomic<Bool>(false)
 
     init(limit: Int) {
         self.limit = max(1, limit)
@@ -22,25 +21,28 @@ final class Gate: Sendable {
 
     /// Takes a place without waiting; false when the gate is full or closed.
     func tryEnter() -> Bool {
-        state.withLock { s in
-            if s.closed || s.count >= limit { return false }
-            s.count += 1
-            return true
+        if closed.load(ordering: .acquiring) { return false }
+        var current = count.load(ordering: .relaxed)
+        while current < limit {
+            let (exchanged, original) = count.compareExchange(expected: current, desired: current + 1, ordering: .acquiringAndReleasing)
+            if exchanged { return true }
+            current = original
         }
+        return false
     }
 
     func leave() {
-        state.withLock { $0.count -= 1 }
+        count.subtract(1, ordering: .acquiringAndReleasing)
     }
 
     /// Refuses new entries.
     func close() {
-        state.withLock { $0.closed = true }
+        closed.store(true, ordering: .releasing)
     }
 
-    var isClosed: Bool { state.withLock { $0.closed } }
+    var isClosed: Bool { closed.load(ordering: .acquiring) }
 
-    var inFlight: Int { state.withLock { $0.count } }
+    var inFlight: Int { count.load(ordering: .acquiring) }
 }
 
 func monotonicSeconds() -> Double {

@@ -1,5 +1,4 @@
 import CFastCGI
-import Synchronization
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -12,7 +11,9 @@ import Musl
 /// (most of the API) runs start to finish on the thread that read the request: no hand-off to another
 /// thread, no context switch. A handler that does suspend (an upstream call) leaves the thread free; its
 /// continuation comes back here through `enqueue`, which wakes the thread if it is waiting for connections.
-final class LoopExecutor: TaskExecutor, Sendable {
+// @unchecked Sendable: `state` is only touched under `mutex` (a plain pthread mutex: Synchronization.Mutex
+// is a priority-inheritance futex on Linux, which enters the kernel on every contended lock).
+final class LoopExecutor: TaskExecutor, @unchecked Sendable {
     let wakeFD: Int32
 
     private struct State {
@@ -21,20 +22,30 @@ final class LoopExecutor: TaskExecutor, Sendable {
         var sleeping = false
     }
 
-    private let state = Mutex(State())
+    private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
+    private var _state = State()
 
     init() {
         wakeFD = eventfd(0, Int32(EFD_CLOEXEC | EFD_NONBLOCK))
         precondition(wakeFD >= 0, "eventfd failed")
+        pthread_mutex_init(mutex, nil)
     }
 
     deinit {
         close(wakeFD)
+        pthread_mutex_destroy(mutex)
+        mutex.deallocate()
+    }
+
+    private func withState<T>(_ body: (inout State) -> T) -> T {
+        pthread_mutex_lock(mutex)
+        defer { pthread_mutex_unlock(mutex) }
+        return body(&_state)
     }
 
     func enqueue(_ job: consuming ExecutorJob) {
         let job = UnownedJob(job)
-        let wake = state.withLock { s in
+        let wake = withState { s in
             s.jobs.append(job)
             defer { s.sleeping = false }
             return s.sleeping
@@ -51,7 +62,7 @@ final class LoopExecutor: TaskExecutor, Sendable {
     /// Runs every queued job, including those the jobs enqueue, on the calling (owning) thread.
     func runPending() {
         while true {
-            let batch = state.withLock { s in
+            let batch = withState { s in
                 defer { s.jobs.removeAll(keepingCapacity: true) }
                 return s.jobs
             }
@@ -62,7 +73,7 @@ final class LoopExecutor: TaskExecutor, Sendable {
 
     /// Marks the thread as about to wait; false (and not marked) when there is work to do first.
     func prepareToWait() -> Bool {
-        state.withLock { s in
+        withState { s in
             if !s.jobs.isEmpty { return false }
             s.sleeping = true
             return true
@@ -71,7 +82,7 @@ final class LoopExecutor: TaskExecutor, Sendable {
 
     /// After a wait: clears the mark and the eventfd's counter.
     func finishedWaiting() {
-        state.withLock { $0.sleeping = false }
+        withState { $0.sleeping = false }
         var count: UInt64 = 0
         _ = read(wakeFD, &count, 8)
     }

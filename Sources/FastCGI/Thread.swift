@@ -1,3 +1,4 @@
+import CFastCGI
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -13,9 +14,12 @@ struct Thread: Sendable {
 
     let handle: pthread_t
 
-    /// Starts `body` on a new thread.
-    static func spawn(_ body: @escaping @Sendable () -> Void) -> Thread {
-        let box = Unmanaged.passRetained(Box(body)).toOpaque()
+    /// Starts `body` on a new thread, named `name` (at most 15 bytes; shown by `top -H` and in /proc).
+    static func spawn(name: String? = nil, _ body: @escaping @Sendable () -> Void) -> Thread {
+        let box = Unmanaged.passRetained(Box {
+            if let name { _ = sb_set_thread_name(String(name.prefix(15))) }
+            body()
+        }).toOpaque()
         var handle = pthread_t()
         let rc = pthread_create(&handle, nil, { raw in
             let box = Unmanaged<Box>.fromOpaque(raw!).takeRetainedValue()
