@@ -15,6 +15,8 @@ public struct Problem: Error, Sendable, Encodable, Equatable {
     public var errors: [FieldError]?
     /// Extra response headers (`Allow`, `Retry-After`, `WWW-Authenticate`).
     public var headers: HTTPFields
+    /// RFC 9457 extension members (`currentRevision` on a 412).
+    public var members: [String: JSONValue]
 
     public struct FieldError: Sendable, Encodable, Equatable {
         public var pointer: String
@@ -29,26 +31,34 @@ public struct Problem: Error, Sendable, Encodable, Equatable {
     }
 
     public init(_ status: HTTPResponse.Status, type slug: String, title: String, detail: String? = nil,
-                errors: [FieldError]? = nil, headers: HTTPFields = [:]) {
+                errors: [FieldError]? = nil, headers: HTTPFields = [:], members: [String: JSONValue] = [:]) {
         self.status = status
         self.slug = slug
         self.title = title
         self.detail = detail
         self.errors = errors
         self.headers = headers
+        self.members = members
     }
 
     public var type: String { Self.typePrefix + slug }
 
-    enum CodingKeys: String, CodingKey { case type, title, status, detail, errors }
+    struct Key: CodingKey {
+        var stringValue: String
+        var intValue: Int? { nil }
+        init(_ s: String) { stringValue = s }
+        init?(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) { nil }
+    }
 
     public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(type, forKey: .type)
-        try c.encode(title, forKey: .title)
-        try c.encode(status.code, forKey: .status)
-        try c.encodeIfPresent(detail, forKey: .detail)
-        try c.encodeIfPresent(errors, forKey: .errors)
+        var c = encoder.container(keyedBy: Key.self)
+        for (name, value) in members { try c.encode(value, forKey: Key(name)) }
+        try c.encode(type, forKey: Key("type"))
+        try c.encode(title, forKey: Key("title"))
+        try c.encode(status.code, forKey: Key("status"))
+        try c.encodeIfPresent(detail, forKey: Key("detail"))
+        try c.encodeIfPresent(errors, forKey: Key("errors"))
     }
 
     public var response: Response {

@@ -10,17 +10,21 @@ import Logging
 public struct Application: Sendable {
     public let database: AppDatabase
     public let router: Router
+    public let config: ConfigService
     let authenticator: Authenticator
     let logger: Logger
 
-    public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle()) {
+    public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle(),
+                directory: any ModelDirectory = StaticModelDirectory.interim) {
         self.database = database
         self.logger = logger
         self.authenticator = Authenticator(database: database, throttle: throttle)
+        self.config = ConfigService(database: database, directory: directory)
 
         let routes = Routes()
         HealthController().register(routes)
         SessionController(database: database, authenticator: authenticator).register(routes)
+        ConfigController(service: config).register(routes)
         self.router = Router(routes)
     }
 

@@ -25,6 +25,21 @@ enum Migrations {
                 CREATE INDEX admin_session_token ON admin_session(token_id);
                 """)
         }
+        migrator.registerMigration("v2 settings document revisions") { db in
+            try db.execute(sql: """
+                CREATE TABLE config_revision (
+                    revision INTEGER PRIMARY KEY NOT NULL,  -- 1, 2, 3, ... with no gaps; the newest is current
+                    document TEXT NOT NULL,                 -- the operator's values only; defaults are laid under on read
+                    created_at TEXT NOT NULL,
+                    actor TEXT NOT NULL,                    -- token:tok_… or session:ses_…, never a secret
+                    request_id TEXT,
+                    changed_paths TEXT NOT NULL,            -- JSON array of JSON pointers
+                    restored_from INTEGER                   -- set when this revision undid others (revert)
+                );
+                INSERT INTO config_revision (revision, document, created_at, actor, changed_paths)
+                VALUES (1, '{}', strftime('%Y-%m-%d %H:%M:%f', 'now'), 'system', '[]');
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,101 @@
+import Foundation
+
+/// The settings document as a resource: read (cached per revision), patch, history, revert.
+///
+/// The answer to `GET /api/config` is built once per revision and reused until the next write from this
+/// process or a change of the model directory. Only the responder writes the document.
+public final class ConfigService: Sendable {
+    public let database: AppDatabase
+    public let settings: Settings
+    private let cache = Locked<Snapshot?>(nil)
+
+    /// The current revision, evaluated, with its encoded answer.
+    public struct Snapshot: Sendable {
+        public var revision: ConfigRevision
+        public var evaluation: Settings.Evaluation
+        /// The JSON body of `GET /api/config`.
+        public var body: [UInt8]
+        var generation: Int
+    }
+
+    /// The body of `GET /api/config` and of a successful change.
+    struct View: Encodable {
+        let revision: Int
+        let updatedAt: Date
+        let updatedBy: String
+        let config: JSONValue
+        let effective: EffectiveSettings
+        let warnings: [SettingsIssue]
+        let changedPaths: [String]?
+    }
+
+    public init(database: AppDatabase, directory: any ModelDirectory) {
+        self.database = database
+        self.settings = Settings(directory: directory)
+    }
+
+    /// The current document, from the cache when it is still current.
+    public func current() throws -> Snapshot {
+        let generation = settings.directory.generation
+        if let cached = cache.withLock({ $0 }), cached.generation == generation { return cached }
+        let head = try database.currentConfig()
+        let snapshot = try makeSnapshot(head, settings.current(head.documentValue), changedPaths: nil)
+        remember(snapshot)
+        return snapshot
+    }
+
+    /// Applies an RFC 7396 patch when `ifMatch` names the current revision; throws `StaleRevision` or
+    /// `Settings.Failure.invalid` and then writes nothing.
+    public func patch(_ patch: JSONValue, ifMatch: Set<Int>, actor: String, requestID: String?) throws -> Snapshot {
+        var evaluation: Settings.Evaluation?
+        var changed: [String] = []
+        let revision = try database.updateConfig(ifRevision: ifMatch, actor: actor, requestID: requestID) { head in
+            let stored = head.documentValue
+            let result = try settings.apply(patch, to: stored)
+            evaluation = result
+            changed = MergePatch.changedPaths(from: Settings.withDefaults(stored), to: result.document)
+            return ConfigChange(document: result.stored, changedPaths: changed)
+        }
+        return try committed(revision, evaluation!, changedPaths: changed)
+    }
+
+    /// Makes an older revision's document current again, as a new revision (Undo).
+    public func revert(to target: Int, ifMatch: Set<Int>, actor: String, requestID: String?) throws -> Snapshot {
+        // Revisions are never edited, so the old one can be read before the write transaction.
+        guard let old = try database.configRevision(target) else { throw UnknownRevision(revision: target) }
+        var evaluation: Settings.Evaluation?
+        var changed: [String] = []
+        let revision = try database.updateConfig(ifRevision: ifMatch, actor: actor, requestID: requestID) { head in
+            let result = try settings.restore(old.documentValue)
+            evaluation = result
+            changed = MergePatch.changedPaths(from: Settings.withDefaults(head.documentValue), to: result.document)
+            return ConfigChange(document: result.stored, changedPaths: changed, restoredFrom: target)
+        }
+        return try committed(revision, evaluation!, changedPaths: changed)
+    }
+
+    public struct UnknownRevision: Error, Equatable { public var revision: Int }
+
+    private func committed(_ revision: ConfigRevision, _ evaluation: Settings.Evaluation, changedPaths: [String]) throws -> Snapshot {
+        // The answer to this change carries its own warnings (e.g. Response length lowered); the cached
+        // GET answer is rebuilt from the stored document.
+        let answer = try makeSnapshot(revision, evaluation, changedPaths: changedPaths)
+        remember(try makeSnapshot(revision, settings.current(revision.documentValue), changedPaths: nil))
+        return answer
+    }
+
+    private func makeSnapshot(_ revision: ConfigRevision, _ evaluation: Settings.Evaluation, changedPaths: [String]?) throws -> Snapshot {
+        let view = View(revision: revision.revision, updatedAt: revision.createdAt, updatedBy: revision.actor,
+                        config: evaluation.document, effective: evaluation.effective, warnings: evaluation.warnings,
+                        changedPaths: changedPaths)
+        return Snapshot(revision: revision, evaluation: evaluation, body: try JSON.encode(view), generation: settings.directory.generation)
+    }
+
+    /// Keeps the newest snapshot: two writers finishing out of order never put an older revision back.
+    private func remember(_ snapshot: Snapshot) {
+        cache.withLock { cached in
+            if let c = cached, c.generation == snapshot.generation, c.revision.revision > snapshot.revision.revision { return }
+            cached = snapshot
+        }
+    }
+}
