@@ -154,7 +154,10 @@ public enum MergePatch {
     /// arrays and scalars compared whole).
     public static func changedPaths(from old: JSONValue?, to new: JSONValue?, at path: [String] = []) -> [String] {
         if old == new { return [] }
-        if case .object(let a)? = old, case .object(let b)? = new {
+        // An object that appears or disappears whole counts as each of its leaves.
+        let a = old?.objectValue ?? (old == nil ? [:] : nil)
+        let b = new?.objectValue ?? (new == nil ? [:] : nil)
+        if let a, let b, old?.objectValue != nil || new?.objectValue != nil {
             return Set(a.keys).union(b.keys).sorted().flatMap { changedPaths(from: a[$0], to: b[$0], at: path + [$0]) }
         }
         return [JSONPointer.make(path)]

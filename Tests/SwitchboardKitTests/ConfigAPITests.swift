@@ -1,0 +1,226 @@
+import Foundation
+import HTTPTypes
+import Testing
+@testable import SwitchboardKit
+
+extension TestApp {
+    func patchConfig(_ body: String, ifMatch: String?, contentType: String = "application/merge-patch+json") async -> Response {
+        var headers: HTTPFields = [.contentType: contentType]
+        if let ifMatch { headers[.ifMatch] = ifMatch }
+        return await bearer(.patch, "/api/config", headers: headers, body: body)
+    }
+
+    func currentETag() async throws -> String {
+        try #require(await bearer(.get, "/api/config").headers[.eTag])
+    }
+}
+
+extension Response {
+    var errors: [[String: String]] { (json["errors"] as? [[String: String]]) ?? [] }
+    var warnings: [[String: String]] { (json["warnings"] as? [[String: String]]) ?? [] }
+    func config(_ pointer: String) -> Any? {
+        var current: Any? = json["config"]
+        for key in JSONPointer.parse(pointer) ?? [] { current = (current as? [String: Any])?[key] }
+        return current
+    }
+}
+
+// MARK: Tests
+
+@Suite struct ConfigAPITests {
+    @Test func getReturnsTheDocumentRevisionEffectiveValuesAndETag() async throws {
+        let t = try TestApp()
+        let response = await t.bearer(.get, "/api/config")
+        #expect(response.status == .ok)
+        #expect(response.headers[.eTag] == "\"1\"")
+        #expect(response.json["revision"] as? Int == 1)
+        #expect(response.config("/agents/defaults/runtime") as? String == "pi")
+        let brain = (response.json["effective"] as? [String: Any])?["systemBrain"] as? [String: Any]
+        #expect(brain?["runtime"] as? String == "pi")
+        #expect(brain?["runtimeFrom"] as? String == "/agents/defaults/runtime")
+        #expect(await t.send(.get, "/api/config").status == .unauthorized)
+    }
+
+    @Test func ifNoneMatchWithTheCurrentETagIs304() async throws {
+        let t = try TestApp()
+        let response = await t.bearer(.get, "/api/config", headers: [.ifNoneMatch: "\"1\""])
+        #expect(response.status == .notModified)
+        #expect(response.body.isEmpty)
+    }
+
+    @Test func patchWithoutIfMatchIs428AndChangesNothing() async throws {
+        let t = try TestApp()
+        let response = await t.patchConfig(#"{"agents":{"defaults":{"runtime":"claude-code-sdk"}}}"#, ifMatch: nil)
+        #expect(response.status == .preconditionRequired)
+        #expect(response.headers[.contentType] == "application/problem+json")
+        #expect(response.problemSlug == "precondition-required")
+        #expect(await t.patchConfig("{}", ifMatch: "*").status == .preconditionRequired)
+        #expect(try await t.currentETag() == "\"1\"")
+    }
+
+    @Test func patchWithAnotherContentTypeIs415() async throws {
+        let t = try TestApp()
+        let response = await t.patchConfig("{}", ifMatch: "\"1\"", contentType: "application/json")
+        #expect(response.status == .unsupportedMediaType)
+        #expect(response.headers[HTTPField.Name("Accept-Patch")!] == "application/merge-patch+json")
+    }
+
+    @Test func patchWithAStaleETagIs412WithTheCurrentRevision() async throws {
+        let t = try TestApp()
+        #expect(await t.patchConfig(#"{"agents":{"defaults":{"runtime":"claude-code-sdk"}}}"#, ifMatch: "\"1\"").status == .ok)
+        let stale = await t.patchConfig(#"{"agents":{"defaults":{"runtime":"pi"}}}"#, ifMatch: "\"1\"")
+        #expect(stale.status == .preconditionFailed)
+        #expect(stale.problemSlug == "stale-revision")
+        #expect(stale.json["currentRevision"] as? Int == 2)
+        #expect(stale.headers[.eTag] == "\"2\"")
+        #expect(await t.patchConfig("{}", ifMatch: "W/\"2\"").status == .preconditionFailed, "weak tags never match")
+        #expect(await t.bearer(.get, "/api/config").config("/agents/defaults/runtime") as? String == "claude-code-sdk")
+    }
+
+    @Test func successfulPatchBumpsTheRevisionByOneAndReportsWarnings() async throws {
+        let t = try TestApp()
+        let response = await t.patchConfig(#"{"agents":{"defaults":{"params":{"temperature":1.3}}}}"#, ifMatch: "\"1\"")
+        #expect(response.status == .ok)
+        #expect(response.headers[.eTag] == "\"2\"")
+        #expect(response.json["revision"] as? Int == 2)
+        #expect(response.json["changedPaths"] as? [String] == ["/agents/defaults/params/temperature"])
+        #expect(response.warnings.map { $0["code"] } == ["outside_recommended"])
+        #expect(response.config("/agents/defaults/params/temperature") as? Double == 1.3)
+        let read = await t.bearer(.get, "/api/config")
+        #expect(read.headers[.eTag] == "\"2\"")
+        #expect(read.config("/agents/defaults/params/temperature") as? Double == 1.3)
+    }
+
+    @Test func invalidResultIs422ListingEveryFieldAndNothingChanges() async throws {
+        let t = try TestApp()
+        let before = await t.bearer(.get, "/api/config").text
+        let response = await t.patchConfig(#"{"agents":{"defaults":{"runtime":"docker","params":{"temperature":3},"model":{"primary":"nobody/x"}}}}"#, ifMatch: "\"1\"")
+        #expect(response.status == .unprocessableContent)
+        #expect(response.headers[.contentType] == "application/problem+json")
+        #expect(response.problemSlug == "invalid-settings")
+        #expect(Set(response.errors.compactMap { $0["pointer"] }) == ["/agents/defaults/runtime", "/agents/defaults/params/temperature", "/agents/defaults/model/primary"])
+        #expect(response.errors.allSatisfy { $0["code"] != nil && $0["message"] != nil })
+        #expect(await t.bearer(.get, "/api/config").text == before)
+        #expect(try t.database.configHistory(before: nil, limit: 10).count == 1)
+    }
+
+    @Test func aSecretInThePatchIs422PointingToTheCredentialAPIAndIsNotEchoed() async throws {
+        let t = try TestApp()
+        let secret = "sk-ant-api03-CANARYcanaryCANARYcanary0000"
+        let response = await t.patchConfig(#"{"agents":{"defaults":{"models":{"anthropic/claude-sonnet-4-5-20250929":{"params":{"apiKey":"\#(secret)"}}}}}}"#, ifMatch: "\"1\"")
+        #expect(response.status == .unprocessableContent)
+        #expect(response.problemSlug == "secret-in-settings")
+        #expect(response.text.contains("/api/accounts/{id}/credential"))
+        #expect(!response.text.contains("CANARY"))
+        let history = try t.database.configHistory(before: nil, limit: 10)
+        #expect(history.count == 1 && !history[0].document.contains("CANARY"))
+    }
+
+    @Test func malformedJSONIs400() async throws {
+        let t = try TestApp()
+        let response = await t.patchConfig("{nope", ifMatch: "\"1\"")
+        #expect(response.status == .badRequest)
+        #expect(response.problemSlug == "malformed-json")
+    }
+
+    @Test func historyNamesTheActorNeverTheToken() async throws {
+        let t = try TestApp()
+        _ = await t.patchConfig(#"{"agents":{"defaults":{"runtime":"claude-code-sdk"}}}"#, ifMatch: "\"1\"")
+        let history = await t.bearer(.get, "/api/config/history")
+        #expect(history.status == .ok)
+        let revisions = try #require(history.json["revisions"] as? [[String: Any]])
+        #expect(revisions.map { $0["revision"] as? Int } == [2, 1])
+        #expect(revisions[0]["actor"] as? String == "token:\(t.tokenID)")
+        #expect(revisions[0]["changedPaths"] as? [String] == ["/agents/defaults/runtime"])
+        #expect(!history.text.contains(t.token))
+    }
+
+    @Test func historyPages() async throws {
+        let t = try TestApp()
+        for n in 0..<5 {
+            let etag = try await t.currentETag()
+            #expect(await t.patchConfig(#"{"agents":{"main":{"instructions":"v\#(n)"}}}"#, ifMatch: etag).status == .ok)
+        }
+        let first = await t.bearer(.get, "/api/config/history", body: nil)
+        #expect((first.json["revisions"] as? [Any])?.count == 6)
+        var request = Request(method: .get, path: "/api/config/history", query: "limit=2&before=5", headers: [.authorization: "Bearer \(t.token)"])
+        let page = await t.app.respond(to: request)
+        #expect((page.json["revisions"] as? [[String: Any]])?.map { $0["revision"] as? Int } == [4, 3])
+        #expect(page.json["nextBefore"] as? Int == 3)
+        request.query = "limit=0"
+        #expect(await t.app.respond(to: request).status == .badRequest)
+    }
+
+    @Test func oneRevisionShowsItsWholeDocument() async throws {
+        let t = try TestApp()
+        _ = await t.patchConfig(#"{"agents":{"main":{"instructions":"hello"}}}"#, ifMatch: "\"1\"")
+        let response = await t.bearer(.get, "/api/config/history/2")
+        #expect(response.status == .ok)
+        #expect(response.config("/agents/main/instructions") as? String == "hello")
+        #expect(response.config("/agents/defaults/runtime") as? String == "pi")
+        #expect(await t.bearer(.get, "/api/config/history/99").status == .notFound)
+        #expect(await t.bearer(.get, "/api/config/history/abc").status == .notFound)
+    }
+
+    @Test func revertMakesAnOldRevisionCurrentAsANewRevision() async throws {
+        let t = try TestApp()
+        _ = await t.patchConfig(#"{"agents":{"defaults":{"runtime":"claude-code-sdk"}}}"#, ifMatch: "\"1\"")
+        _ = await t.patchConfig(#"{"agents":{"main":{"instructions":"x"}}}"#, ifMatch: "\"2\"")
+        let json: HTTPFields = [.contentType: "application/json", .ifMatch: "\"3\""]
+        let response = await t.bearer(.post, "/api/config/revert", headers: json, body: #"{"revision":1}"#)
+        #expect(response.status == .ok)
+        #expect(response.headers[.eTag] == "\"4\"")
+        #expect(response.config("/agents/defaults/runtime") as? String == "pi")
+        #expect(response.config("/agents/main/instructions") == nil)
+        #expect(Set(response.json["changedPaths"] as? [String] ?? []) == ["/agents/defaults/runtime", "/agents/main/instructions"])
+        let history = try t.database.configHistory(before: nil, limit: 1)
+        #expect(history.first?.restoredFrom == 1)
+
+        #expect(await t.bearer(.post, "/api/config/revert", headers: [.contentType: "application/json"], body: #"{"revision":1}"#).status == .preconditionRequired)
+        #expect(await t.bearer(.post, "/api/config/revert", headers: json, body: #"{"revision":1}"#).status == .preconditionFailed)
+        let unknown = await t.bearer(.post, "/api/config/revert", headers: [.contentType: "application/json", .ifMatch: "\"4\""], body: #"{"revision":42}"#)
+        #expect(unknown.status == .unprocessableContent)
+        #expect(unknown.errors.first?["pointer"] == "/revision")
+    }
+
+    @Test func schemaDescribesEveryKeyWithHints() async throws {
+        let t = try TestApp()
+        let response = await t.bearer(.get, "/api/config/schema")
+        #expect(response.status == .ok)
+        let schema = try #require(response.json["schema"] as? [String: Any])
+        #expect(schema["$schema"] as? String == "https://json-schema.org/draft/2020-12/schema")
+        let hints = try #require(response.json["hints"] as? [String: [String: Any]])
+        #expect(hints["/agents/defaults/params/temperature"]?["label"] as? String == "Creativity")
+        #expect((hints["/agents/defaults/params/temperature"]?["presets"] as? [[String: Any]])?.map { $0["label"] as? String } == ["Precise", "Balanced", "Creative"])
+        #expect(hints["/agents/defaults/params/maxTokens"]?["label"] as? String == "Response length")
+        #expect(hints["/agents/defaults/heartbeat/escalateToMain"]?["experimental"] as? Bool == true)
+        #expect(hints["/agents/defaults/models/*/alias"]?["label"] as? String == "Alias")
+        // The schema validates the defaults: every default is inside its key's bounds (checked by the validator).
+        #expect(Settings(directory: testDirectory).evaluate(.object([:])).errors.isEmpty)
+    }
+
+    @Test func concurrentPatchesWithTheSameETagGiveOne200AndOne412() async throws {
+        let t = try TestApp()
+        let results = await withTaskGroup(of: HTTPResponse.Status.self) { group in
+            for n in 0..<8 {
+                group.addTask { await t.patchConfig(#"{"agents":{"main":{"instructions":"writer \#(n)"}}}"#, ifMatch: "\"1\"").status }
+            }
+            return await group.reduce(into: [HTTPResponse.Status]()) { $0.append($1) }
+        }
+        #expect(results.filter { $0 == .ok }.count == 1)
+        #expect(results.filter { $0 == .preconditionFailed }.count == 7)
+        #expect(try t.database.currentConfig().revision == 2)
+    }
+
+    @Test func cookieWritesNeedTheCSRFHeader() async throws {
+        let t = try TestApp()
+        let cookie = try await t.signIn()
+        let bare: HTTPFields = [.cookie: cookie, .contentType: "application/merge-patch+json", .ifMatch: "\"1\"", .origin: "http://sb.test", .host: "sb.test"]
+        #expect(await t.send(.patch, "/api/config", headers: bare, body: "{}").status == .forbidden)
+        var ok = bare
+        ok[.csrf] = "1"
+        let response = await t.send(.patch, "/api/config", headers: ok, body: #"{"agents":{"defaults":{"runtime":"claude-code-sdk"}}}"#)
+        #expect(response.status == .ok)
+        #expect((try t.database.currentConfig().actor).hasPrefix("session:ses_"))
+    }
+}
