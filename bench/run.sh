@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Measures, in one run on this machine, through the same nginx configuration (nginx.conf.example):
 #   1. GET /api/health through Switchboard (release build);
-#   2. the same path through a trivial C libfcgi responder (bench/trivial.c): the protocol ceiling;
-#   3. a static file served by nginx.
+#   2. GET /api/config through Switchboard (bearer token: authentication, the cached document);
+#   3. a 95 % GET / 5 % PATCH /api/config mix (bench/config-mix.lua; each PATCH a durable commit);
+#   4. the same path through a trivial C libfcgi responder (bench/trivial.c): the protocol ceiling;
+#   5. a static file served by nginx.
 # Prints rps and p99 for each and the ratios Switchboard/trivial and Switchboard/static.
 #
 #   bench/run.sh [--duration 10] [--connections 32] [--rounds 3] [--log-level info] [--keep-conn]
@@ -65,10 +67,14 @@ keep_conn "$work/tr/nginx/switchboard.conf"
 "$(nginx_bin)" -c "$work/tr/nginx/nginx.conf" -e "$work/tr/nginx/logs/error.log"
 wait_http "http://127.0.0.1:$sb_port/api/health"; wait_http "http://127.0.0.1:$tr_port/api/health"
 
-measure() {   # prints "rps p99_ms"
-    local url=$1
-    wrk -t2 -c"$connections" -d2s "$url" >/dev/null 2>&1   # warm-up
-    wrk -t2 -c"$connections" -d"${duration}s" --latency "$url" 2>/dev/null | awk '
+token=$(grep -o 'sbk_[A-Za-z0-9_-]*' "$work/sb/serve.stdout" | head -1)
+export SB_TOKEN=$token
+auth=(-H "Authorization: Bearer $token")
+
+measure() {   # measure URL [wrk args...]: prints "rps p99_ms non2xx"
+    local url=$1; shift
+    wrk -t2 -c"$connections" -d2s "$@" "$url" >/dev/null 2>&1   # warm-up
+    wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" "$url" 2>"$work/wrk.err" | tee "$work/wrk.out" | awk '
         /Requests\/sec/ { rps = $2 }
         /^ +99%/ { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 }; p99 = v }
         /Non-2xx/ { bad = $4 }
@@ -76,24 +82,36 @@ measure() {   # prints "rps p99_ms"
 }
 
 echo "==> wrk -t2 -c$connections -d${duration}s x $rounds rounds, keep-conn $($keepconn && echo on || echo off), $threads responder threads, log level $loglevel" >&2
-sb_all=(); tr_all=()
+sb_all=(); cf_all=(); mx_all=(); tr_all=(); mix_patches=()
 for round in $(seq "$rounds"); do
     sb_all+=("$(measure "http://127.0.0.1:$sb_port/api/health")")
     tr_all+=("$(measure "http://127.0.0.1:$tr_port/api/health")")
-    echo "   round $round: switchboard ${sb_all[-1]% *} | trivial ${tr_all[-1]% *}   (rps p99ms)" >&2
+    cf_all+=("$(measure "http://127.0.0.1:$sb_port/api/config" "${auth[@]}")")
+    mx_all+=("$(measure "http://127.0.0.1:$sb_port/api/config" -s "$root/bench/config-mix.lua")")
+    mix_patches+=("$(grep -o 'patches: .*' "$work/wrk.out" || echo 'patches: ?')")
+    echo "   round $round: health ${sb_all[-1]% *} | trivial ${tr_all[-1]% *} | config ${cf_all[-1]% *} | mix ${mx_all[-1]% *}   (rps p99ms); mix ${mix_patches[-1]}" >&2
 done
 mean() { printf '%s\n' "$@" | awk '{ r += $1; p += $2; b += $3 } END { printf "%.0f %.2f %d\n", r / NR, p / NR, b }'; }
 read -r sb_rps sb_p99 sb_bad < <(mean "${sb_all[@]}")
+read -r cf_rps cf_p99 cf_bad < <(mean "${cf_all[@]}")
+read -r mx_rps mx_p99 mx_bad < <(mean "${mx_all[@]}")
 read -r tr_rps tr_p99 tr_bad < <(mean "${tr_all[@]}")
 read -r st_rps st_p99 st_bad < <(measure "http://127.0.0.1:$sb_port/app.css")
 
-printf '\n%-36s %10s %10s %8s\n' "target" "rps" "p99 ms" "non-2xx"
-printf '%-36s %10s %10s %8s\n' "Switchboard GET /api/health" "$sb_rps" "$sb_p99" "$sb_bad"
-printf '%-36s %10s %10s %8s\n' "trivial C libfcgi GET /api/health" "$tr_rps" "$tr_p99" "$tr_bad"
-printf '%-36s %10s %10s %8s\n' "nginx static /app.css" "$st_rps" "$st_p99" "$st_bad"
+printf '\n%-44s %10s %10s %8s\n' "target" "rps" "p99 ms" "non-2xx"
+printf '%-44s %10s %10s %8s\n' "Switchboard GET /api/health" "$sb_rps" "$sb_p99" "$sb_bad"
+printf '%-44s %10s %10s %8s\n' "Switchboard GET /api/config (bearer)" "$cf_rps" "$cf_p99" "$cf_bad"
+printf '%-44s %10s %10s %8s\n' "Switchboard 95% GET / 5% PATCH /api/config" "$mx_rps" "$mx_p99" "$mx_bad"
+printf '%-44s %10s %10s %8s\n' "trivial C libfcgi GET /api/health" "$tr_rps" "$tr_p99" "$tr_bad"
+printf '%-44s %10s %10s %8s\n' "nginx static /app.css" "$st_rps" "$st_p99" "$st_bad"
+echo "mix PATCH outcomes per round (200 = committed, 412 = lost the race to another writer): ${mix_patches[*]}"
 echo
-awk -v a="$sb_rps" -v b="$tr_rps" -v c="$st_rps" -v pa="$sb_p99" -v pb="$tr_p99" 'BEGIN {
-    printf "Switchboard/trivial rps: %.2f   (target >= 0.85)\n", a / b
-    printf "Switchboard/trivial p99: %.2f   (target <= 1.5)\n", pa / pb
-    printf "Switchboard/static rps:  %.2f\n", a / c
+awk -v a="$sb_rps" -v b="$tr_rps" -v c="$st_rps" -v pa="$sb_p99" -v pb="$tr_p99" -v cf="$cf_rps" -v pcf="$cf_p99" -v mx="$mx_rps" -v pmx="$mx_p99" 'BEGIN {
+    printf "health/trivial rps:      %.2f   (target >= 0.85)\n", a / b
+    printf "health/trivial p99:      %.2f   (target <= 1.5)\n", pa / pb
+    printf "config/trivial rps:      %.2f   (target >= 0.85)\n", cf / b
+    printf "config/trivial p99:      %.2f\n", pcf / pb
+    printf "mix/trivial rps:         %.2f\n", mx / b
+    printf "mix/trivial p99:         %.2f\n", pmx / pb
+    printf "health/static rps:       %.2f\n", a / c
 }'

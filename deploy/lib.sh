@@ -49,20 +49,30 @@ start_stack() {
     local root; root=$(repo_root)
     mkdir -p "$run"
     run=$(cd "$run" && pwd)
+    ( umask 077; : > "$run/serve.stdout" )
+    start_responder "$run" "$state" "$bin" "$@" || return 1
+    "$root/deploy/nginx-render.sh" "$run/nginx" "$listen" "$run/fcgi.sock" "$root/web" >/dev/null
+    "$(nginx_bin)" -c "$run/nginx/nginx.conf" -e "$run/nginx/logs/error.log" </dev/null
+}
+
+#   start_responder RUN_DIR STATE_DIR BINARY [extra serve args...]
+# Starts (or restarts, after a crash) only the responder on RUN_DIR/fcgi.sock; its stdout is appended to
+# RUN_DIR/serve.stdout, its log to RUN_DIR/switchboard.log.
+start_responder() {
+    local run=$1 state=$2 bin=$3; shift 3
     local group_args=()
     if [ "$(id -u)" = 0 ]; then
         # nginx workers run as www-data: let them reach the socket (0660, group www-data) and nothing else.
         chgrp www-data "$run"; chmod 0750 "$run"
         group_args=(--socket-group www-data)
     fi
-    ( umask 077; : > "$run/serve.stdout" )
+    # A socket left by a responder that was killed: remove it so the wait below sees the new one.
+    [ -S "$run/fcgi.sock" ] && rm -f "$run/fcgi.sock"
     "$bin" serve --state-dir "$state" --socket "$run/fcgi.sock" "${group_args[@]}" "$@" \
-        </dev/null >"$run/serve.stdout" 2>>"$run/switchboard.log" &
+        </dev/null >>"$run/serve.stdout" 2>>"$run/switchboard.log" &
     echo $! > "$run/switchboard.pid"
     for _ in $(seq 100); do [ -S "$run/fcgi.sock" ] && break; sleep 0.1; done
     [ -S "$run/fcgi.sock" ] || { echo "error: the responder did not start; see $run/switchboard.log" >&2; tail -5 "$run/switchboard.log" >&2; return 1; }
-    "$root/deploy/nginx-render.sh" "$run/nginx" "$listen" "$run/fcgi.sock" "$root/web" >/dev/null
-    "$(nginx_bin)" -c "$run/nginx/nginx.conf" -e "$run/nginx/logs/error.log" </dev/null
 }
 
 stop_stack() {

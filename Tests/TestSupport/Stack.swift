@@ -77,7 +77,10 @@ public final class Stack: @unchecked Sendable {
     /// The admin token minted on first start.
     public let token: String
 
+    public let serveArguments: [String]
+
     public init(serveArguments: [String] = [], label: String = "stack") throws {
+        self.serveArguments = serveArguments
         root = try Paths.temporaryDirectory(label)
         run = root.appendingPathComponent("run")
         state = root.appendingPathComponent("state")
@@ -115,6 +118,25 @@ public final class Stack: @unchecked Sendable {
         let files = [run.appendingPathComponent("switchboard.log")] +
             ((try? FileManager.default.contentsOfDirectory(at: run.appendingPathComponent("nginx/logs"), includingPropertiesForKeys: nil)) ?? [])
         return files.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.joined(separator: "\n")
+    }
+
+    /// Kills the responder outright (SIGKILL), as a crash would; nginx stays up and answers 502 meanwhile.
+    public func killResponder() {
+        let pid = responderPID
+        if pid > 0 { kill(pid, SIGKILL) }
+    }
+
+    /// Starts the responder again on the same socket and state directory, and waits until it answers.
+    public func restartResponder() throws {
+        let lib = Paths.repoRoot.appendingPathComponent("deploy/lib.sh").path
+        let args = serveArguments.map { "'\($0)'" }.joined(separator: " ")
+        let result = try shell("source '\(lib)' && start_responder '\(run.path)' '\(state.path)' '\(Paths.binary)' \(args)")
+        guard result.status == 0 else { throw StackFailure(description: "start_responder failed: \(result.output)") }
+        for _ in 0..<100 {
+            if let reply = try? http.send("GET", "/api/health"), reply.status == 200 { return }
+            usleep(50_000)
+        }
+        throw StackFailure(description: "the restarted responder does not answer")
     }
 
     public func stop() {

@@ -1,0 +1,31 @@
+import Foundation
+
+/// Runs `body(0..<count)` on `count` real threads at once and waits for all of them.
+///
+/// Real threads, not GCD or tasks: the bodies block on sockets, and Linux's global queues and the
+/// cooperative pool would run them a couple at a time.
+public func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    let group = DispatchGroup()
+    for index in 0..<count {
+        group.enter()
+        Thread.detachNewThread {
+            body(index)
+            group.leave()
+        }
+    }
+    group.wait()
+}
+
+/// A value shared by test threads behind a lock.
+public final class Shared<Value>: @unchecked Sendable {
+    // @unchecked Sendable: every access holds `lock`.
+    private let lock = NSLock()
+    private var value: Value
+    public init(_ value: Value) { self.value = value }
+    public func withLock<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return try body(&value)
+    }
+    public var current: Value { withLock { $0 } }
+}
