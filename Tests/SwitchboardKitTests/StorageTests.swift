@@ -83,3 +83,29 @@ import Testing
         #expect(try database.tokens().first?.lastUsedAt.map { abs($0.timeIntervalSince(start) - 120) < 0.01 } == true)
     }
 }
+
+@Suite struct CredentialCacheTests {
+    @Test func aRevokedTokenIsRefusedAtOnceByThisProcess() async throws {
+        let t = try TestApp()
+        #expect(await t.bearer(.get, "/api/config").status == .ok)   // now cached
+        #expect(try AdminTokens(database: t.database).revoke(id: t.tokenID))
+        #expect(await t.bearer(.get, "/api/config").status == .unauthorized)
+    }
+
+    @Test func aSignedOutSessionIsRefusedAtOnce() async throws {
+        let t = try TestApp()
+        let cookie = try await t.signIn()
+        #expect(await t.send(.get, "/api/session", headers: [.cookie: cookie]).status == .ok)   // now cached
+        let out = await t.send(.delete, "/api/session", headers: [.cookie: cookie, .csrf: "1", .secFetchSite: "same-origin"])
+        #expect(out.status == .noContent)
+        #expect(await t.send(.get, "/api/session", headers: [.cookie: cookie]).status == .unauthorized)
+    }
+
+    @Test func useIsRecordedOnceAMinuteEvenWhenServedFromTheCache() async throws {
+        let t = try TestApp()
+        for _ in 0..<5 { #expect(await t.bearer(.get, "/api/config").status == .ok) }
+        let first = try #require(try t.database.tokens().first?.lastUsedAt)
+        for _ in 0..<5 { #expect(await t.bearer(.get, "/api/config").status == .ok) }
+        #expect(try t.database.tokens().first?.lastUsedAt == first)
+    }
+}

@@ -38,7 +38,7 @@ public struct Authenticator: Sendable {
             guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { throw Problem.unauthorized }
             try refuseIfThrottled(request.clientAddress, now: now)
             let secret = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
-            guard let token = try await database.activeToken(hash: AdminTokens.hash(secret)) else {
+            guard let token = try database.activeToken(hash: AdminTokens.hash(secret)) else {
                 throttle.recordFailure(for: request.clientAddress, now: now)
                 throw Problem.unauthorized
             }
@@ -46,7 +46,7 @@ public struct Authenticator: Sendable {
             return Principal(tokenID: token.id, tokenName: token.name, method: .bearer)
         }
         if let cookie = request.cookie(named: Self.sessionCookie), !cookie.isEmpty,
-           let (session, token) = try await database.activeSession(hash: Digest.sha256Hex(cookie), now: now) {
+           let (session, token) = try database.activeSession(hash: Digest.sha256Hex(cookie), now: now) {
             return Principal(tokenID: token.id, tokenName: token.name, method: .session,
                              sessionID: session.id, sessionExpiresAt: session.expiresAt)
         }

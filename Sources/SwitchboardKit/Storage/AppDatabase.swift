@@ -8,6 +8,8 @@ import GRDB
 /// several processes (the responder and the `switchboard token` CLI) share the file.
 public struct AppDatabase: Sendable {
     let pool: DatabasePool
+    /// Admin credentials found valid within the last second (see `CredentialCache`).
+    let credentials = CredentialCache()
 
     /// Opens (creating if needed) `switchboard.sqlite` under `stateDirectory` and runs the migrations.
     public static func open(stateDirectory: StateDirectory) throws -> AppDatabase {
