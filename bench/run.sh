@@ -77,7 +77,7 @@ measure() {   # measure URL [wrk args...]: prints "rps p99_ms non2xx"
     wrk -t2 -c"$connections" -d"${duration}s" --latency "$@" "$url" 2>"$work/wrk.err" | tee "$work/wrk.out" | awk '
         /Requests\/sec/ { rps = $2 }
         /^ +99%/ { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v /= 1000 } else if (v ~ /ms$/) { sub(/ms/, "", v) } else if (v ~ /s$/) { sub(/s/, "", v); v *= 1000 }; p99 = v }
-        /Non-2xx/ { bad = $4 }
+        /Non-2xx/ { bad = $NF }
         END { printf "%.0f %.2f %s\n", rps, p99, (bad == "" ? 0 : bad) }'
 }
 

@@ -46,7 +46,9 @@ struct Serve: ParsableCommand {
         TerminationSignals.block()
         umask(0o077)
         let level = Logger.Level(rawValue: logLevel)!
-        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level) }
+        let sink = LogSink(fileDescriptor: 2)
+        defer { sink.flush() }
+        LoggingSystem.bootstrap { label in JSONLogHandler(label: label, level: level, sink: sink) }
         let logger = Logger(label: "switchboard")
 
         let database: AppDatabase

@@ -1,3 +1,5 @@
+import Foundation
+import Logging
 import Testing
 @testable import SwitchboardKit
 
@@ -44,5 +46,50 @@ import Testing
         JSONLogHandler.appendTimestamp(&out)
         let text = String(decoding: out, as: UTF8.self)
         #expect(text.count == 24 && text.hasSuffix("Z") && text.dropFirst(10).first == "T")
+    }
+}
+
+@Suite struct LogSinkTests {
+    /// A temp file opened for appending, as the service's log is.
+    func withLogFile(_ body: (Int32, () -> String) throws -> Void) rethrows {
+        let path = NSTemporaryDirectory() + "sink-\(UUID().uuidString)"
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        defer { close(fd); unlink(path) }
+        try body(fd, { (try? String(contentsOfFile: path, encoding: .utf8)) ?? "" })
+    }
+
+    @Test func infoLinesWaitForTheBatchAndKeepTheirOrder() {
+        withLogFile { fd, contents in
+            let sink = LogSink(fileDescriptor: fd, interval: .seconds(3600))
+            var logger = Logger(label: "t") { JSONLogHandler(label: $0, sink: sink) }
+            logger.logLevel = .info
+            for n in 0..<50 { logger.info("line", metadata: ["n": "\(n)"]) }
+            #expect(contents().isEmpty, "info lines are batched")
+            sink.flush()
+            let lines = contents().split(separator: "\n")
+            #expect(lines.count == 50)
+            #expect(lines.enumerated().allSatisfy { $0.element.contains(#""n":"\#($0.offset)""#) })
+        }
+    }
+
+    @Test func warningsAreWrittenAtOnceWithWhatCameBefore() {
+        withLogFile { fd, contents in
+            let sink = LogSink(fileDescriptor: fd, interval: .seconds(3600))
+            let logger = Logger(label: "t") { JSONLogHandler(label: $0, sink: sink) }
+            logger.info("before")
+            logger.warning("now")
+            let lines = contents().split(separator: "\n")
+            #expect(lines.count == 2 && lines[0].contains("before") && lines[1].contains("now"))
+        }
+    }
+
+    @Test func theTimerWritesIdleLines() {
+        withLogFile { fd, contents in
+            let sink = LogSink(fileDescriptor: fd, interval: .milliseconds(20))
+            let logger = Logger(label: "t") { JSONLogHandler(label: $0, sink: sink) }
+            logger.info("idle")
+            for _ in 0..<500 where contents().isEmpty { usleep(10_000) }   // polls up to 5 s
+            #expect(contents().contains("idle"))
+        }
     }
 }

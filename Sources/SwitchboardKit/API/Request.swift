@@ -45,7 +45,7 @@ public struct Request: Sendable {
     public var mediaType: String? {
         guard let value = headers[.contentType] else { return nil }
         let bare = value.split(separator: ";", maxSplits: 1).first.map(String.init) ?? value
-        let trimmed = bare.trimmingCharacters(in: .whitespaces).lowercased()
+        let trimmed = bare.trimmed.lowercased()
         return trimmed.isEmpty ? nil : trimmed
     }
 
@@ -65,8 +65,8 @@ public struct Request: Sendable {
         for field in headers[values: .cookie] {
             for pair in field.split(separator: ";") {
                 let kv = pair.split(separator: "=", maxSplits: 1)
-                if kv.count == 2, kv[0].trimmingCharacters(in: .whitespaces) == name {
-                    return kv[1].trimmingCharacters(in: .whitespaces)
+                if kv.count == 2, kv[0].trimmed == name {
+                    return kv[1].trimmed
                 }
             }
         }

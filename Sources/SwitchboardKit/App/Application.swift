@@ -63,9 +63,12 @@ public struct Application: Sendable {
         return metadata
     }
 
+    /// Milliseconds with three decimals ("1.234"), by integer arithmetic: `String(format:)` was 3.6 % of a
+    /// request's CPU time.
     static func milliseconds(_ d: Duration) -> String {
-        let ms = Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15
-        return String(format: "%.3f", ms)
+        let micros = max(0, d.components.seconds * 1_000_000 + d.components.attoseconds / 1_000_000_000_000)
+        let fraction = String(micros % 1000)
+        return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
     private func dispatch(_ request: Request, principal: inout Principal?) async throws -> Response {

@@ -37,7 +37,7 @@ public struct Authenticator: Sendable {
         if let authorization = request.headers[.authorization] {
             guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { throw Problem.unauthorized }
             try refuseIfThrottled(request.clientAddress, now: now)
-            let secret = authorization.dropFirst(7).trimmingCharacters(in: .whitespaces)
+            let secret = authorization.dropFirst(7).trimmed
             guard let token = try database.activeToken(hash: AdminTokens.hash(secret)) else {
                 throttle.recordFailure(for: request.clientAddress, now: now)
                 throw Problem.unauthorized

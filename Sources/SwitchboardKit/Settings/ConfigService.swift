@@ -46,32 +46,51 @@ public final class ConfigService: Sendable {
 
     /// Applies an RFC 7396 patch when `ifMatch` names the current revision; throws `StaleRevision` or
     /// `Settings.Failure.invalid` and then writes nothing.
+    ///
+    /// The merge and validation run before the write transaction, against the cached current revision, so
+    /// writers do not queue behind each other's validation; the transaction then only checks that the
+    /// revision is still current and inserts the next one.
     public func patch(_ patch: JSONValue, ifMatch: Set<Int>, actor: String, requestID: String?) throws -> Snapshot {
-        var evaluation: Settings.Evaluation?
-        var changed: [String] = []
-        let revision = try database.updateConfig(ifRevision: ifMatch, actor: actor, requestID: requestID) { head in
+        try change(ifMatch: ifMatch, actor: actor, requestID: requestID) { head in
             let stored = head.documentValue
             let result = try settings.apply(patch, to: stored)
-            evaluation = result
-            changed = MergePatch.changedPaths(from: Settings.withDefaults(stored), to: result.document)
-            return ConfigChange(document: result.stored, changedPaths: changed)
+            return (result, ConfigChange(document: result.stored,
+                                         changedPaths: MergePatch.changedPaths(from: Settings.withDefaults(stored), to: result.document)))
         }
-        return try committed(revision, evaluation!, changedPaths: changed)
     }
 
     /// Makes an older revision's document current again, as a new revision (Undo).
     public func revert(to target: Int, ifMatch: Set<Int>, actor: String, requestID: String?) throws -> Snapshot {
         // Revisions are never edited, so the old one can be read before the write transaction.
         guard let old = try database.configRevision(target) else { throw UnknownRevision(revision: target) }
-        var evaluation: Settings.Evaluation?
-        var changed: [String] = []
-        let revision = try database.updateConfig(ifRevision: ifMatch, actor: actor, requestID: requestID) { head in
+        return try change(ifMatch: ifMatch, actor: actor, requestID: requestID) { head in
             let result = try settings.restore(old.documentValue)
-            evaluation = result
-            changed = MergePatch.changedPaths(from: Settings.withDefaults(head.documentValue), to: result.document)
-            return ConfigChange(document: result.stored, changedPaths: changed, restoredFrom: target)
+            return (result, ConfigChange(document: result.stored,
+                                         changedPaths: MergePatch.changedPaths(from: Settings.withDefaults(head.documentValue), to: result.document),
+                                         restoredFrom: target))
         }
-        return try committed(revision, evaluation!, changedPaths: changed)
+    }
+
+    private typealias Prepared = (evaluation: Settings.Evaluation, change: ConfigChange)
+
+    private func change(ifMatch: Set<Int>, actor: String, requestID: String?,
+                        _ make: (ConfigRevision) throws -> Prepared) throws -> Snapshot {
+        let base = try current().revision
+        var prepared: (revision: Int, value: Prepared)?
+        if ifMatch.contains(base.revision) {
+            prepared = (base.revision, try make(base))
+        } else if ifMatch.allSatisfy({ $0 < base.revision }) {
+            // Every tag is older than a revision already committed: stale without opening a transaction.
+            throw StaleRevision(current: base.revision)
+        }
+        var used: Prepared?
+        let revision = try database.updateConfig(ifRevision: ifMatch, actor: actor, requestID: requestID) { head in
+            // The cache can trail a commit by a moment; then the change is computed again from the real head.
+            let value = try (prepared?.revision == head.revision ? prepared!.value : make(head))
+            used = value
+            return value.change
+        }
+        return try committed(revision, used!.evaluation, changedPaths: used!.change.changedPaths)
     }
 
     public struct UnknownRevision: Error, Equatable { public var revision: Int }

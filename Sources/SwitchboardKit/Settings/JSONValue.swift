@@ -112,7 +112,19 @@ public enum JSONPointer {
     }
 
     public static func escape(_ token: String) -> String {
-        token.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+        // Byte by byte: Foundation's replacingOccurrences bridges through NSString on Linux and was 7 % of a
+        // PATCH's CPU time.
+        guard token.utf8.contains(where: { $0 == 0x7E || $0 == 0x2F }) else { return token }
+        var out: [UInt8] = []
+        out.reserveCapacity(token.utf8.count + 4)
+        for byte in token.utf8 {
+            switch byte {
+            case 0x7E: out += [0x7E, 0x30]   // ~ → ~0
+            case 0x2F: out += [0x7E, 0x31]   // / → ~1
+            default: out.append(byte)
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
     }
 
     /// The pointer's reference tokens, unescaped; nil when it is not a pointer.

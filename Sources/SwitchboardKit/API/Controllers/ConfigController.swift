@@ -112,7 +112,7 @@ struct ConfigController {
 
     /// The revisions a request's `If-Match` names; 428 without one.
     static func precondition(_ request: Request) throws -> Set<Int> {
-        guard let value = request.headers[.ifMatch]?.trimmingCharacters(in: .whitespaces), !value.isEmpty else {
+        guard let value = request.headers[.ifMatch]?.trimmed, !value.isEmpty else {
             throw Problem(.preconditionRequired, type: "precondition-required", title: "If-Match is required",
                           detail: "Send the ETag of the document you changed, from GET /api/config, as If-Match. This keeps two editors from overwriting each other.")
         }
@@ -128,7 +128,7 @@ struct ConfigController {
     static func revisions(in list: String) -> Set<Int>? {
         var result: Set<Int> = []
         for item in list.split(separator: ",") {
-            let tag = item.trimmingCharacters(in: .whitespaces)
+            let tag = item.trimmed
             guard tag.count >= 3, tag.hasPrefix("\""), tag.hasSuffix("\""), let n = Int(tag.dropFirst().dropLast()) else { continue }
             result.insert(n)
         }

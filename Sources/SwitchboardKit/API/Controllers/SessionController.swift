@@ -29,7 +29,7 @@ struct SessionController {
         try authenticator.refuseIfThrottled(request.clientAddress)
         let body = try JSON.decode(SignIn.self, from: request)
         let now = Date()
-        guard let token = try database.activeToken(hash: AdminTokens.hash(body.token.trimmingCharacters(in: .whitespacesAndNewlines))) else {
+        guard let token = try database.activeToken(hash: AdminTokens.hash(body.token.trimmed)) else {
             authenticator.throttle.recordFailure(for: request.clientAddress, now: now)
             throw Problem(.unauthorized, type: "invalid-token", title: "Sign-in failed",
                           detail: "The token is not valid. It may have been revoked; create one with `switchboard token create`.")
