@@ -69,7 +69,7 @@ struct Serve: ParsableCommand {
             logger.notice("initial admin token created", metadata: ["token_id": "\(minted.record.id)"])
         }
 
-        let application = Application(database: database, logger: logger)
+        let application = Application(database: database, logger: logger, requestLog: sink)
         let listen: ListenAddress = inheritSocket ? .inherited : .unixSocket(path: socket!, group: socketGroup)
         let server = FastCGIServer(
             configuration: .init(listen: listen, acceptThreads: acceptThreads, maxInFlight: maxInFlight,

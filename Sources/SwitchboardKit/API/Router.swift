@@ -110,9 +110,16 @@ public final class Routes {
 /// Matches a method and path to a route. Immutable once built.
 public struct Router: Sendable {
     public let routes: [Route]
+    /// Routes without parameters by exact path: most requests are found with one hash lookup.
+    private let literal: [String: [Route]]
 
     public init(_ routes: Routes) {
         self.routes = routes.all
+        var literal: [String: [Route]] = [:]
+        for route in routes.all where route.segments.allSatisfy({ if case .literal = $0 { true } else { false } }) {
+            literal[route.path, default: []].append(route)
+        }
+        self.literal = literal
     }
 
     public enum Match: Sendable {
@@ -123,6 +130,11 @@ public struct Router: Sendable {
     }
 
     public func match(_ method: HTTPRequest.Method, _ path: String) -> Match {
+        // A literal route with this method wins over any parameter route, so it can be answered at once.
+        if let candidates = literal[path],
+           let route = candidates.first(where: { $0.method == method }) ?? (method == .head ? candidates.first(where: { $0.method == .get }) : nil) {
+            return .found(route, Parameters([:]))
+        }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         // "/api/x/" and "/api//x" are different paths from "/api/x": no route has empty segments.
         guard path.hasPrefix("/"), !parts.contains(where: \.isEmpty) else { return .notFound }

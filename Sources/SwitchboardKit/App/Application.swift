@@ -13,11 +13,15 @@ public struct Application: Sendable {
     public let config: ConfigService
     let authenticator: Authenticator
     let logger: Logger
+    /// Where the one line per request goes, formatted directly (no metadata dictionary); nil sends it
+    /// through `logger`.
+    let requestLog: LogSink?
 
     public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle(),
-                directory: any ModelDirectory = StaticModelDirectory.interim) {
+                directory: any ModelDirectory = StaticModelDirectory.interim, requestLog: LogSink? = nil) {
         self.database = database
         self.logger = logger
+        self.requestLog = requestLog
         self.authenticator = Authenticator(database: database, throttle: throttle)
         self.config = ConfigService(database: database, directory: directory)
 
@@ -43,24 +47,31 @@ public struct Application: Sendable {
         response.headers[.requestID] = request.id
         if request.method == .head { response.body = [] }
 
-        let elapsed = started.duration(to: .now)
-        // The metadata is built only when the line is actually logged.
-        logger.info("request", metadata: Self.requestMetadata(request, response, principal, elapsed))
+        if logger.logLevel <= .info {
+            let fields = Self.requestFields(request, response, principal, started.duration(to: .now))
+            if let requestLog {
+                requestLog.append(JSONLogHandler.line(level: .info, message: "request", source: "SwitchboardKit", fields: fields),
+                                  urgent: false)
+            } else {
+                logger.info("request", metadata: Logger.Metadata(uniqueKeysWithValues: fields.map { ($0.0, .string($0.1)) }))
+            }
+        }
         return response
     }
 
-    private static func requestMetadata(_ request: Request, _ response: Response, _ principal: Principal?,
-                                        _ elapsed: Duration) -> Logger.Metadata {
-        var metadata: Logger.Metadata = [
-            "request_id": "\(request.id)",
-            "method": "\(request.method.rawValue)",
-            "path": "\(request.path)",
-            "status": "\(response.status.code)",
-            "duration_ms": "\(milliseconds(elapsed))",
-            "client": "\(request.clientAddress)",
-        ]
-        if let principal { metadata["actor"] = "\(principal.actor)" }
-        return metadata
+    /// The request line's fields, in key order. Never the query string, a header or a body.
+    static func requestFields(_ request: Request, _ response: Response, _ principal: Principal?,
+                              _ elapsed: Duration) -> [(String, String)] {
+        var fields: [(String, String)] = []
+        fields.reserveCapacity(7)
+        if let principal { fields.append(("actor", principal.actor)) }
+        fields.append(("client", request.clientAddress))
+        fields.append(("duration_ms", milliseconds(elapsed)))
+        fields.append(("method", request.method.rawValue))
+        fields.append(("path", request.path))
+        fields.append(("request_id", request.id))
+        fields.append(("status", String(response.status.code)))
+        return fields
     }
 
     /// Milliseconds with three decimals ("1.234"), by integer arithmetic: `String(format:)` was 3.6 % of a

@@ -1,5 +1,4 @@
 import Foundation
-import Synchronization
 
 /// Throttles failed sign-in attempts per client address: after `limit` failures within `window`,
 /// the address gets 429 until the oldest failure leaves the window.
@@ -9,7 +8,9 @@ import Synchronization
 public final class SignInThrottle: Sendable {
     private let limit: Int
     private let window: TimeInterval
-    private let failures = Mutex<[String: [Date]]>([:])
+    /// A pthread mutex, not `Synchronization.Mutex`: every bearer request checks this table, and the
+    /// latter's priority-inheritance futex is slow under contention on Linux (bench/README.md).
+    private let failures = Locked<[String: [Date]]>([:])
 
     public init(limit: Int = 10, window: TimeInterval = 60) {
         self.limit = limit
@@ -18,7 +19,7 @@ public final class SignInThrottle: Sendable {
 
     /// Seconds until this address may try again; nil when it may try now.
     public func retryAfter(for address: String, now: Date = Date()) -> Int? {
-        failures.withLock { table in
+        failures.withLock { table -> Int? in
             guard var times = table[address] else { return nil }
             times.removeAll { now.timeIntervalSince($0) >= window }
             table[address] = times.isEmpty ? nil : times

@@ -34,6 +34,14 @@ public enum SecureRandom {
 
 /// Hashes through OpenSSL's EVP interface.
 public enum Digest {
+    /// SHA-256 fetched once from the default provider. `EVP_sha256()` makes OpenSSL 3 fetch the
+    /// implementation again on every digest, under a global lock shared by all threads.
+    // nonisolated(unsafe): an EVP_MD fetched once is immutable and documented as safe to share across threads.
+    nonisolated(unsafe) static let sha256Method: OpaquePointer = {
+        guard let md = EVP_MD_fetch(nil, "SHA256", nil) else { preconditionFailure("EVP_MD_fetch(SHA256) failed") }
+        return md
+    }()
+
     public static func sha256<Bytes: Collection<UInt8>>(_ data: Bytes) -> [UInt8] {
         var out = [UInt8](repeating: 0, count: 32)
         var length: UInt32 = 0
@@ -41,7 +49,7 @@ public enum Digest {
         let rc = input.withUnsafeBytes { inBuf in
             out.withUnsafeMutableBytes { outBuf in
                 EVP_Digest(inBuf.baseAddress, inBuf.count,
-                           outBuf.baseAddress!.assumingMemoryBound(to: UInt8.self), &length, EVP_sha256(), nil)
+                           outBuf.baseAddress!.assumingMemoryBound(to: UInt8.self), &length, sha256Method, nil)
             }
         }
         precondition(rc == 1 && length == 32, "EVP_Digest(SHA-256) failed")

@@ -34,26 +34,33 @@ public struct JSONLogHandler: LogHandler {
     }
 
     private func emit(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?, source: String) {
+        var merged = explicit ?? [:]
+        if !metadata.isEmpty { merged.merge(metadata) { explicitValue, _ in explicitValue } }
+        let fields = merged.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value.description) }
+        sink.append(Self.line(level: level, message: message.description, source: source, fields: fields),
+                    urgent: level >= .warning)
+    }
+
+    /// One log line: `{"ts":…,"level":…,"msg":…,"module":…,<fields in the order given>}` and a newline.
+    static func line(level: Logger.Level, message: String, source: String, fields: [(String, String)]) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(320)
         out.append(contentsOf: #"{"ts":""#.utf8)
-        Self.appendTimestamp(&out)
+        appendTimestamp(&out)
         out.append(contentsOf: #"","level":""#.utf8)
         out.append(contentsOf: level.rawValue.utf8)
         out.append(contentsOf: #"","msg":"#.utf8)
-        Self.appendString(&out, message.description)
+        appendString(&out, message)
         out.append(contentsOf: #","module":"#.utf8)
-        Self.appendString(&out, source)
-        var merged = explicit ?? [:]
-        if !metadata.isEmpty { merged.merge(metadata) { explicitValue, _ in explicitValue } }
-        for (key, value) in merged.sorted(by: { $0.key < $1.key }) {
+        appendString(&out, source)
+        for (key, value) in fields {
             out.append(UInt8(ascii: ","))
-            Self.appendString(&out, key)
+            appendString(&out, key)
             out.append(UInt8(ascii: ":"))
-            Self.appendString(&out, value.description)
+            appendString(&out, value)
         }
         out.append(contentsOf: "}\n".utf8)
-        sink.append(out, urgent: level >= .warning)
+        return out
     }
 
     /// RFC 3339 UTC with milliseconds.

@@ -24,11 +24,12 @@ public final class LogSink: Sendable {
         self.fileDescriptor = fileDescriptor
         self.batched = batched
         guard batched else { return }
-        let micros = UInt32(interval.components.seconds * 1_000_000 + interval.components.attoseconds / 1_000_000_000_000)
+        let seconds = Double(interval.components.seconds) + Double(interval.components.attoseconds) / 1e18
         Thread.detachNewThread { [weak self] in
-            while let sink = self {
+            while true {
+                Thread.sleep(forTimeInterval: seconds)
+                guard let sink = self else { return }
                 sink.flush()
-                usleep(micros)
             }
         }
     }

@@ -9,13 +9,21 @@ public final class ConfigService: Sendable {
     public let settings: Settings
     private let cache = Locked<Snapshot?>(nil)
 
-    /// The current revision, evaluated, with its encoded answer.
-    public struct Snapshot: Sendable {
-        public var revision: ConfigRevision
-        public var evaluation: Settings.Evaluation
+    /// A revision, evaluated, with its encoded answer. A class: the cache hands out one reference per
+    /// request instead of copying the evaluated document.
+    public final class Snapshot: Sendable {
+        public let revision: ConfigRevision
+        public let evaluation: Settings.Evaluation
         /// The JSON body of `GET /api/config`.
-        public var body: [UInt8]
-        var generation: Int
+        public let body: [UInt8]
+        let generation: Int
+
+        init(revision: ConfigRevision, evaluation: Settings.Evaluation, body: [UInt8], generation: Int) {
+            self.revision = revision
+            self.evaluation = evaluation
+            self.body = body
+            self.generation = generation
+        }
     }
 
     /// The body of `GET /api/config` and of a successful change.
