@@ -46,6 +46,8 @@ extension Response {
         let response = await t.bearer(.get, "/api/config", headers: [.ifNoneMatch: "\"1\""])
         #expect(response.status == .notModified)
         #expect(response.body.isEmpty)
+        #expect(await t.bearer(.get, "/api/config", headers: [.ifNoneMatch: "W/\"1\""]).status == .notModified)
+        #expect(await t.bearer(.get, "/api/config", headers: [.ifNoneMatch: "\"7\""]).status == .ok)
     }
 
     @Test func patchWithoutIfMatchIs428AndChangesNothing() async throws {

@@ -19,7 +19,9 @@ struct ConfigController {
 
     @Sendable func read(_ request: Request, _ context: RequestContext) async throws -> Response {
         let snapshot = try service.current()
-        if let tags = request.headers[.ifNoneMatch], Self.revisions(in: tags)?.contains(snapshot.revision.revision) == true {
+        // If-None-Match compares weakly (RFC 9110 13.1.2): W/"3" matches revision 3 too.
+        if let tags = request.headers[.ifNoneMatch],
+           Self.revisions(in: tags.replacingOccurrences(of: "W/", with: ""))?.contains(snapshot.revision.revision) == true {
             return Response(status: .notModified, headers: [.eTag: Self.etag(snapshot.revision.revision)])
         }
         return Self.answer(snapshot)
