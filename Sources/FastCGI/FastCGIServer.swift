@@ -148,8 +148,8 @@ public final class FastCGIServer: Sendable {
                 let left = shutdownDeadline.withLock { $0 } - monotonicSeconds()
                 if gate.inFlight == 0 || left <= 0 { return }
                 if executor.prepareToWait() {
-                    _ = epoll_wait(epoll, &ready, 4, Int32(min(left, 0.05) * 1000) + 1)
-                    executor.finishedWaiting()
+                    let count = epoll_wait(epoll, &ready, 4, Int32(min(left, 0.05) * 1000) + 1)
+                    executor.finishedWaiting(wakeFDReadable: count > 0 && ready[0..<Int(count)].contains { $0.data.fd == executor.wakeFD })
                 }
                 continue
             }
@@ -161,7 +161,7 @@ public final class FastCGIServer: Sendable {
             }
             guard executor.prepareToWait() else { continue }
             let count = epoll_wait(epoll, &ready, 4, full ? 5 : -1)
-            executor.finishedWaiting()
+            executor.finishedWaiting(wakeFDReadable: count > 0 && ready[0..<Int(count)].contains { $0.data.fd == executor.wakeFD })
             full = false
             guard count > 0, ready[0..<Int(count)].contains(where: { $0.data.fd == listenFd }) else { continue }
             full = !acceptOne(listenFd: listenFd, executor: executor)

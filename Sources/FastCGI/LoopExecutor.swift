@@ -80,9 +80,11 @@ final class LoopExecutor: TaskExecutor, @unchecked Sendable {
         }
     }
 
-    /// After a wait: clears the mark and the eventfd's counter.
-    func finishedWaiting() {
+    /// After a wait: clears the mark, and the eventfd's counter when the wait reported it readable (reading
+    /// it otherwise is a wasted system call per request: the counter is zero and the read fails).
+    func finishedWaiting(wakeFDReadable: Bool) {
         withState { $0.sleeping = false }
+        guard wakeFDReadable else { return }
         var count: UInt64 = 0
         _ = read(wakeFD, &count, 8)
     }
