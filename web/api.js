@@ -52,10 +52,11 @@ async function problemFrom(response) {
     });
 }
 
-async function request(method, path, body) {
+async function request(method, path, body, { contentType = 'application/json', ifMatch, withETag = false } = {}) {
     const headers = { Accept: 'application/json, application/problem+json' };
     if (method !== 'GET' && method !== 'HEAD') headers['X-Switchboard-CSRF'] = '1';
-    if (body !== undefined) headers['Content-Type'] = 'application/json';
+    if (body !== undefined) headers['Content-Type'] = contentType;
+    if (ifMatch !== undefined) headers['If-Match'] = ifMatch;
     let response;
     try {
         response = await fetch(path, {
@@ -73,8 +74,15 @@ async function request(method, path, body) {
     }
     if (!response.ok) throw await problemFrom(response);
     if (response.status === 204) return null;
-    const contentType = response.headers.get('Content-Type') ?? '';
-    return contentType.includes('json') ? response.json() : response.text();
+    const type = response.headers.get('Content-Type') ?? '';
+    const result = type.includes('json') ? await response.json() : await response.text();
+    return withETag ? { body: result, etag: response.headers.get('ETag') } : result;
+}
+
+/** The settings document answers carry their revision's ETag: `{...view, etag}`. */
+async function configView(method, path, body, options) {
+    const { body: view, etag } = await request(method, path, body, { ...options, withETag: true });
+    return { ...view, etag: etag ?? `"${view.revision}"` };
 }
 
 export const api = {
@@ -83,4 +91,14 @@ export const api = {
     currentSession: () => request('GET', '/api/session'),
     signIn: (token) => request('POST', '/api/session', { token }),
     signOut: () => request('DELETE', '/api/session'),
+
+    /** The settings document with `etag`, `effective` values and `warnings`. */
+    config: () => configView('GET', '/api/config'),
+    /** The document's JSON Schema and the UI hints (labels, help, options) keyed by JSON pointer. */
+    configSchema: () => request('GET', '/api/config/schema'),
+    /** An RFC 7396 merge patch against the revision `etag` names; 412 when it is no longer current. */
+    patchConfig: (patch, etag) =>
+        configView('PATCH', '/api/config', patch, { contentType: 'application/merge-patch+json', ifMatch: etag }),
+    /** Makes `revision`'s document current again as a new revision (Undo). */
+    revertConfig: (revision, etag) => configView('POST', '/api/config/revert', { revision }, { ifMatch: etag }),
 };
