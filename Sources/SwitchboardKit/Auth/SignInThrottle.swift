@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// Throttles failed sign-in attempts per client address: after `limit` failures within `window`,
 /// the address gets 429 until the oldest failure leaves the window.
@@ -11,6 +12,8 @@ public final class SignInThrottle: Sendable {
     /// A pthread mutex, not `Synchronization.Mutex`: every bearer request checks this table, and the
     /// latter's priority-inheritance futex is slow under contention on Linux (bench/README.md).
     private let failures = Locked<[String: [Date]]>([:])
+    /// How many addresses the table holds; zero (the normal case) lets a request skip the lock entirely.
+    private let tracked = Atomic<Int>(0)
 
     public init(limit: Int = 10, window: TimeInterval = 60) {
         self.limit = limit
@@ -19,10 +22,12 @@ public final class SignInThrottle: Sendable {
 
     /// Seconds until this address may try again; nil when it may try now.
     public func retryAfter(for address: String, now: Date = Date()) -> Int? {
-        failures.withLock { table -> Int? in
+        if tracked.load(ordering: .acquiring) == 0 { return nil }
+        return failures.withLock { table -> Int? in
             guard var times = table[address] else { return nil }
             times.removeAll { now.timeIntervalSince($0) >= window }
             table[address] = times.isEmpty ? nil : times
+            tracked.store(table.count, ordering: .releasing)
             guard times.count >= limit, let oldest = times.first else { return nil }
             return max(1, Int((window - now.timeIntervalSince(oldest)).rounded(.up)))
         }
@@ -38,6 +43,7 @@ public final class SignInThrottle: Sendable {
             if table.count > 10_000 {
                 table = table.filter { $0.value.contains { now.timeIntervalSince($0) < window } }
             }
+            tracked.store(table.count, ordering: .releasing)
         }
     }
 }

@@ -7,7 +7,7 @@ import Foundation
 public final class ConfigService: Sendable {
     public let database: AppDatabase
     public let settings: Settings
-    private let cache = Locked<Snapshot?>(nil)
+    private let cache = ReadMostly<Snapshot?>(nil)
 
     /// A revision, evaluated, with its encoded answer. A class: the cache hands out one reference per
     /// request instead of copying the evaluated document.
@@ -45,7 +45,7 @@ public final class ConfigService: Sendable {
     /// The current document, from the cache when it is still current.
     public func current() throws -> Snapshot {
         let generation = settings.directory.generation
-        if let cached = cache.withLock({ $0 }), cached.generation == generation { return cached }
+        if let cached = cache.read({ $0 }), cached.generation == generation { return cached }
         let head = try database.currentConfig()
         let snapshot = try makeSnapshot(head, settings.current(head.documentValue), changedPaths: nil)
         remember(snapshot)
@@ -120,7 +120,7 @@ public final class ConfigService: Sendable {
 
     /// Keeps the newest snapshot: two writers finishing out of order never put an older revision back.
     private func remember(_ snapshot: Snapshot) {
-        cache.withLock { cached in
+        cache.write { cached in
             if let c = cached, c.generation == snapshot.generation, c.revision.revision > snapshot.revision.revision { return }
             cached = snapshot
         }

@@ -16,13 +16,13 @@ final class CredentialCache: Sendable {
         var storedAt: UInt64
     }
 
-    private let entries = Locked<[String: Entry]>([:])
+    private let entries = ReadMostly<[String: Entry]>([:])
 
     private static var now: UInt64 { DispatchTime.now().uptimeNanoseconds }
 
     func token(hash: String) -> AdminToken? {
         let now = Self.now
-        return entries.withLock { table in
+        return entries.read { table in
             guard let entry = table[hash], entry.session == nil, now &- entry.storedAt < Self.lifetime else { return nil }
             return entry.token
         }
@@ -30,7 +30,7 @@ final class CredentialCache: Sendable {
 
     func session(hash: String) -> (AdminSession, AdminToken)? {
         let now = Self.now
-        return entries.withLock { table in
+        return entries.read { table in
             guard let entry = table[hash], let session = entry.session, now &- entry.storedAt < Self.lifetime else { return nil }
             return (session, entry.token)
         }
@@ -38,7 +38,7 @@ final class CredentialCache: Sendable {
 
     func remember(token: AdminToken, session: AdminSession? = nil, under hash: String) {
         let now = Self.now
-        entries.withLock { table in
+        entries.write { table in
             if table.count >= Self.capacity { table.removeAll(keepingCapacity: true) }
             table[hash] = Entry(token: token, session: session, storedAt: now)
         }
@@ -46,16 +46,16 @@ final class CredentialCache: Sendable {
 
     /// Notes a recorded use in every cached copy of the token, so it is not recorded again within the minute.
     func noteUse(tokenID: String, at date: Date) {
-        entries.withLock { table in
+        entries.write { table in
             for (hash, entry) in table where entry.token.id == tokenID { table[hash]?.token.lastUsedAt = date }
         }
     }
 
     func forget(hash: String) {
-        entries.withLock { table in _ = table.removeValue(forKey: hash) }
+        entries.write { table in _ = table.removeValue(forKey: hash) }
     }
 
     func removeAll() {
-        entries.withLock { $0.removeAll() }
+        entries.write { $0.removeAll() }
     }
 }

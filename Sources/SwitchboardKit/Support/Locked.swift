@@ -28,3 +28,34 @@ public final class Locked<Value>: @unchecked Sendable {
         return try body(&value)
     }
 }
+
+/// A value read on every request and rarely replaced (the current settings snapshot, the credential
+/// cache), behind a pthread read-write lock: readers on different acceptor threads never wait for each
+/// other, so the hot path never sleeps on a futex.
+// @unchecked Sendable: reads hold the lock shared, writes hold it exclusively.
+public final class ReadMostly<Value>: @unchecked Sendable {
+    private let lock = UnsafeMutablePointer<pthread_rwlock_t>.allocate(capacity: 1)
+    private var value: Value
+
+    public init(_ value: Value) {
+        self.value = value
+        pthread_rwlock_init(lock, nil)
+    }
+
+    deinit {
+        pthread_rwlock_destroy(lock)
+        lock.deallocate()
+    }
+
+    public func read<T>(_ body: (Value) throws -> T) rethrows -> T {
+        pthread_rwlock_rdlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body(value)
+    }
+
+    public func write<T>(_ body: (inout Value) throws -> T) rethrows -> T {
+        pthread_rwlock_wrlock(lock)
+        defer { pthread_rwlock_unlock(lock) }
+        return try body(&value)
+    }
+}
