@@ -187,7 +187,9 @@ public final class FastCGIServer: Sendable {
             return true
         }
         let request = Self.read(raw, maxBodyBytes: configuration.maxBodyBytes)
-        let owned = OwnedRequest(raw)
+        var inputRead = false
+        if case .complete = request.body { inputRead = true }
+        let owned = OwnedRequest(raw, inputRead: inputRead)
         let handler = self.handler
         let gate = self.gate
         Task(executorPreference: executor) {
@@ -263,9 +265,22 @@ public final class FastCGIServer: Sendable {
 // (the acceptor until the task starts, then the task), and `finish` frees it.
 private struct OwnedRequest: @unchecked Sendable {
     let raw: UnsafeMutablePointer<FCGX_Request>
+    /// The whole request body was read, so nothing but the empty end-of-stdin record can still be waiting.
+    let inputRead: Bool
 
-    init(_ raw: UnsafeMutablePointer<FCGX_Request>) { self.raw = raw }
+    init(_ raw: UnsafeMutablePointer<FCGX_Request>, inputRead: Bool) {
+        self.raw = raw
+        self.inputRead = inputRead
+    }
 
+    /// Writes the answer and closes the connection; it is never kept (a kept connection would pin an
+    /// acceptor thread, see the type's docs).
+    ///
+    /// libfcgi's own close (`OS_Close`) shuts the socket down and then blocks in `poll` until the web server
+    /// closes its end (up to 2 s), reading and discarding whatever arrives: protection against unread input
+    /// turning the close into a reset. That wait costs a sleep and a wake-up on every request. When the body
+    /// was read whole, the little that can remain (the empty stdin record) is read here without waiting
+    /// and the socket closed at once; otherwise libfcgi's draining close runs as before.
     func finish(with response: FastCGIResponse) {
         let bytes = response.serialized()
         bytes.withUnsafeBufferPointer { buffer in
@@ -273,9 +288,23 @@ private struct OwnedRequest: @unchecked Sendable {
                 _ = FCGX_PutStr(chars.baseAddress, Int32(chars.count), raw.pointee.out)
             }
         }
-        // Never keep the connection: a kept connection would pin an acceptor thread (see the type's docs).
-        raw.pointee.keepConnection = 0
-        FCGX_Finish_r(raw)
+        if inputRead {
+            // keepConnection = 1 makes FCGX_Finish_r flush the answer and FCGI_END_REQUEST but leave the
+            // socket open (it still closes it, and sets ipcFd to -1, if the stream had an error).
+            raw.pointee.keepConnection = 1
+            FCGX_Finish_r(raw)
+            let fd = raw.pointee.ipcFd
+            if fd >= 0 {
+                var scratch = [UInt8](repeating: 0, count: 1024)
+                var rounds = 0
+                while rounds < 64, recv(fd, &scratch, scratch.count, Int32(MSG_DONTWAIT)) > 0 { rounds += 1 }
+                close(fd)
+                raw.pointee.ipcFd = -1
+            }
+        } else {
+            raw.pointee.keepConnection = 0
+            FCGX_Finish_r(raw)
+        }
         raw.deallocate()
     }
 }

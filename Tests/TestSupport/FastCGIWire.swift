@@ -225,14 +225,23 @@ public enum UnixSocket {
         return addr
     }
 
+    /// Connects, retrying ECONNREFUSED for up to a second: a server's socket file appears at bind(), a
+    /// moment before listen(), and a connect in between is refused.
     public static func connect(_ path: String) throws -> Int32 {
-        let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
-        var addr = address(path)
-        let rc = withUnsafePointer(to: &addr) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+        var attempts = 0
+        while true {
+            let fd = socket(AF_UNIX, Int32(SOCK_STREAM.rawValue), 0)
+            var addr = address(path)
+            let rc = withUnsafePointer(to: &addr) {
+                $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { Glibc.connect(fd, $0, socklen_t(MemoryLayout<sockaddr_un>.size)) }
+            }
+            if rc == 0 { return fd }
+            let error = errno
+            close(fd)
+            attempts += 1
+            guard error == ECONNREFUSED, attempts < 100 else { throw Failure(description: "connect \(path): errno \(error)") }
+            usleep(10_000)
         }
-        guard rc == 0 else { close(fd); throw Failure(description: "connect \(path): errno \(errno)") }
-        return fd
     }
 
     public static func listen(_ path: String) throws -> Int32 {
