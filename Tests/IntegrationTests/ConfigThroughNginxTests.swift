@@ -117,3 +117,34 @@ extension HTTPClient.Reply {
         }
     }
 }
+
+/// The responder closes a connection as soon as its answer is written when the request's input was read
+/// whole (no lingering drain). nginx must never see that as a reset or a premature close.
+@Suite struct PromptCloseTests {
+    @Test func manyRequestsWithAndWithoutBodiesLeaveNginxsErrorLogClean() throws {
+        let stack = try Stack(label: "prompt-close")
+        let statuses = Shared<[Int: Int]>([:])
+        concurrently(8) { n in
+            for i in 0..<40 {
+                let reply: HTTPClient.Reply?
+                switch i % 4 {
+                case 0: reply = try? stack.http.send("GET", "/api/config", headers: [stack.auth])
+                case 1: reply = try? stack.http.send("HEAD", "/api/config", headers: [stack.auth])
+                case 2: reply = try? stack.http.send("POST", "/api/config/revert",
+                                                     headers: [stack.auth, ("Content-Type", "application/json"), ("If-Match", "\"1\"")],
+                                                     body: #"{"revision":1}"#)
+                default: reply = try? stack.patchConfig(#"{"agents":{"main":{"instructions":"writer \#(n) \#(i)"}}}"#, ifMatch: "\"1\"")
+                }
+                statuses.withLock { $0[reply?.status ?? -1, default: 0] += 1 }
+            }
+        }
+        // Every request got a whole answer: 200, or 412 for writes that lost the race.
+        #expect(Set(statuses.current.keys).isSubset(of: [200, 412]), "\(statuses.current)")
+        #expect(statuses.current.values.reduce(0, +) == 320)
+        stack.stop()
+        let errorLog = (try? String(contentsOf: stack.run.appendingPathComponent("nginx/logs/error.log"), encoding: .utf8)) ?? ""
+        for symptom in ["reset by peer", "prematurely closed", "recv() failed", "upstream timed out"] {
+            #expect(!errorLog.contains(symptom), "nginx logged \(symptom):\n\(errorLog.suffix(2000))")
+        }
+    }
+}
