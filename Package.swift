@@ -36,7 +36,9 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-            ]
+            ],
+            // The shipped provider catalog, Catwalk's JSON format, one file per provider.
+            resources: [.copy("Catalog/Providers")]
         ),
 
         // The executable: `serve`, `token create|list|revoke`.

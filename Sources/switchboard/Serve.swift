@@ -69,7 +69,16 @@ struct Serve: ParsableCommand {
             logger.notice("initial admin token created", metadata: ["token_id": "\(minted.record.id)"])
         }
 
-        let application = Application(database: database, logger: logger, requestLog: sink)
+        guard let shipped = Catalog.shippedDirectory else {
+            throw Fatal("switchboard: the shipped provider catalog is missing (the Switchboard_SwitchboardKit.resources directory belongs next to the binary)")
+        }
+        let catalog = CatalogStore(shipped: shipped,
+                                   custom: URL(fileURLWithPath: state.stateDir).appendingPathComponent("catalog", isDirectory: true))
+        for problem in catalog.current.problems {
+            logger.warning("catalog file unreadable; left as it is", metadata: [
+                "file": "\(problem.file)", "pointer": "\(problem.pointer)", "problem": "\(problem.message)"])
+        }
+        let application = Application(database: database, logger: logger, catalog: catalog, requestLog: sink)
         let listen: ListenAddress = inheritSocket ? .inherited : .unixSocket(path: socket!, group: socketGroup)
         let server = FastCGIServer(
             configuration: .init(listen: listen, acceptThreads: acceptThreads, maxInFlight: maxInFlight,

@@ -226,3 +226,44 @@ extension Response {
         #expect((try t.database.currentConfig().actor).hasPrefix("session:ses_"))
     }
 }
+
+@Suite struct CatalogAPITests {
+    @Test func listsProvidersWithCountsPricesAndAuthMethods() async throws {
+        let t = try TestApp()
+        let response = await t.bearer(.get, "/api/catalog")
+        #expect(response.status == .ok)
+        let providers = try #require(response.json["providers"] as? [[String: Any]])
+        let anthropic = try #require(providers.first { $0["id"] as? String == "anthropic" })
+        #expect((anthropic["modelCount"] as? Int ?? 0) >= 5)
+        let prices = try #require(anthropic["pricePer1M"] as? [String: Double])
+        #expect(prices["inputMin"]! < prices["inputMax"]!)
+        #expect((anthropic["authMethods"] as? [[String: String]])?.first?["method"] == "api_key")
+        #expect((response.json["problems"] as? [Any])?.isEmpty == true)
+        #expect(await t.send(.get, "/api/catalog").status == .unauthorized)
+    }
+
+    @Test func oneProviderListsItsModelsWithCapabilities() async throws {
+        let t = try TestApp()
+        let response = await t.bearer(.get, "/api/catalog/gemini")   // Catwalk's id finds google
+        #expect(response.status == .ok)
+        #expect((response.json["provider"] as? [String: Any])?["id"] as? String == "google")
+        let models = try #require(response.json["models"] as? [[String: Any]])
+        let pro = try #require(models.first { $0["id"] as? String == "gemini-2.5-pro" })
+        #expect(pro["reference"] as? String == "google/gemini-2.5-pro")
+        let capabilities = try #require(pro["capabilities"] as? [String: Any])
+        #expect(capabilities["maxOutputTokens"] as? Int == 65536)
+        #expect(capabilities["maxTokensField"] as? String == "maxOutputTokens")
+        #expect((pro["catwalk"] as? [String: Any])?["context_window"] != nil, "the Catwalk object is passed through")
+        #expect(await t.bearer(.get, "/api/catalog/nope").status == .notFound)
+    }
+
+    @Test func theSettingsDocumentUsesTheCatalogsCap() async throws {
+        let t = try TestApp()
+        let response = await t.patchConfig(#"{"agents":{"defaults":{"model":{"primary":"anthropic/claude-3-5-haiku-20241022"}}}}"#, ifMatch: "\"1\"")
+        #expect(response.status == .ok)
+        #expect(response.config("/agents/defaults/params/maxTokens") as? Int == 4096)
+        let tooLong = await t.patchConfig(#"{"agents":{"defaults":{"params":{"maxTokens":9000}}}}"#, ifMatch: "\"2\"")
+        #expect(tooLong.status == .unprocessableContent)
+        #expect(tooLong.errors.first?["code"] == "above_model_max")
+    }
+}

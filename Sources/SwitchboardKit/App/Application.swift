@@ -11,6 +11,7 @@ public struct Application: Sendable {
     public let database: AppDatabase
     public let router: Router
     public let config: ConfigService
+    public let catalog: CatalogStore
     let authenticator: Authenticator
     let logger: Logger
     /// Where the one line per request goes, formatted directly (no metadata dictionary); nil sends it
@@ -18,17 +19,19 @@ public struct Application: Sendable {
     let requestLog: LogSink?
 
     public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle(),
-                directory: any ModelDirectory = StaticModelDirectory.interim, requestLog: LogSink? = nil) {
+                catalog: CatalogStore = CatalogStore(), requestLog: LogSink? = nil) {
         self.database = database
         self.logger = logger
         self.requestLog = requestLog
         self.authenticator = Authenticator(database: database, throttle: throttle)
-        self.config = ConfigService(database: database, directory: directory)
+        self.catalog = catalog
+        self.config = ConfigService(database: database, directory: catalog)
 
         let routes = Routes()
         HealthController().register(routes)
         SessionController(database: database, authenticator: authenticator).register(routes)
         ConfigController(service: config).register(routes)
+        CatalogController(catalog: { [catalog] in catalog.current }).register(routes)
         self.router = Router(routes)
     }
 

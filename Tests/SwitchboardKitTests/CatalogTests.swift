@@ -1,0 +1,139 @@
+import Foundation
+import Testing
+@testable import SwitchboardKit
+
+let catwalkSample = #"""
+{
+  "id": "gemini", "name": "Gemini", "type": "gemini", "api_key": "$GEMINI_API_KEY",
+  "api_endpoint": "https://generativelanguage.googleapis.com",
+  "default_large_model_id": "big", "default_small_model_id": "small",
+  "future_field": {"kept": true},
+  "models": [
+    {"id": "big", "name": "Big", "cost_per_1m_in": 1.25, "cost_per_1m_out": 10, "cost_per_1m_in_cached": 0,
+     "cost_per_1m_out_cached": 0.31, "context_window": 1048576, "default_max_tokens": 65536, "can_reason": true,
+     "reasoning_levels": ["low", "high"], "default_reasoning_effort": "low", "supports_attachments": true,
+     "options": {"x": 1}},
+    {"id": "small", "name": "Small", "cost_per_1m_in": 0.1, "cost_per_1m_out": 0.4, "context_window": 1048576,
+     "default_max_tokens": 8192, "can_reason": false, "supports_attachments": false,
+     "switchboard": {"max_output_tokens": 65536, "supports_image_output": true, "supports_top_p": false}}
+  ]
+}
+"""#
+
+func temporaryDirectory() throws -> URL {
+    let url = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("catalog-\(UUID().uuidString)")
+    try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
+    return url
+}
+
+// MARK: Tests
+
+@Suite struct CatwalkFormatTests {
+    @Test func readsCatwalksFormatUnderTheCanonicalIdAndKeepsUnknownFields() throws {
+        let p = try CatwalkFormat.decodeProvider(Array(catwalkSample.utf8), source: .custom)
+        #expect(p.id == "google", "Catwalk's gemini is imported as google")
+        #expect(p.apiKeyVariable == "GEMINI_API_KEY")
+        #expect(p.raw["future_field"] == json(#"{"kept":true}"#))
+        #expect(p.models.count == 2)
+        let big = try #require(p.model("big"))
+        #expect(big.raw["options"] == json(#"{"x":1}"#))
+        #expect(big.capabilities == ModelCapabilities(temperature: true, topP: true, reasoningEffort: ["low", "high"], attachments: true,
+                                                      imageOutput: false, maxOutputTokens: 65536, maxTokensField: "maxOutputTokens"))
+        let small = try #require(p.model("small"))
+        #expect(small.capabilities.maxOutputTokens == 65536, "our extension field wins over default_max_tokens")
+        #expect(small.capabilities.imageOutput && !small.capabilities.topP)
+    }
+
+    @Test(arguments: [
+        (#"{"id":"x","name":"X","type":"openai"}"#, "/models"),
+        (#"{"name":"X","type":"openai","models":[]}"#, "/id"),
+        (#"{"id":"X Y","name":"X","type":"openai","models":[]}"#, "/id"),
+        (#"{"id":"x","name":"X","type":"openai","models":[{"name":"nameless"}]}"#, "/models/0/id"),
+        (#"{"id":"x","name":"X","type":"openai","models":[{"id":"a","context_window":"big"}]}"#, "/models/0/context_window"),
+        (#"{"id":"x","name":"X","type":"openai","models":[{"id":"a"},{"id":"a"}]}"#, "/models/1/id"),
+        (#"{"id":"x","name":"X","type":"openai","default_large_model_id":"zz","models":[{"id":"a"}]}"#, "/default_large_model_id"),
+        ("{not json", ""),
+    ])
+    func aBrokenProviderIsReportedWithThePointer(text: String, pointer: String) {
+        #expect(throws: CatwalkFormat.Problem.self) { try CatwalkFormat.decodeProvider(Array(text.utf8), source: .custom) }
+        do {
+            _ = try CatwalkFormat.decodeProvider(Array(text.utf8), source: .custom)
+        } catch {
+            #expect(error.pointer == pointer)
+        }
+    }
+
+    @Test func reasoningOnlyOpenAIModelsTakeNoTemperature() throws {
+        let text = #"{"id":"openai","name":"OpenAI","type":"openai","models":[{"id":"gpt-5","can_reason":true,"default_max_tokens":128000},{"id":"gpt-4o","default_max_tokens":16384}]}"#
+        let p = try CatwalkFormat.decodeProvider(Array(text.utf8), source: .shipped)
+        #expect(p.model("gpt-5")?.capabilities.temperature == false)
+        #expect(p.model("gpt-5")?.capabilities.maxTokensField == "max_completion_tokens")
+        #expect(p.model("gpt-4o")?.capabilities.temperature == true)
+    }
+}
+
+@Suite struct CatalogTests {
+    @Test func customProvidersOverrideShippedOnesAndCorruptFilesAreReportedAndLeftAlone() throws {
+        let shipped = try temporaryDirectory()
+        let custom = try temporaryDirectory()
+        try Data(catwalkSample.utf8).write(to: shipped.appendingPathComponent("google.json"))
+        let override = #"{"id":"google","name":"My Gemini proxy","type":"openai","models":[{"id":"only"}]}"#
+        try Data(override.utf8).write(to: custom.appendingPathComponent("google.json"))
+        let corrupt = Data(#"{"id":"broken","name":"B","type":"openai","models":[{"id":1}]}"#.utf8)
+        try corrupt.write(to: custom.appendingPathComponent("broken.json"))
+
+        let catalog = Catalog.load(shipped: shipped, custom: custom)
+        #expect(catalog.entry("google")?.name == "My Gemini proxy")
+        #expect(catalog.entry("google")?.source == .custom)
+        #expect(catalog.entry("gemini")?.id == "google", "Catwalk's id finds the canonical entry")
+        #expect(catalog.problems == [Catalog.FileProblem(file: custom.appendingPathComponent("broken.json").path,
+                                                         pointer: "/models/0/id", message: "is required and must be a non-empty string")])
+        #expect(try Data(contentsOf: custom.appendingPathComponent("broken.json")) == corrupt, "a corrupt file is never rewritten")
+    }
+
+    @Test func theCatalogAnswersTheSettingsDocumentsQuestions() throws {
+        let shipped = try temporaryDirectory()
+        try Data(catwalkSample.utf8).write(to: shipped.appendingPathComponent("google.json"))
+        let catalog = Catalog.load(shipped: shipped, custom: nil)
+        #expect(catalog.model(provider: "google", id: "big")?.maxOutputTokens == 65536)
+        #expect(catalog.model(provider: "google", id: "small")?.supportsImageOutput == true)
+        #expect(catalog.model(provider: "google", id: "nope") == nil)
+        #expect(catalog.provider("google")?.runsClaudeCodeSDK == false)
+    }
+
+    @Test func theShippedCatalogCoversTheMVPProvidersAndMore() throws {
+        let catalog = Catalog.load(shipped: Catalog.shippedDirectory, custom: nil)
+        #expect(catalog.problems.isEmpty, "\(catalog.problems)")
+        let ids = Set(catalog.providers.map(\.id))
+        let mvp: Set = ["openai", "anthropic", "google", "openrouter", "zai", "azureOpenai", "bedrock", "vertex"]
+        #expect(mvp.isSubset(of: ids), "missing: \(mvp.subtracting(ids))")
+        #expect(ids.subtracting(mvp).count >= 3, "at least three providers beyond the MVP")
+        for provider in catalog.providers {
+            #expect(!provider.models.isEmpty, "\(provider.id) has no models")
+            for model in provider.models {
+                #expect(model.capabilities.maxOutputTokens != nil || model.capabilities.imageOutput, "\(provider.id)/\(model.id) has no max output")
+                #expect(model.contextWindow != nil || model.capabilities.imageOutput, "\(provider.id)/\(model.id) has no context window")
+            }
+        }
+        // Facts the settings document depends on.
+        #expect(catalog.model(provider: "anthropic", id: "claude-3-5-haiku-20241022")?.maxOutputTokens == 8192)
+        #expect(catalog.model(provider: "openai", id: "gpt-5")?.supportsTemperature == false)
+        #expect(catalog.model(provider: "openai", id: "gpt-image-1")?.supportsImageOutput == true)
+        #expect(catalog.provider("bedrock")?.runsClaudeCodeSDK == true)
+    }
+
+    @Test func authMethodsFollowTheDesignMatrix() throws {
+        let catalog = Catalog.load(shipped: Catalog.shippedDirectory, custom: nil)
+        func methods(_ id: String) -> [String] {
+            (catalog.entry(id)?.authMethods ?? []).map { "\($0.method.rawValue)\($0.status == .phased ? "?" : "")" }
+        }
+        for id in ["openai", "anthropic", "google"] {
+            #expect(methods(id) == ["api_key", "oauth_browser", "oauth_device_code?", "pairing"])
+        }
+        #expect(methods("openrouter") == ["api_key", "pairing"])
+        #expect(methods("zai") == ["api_key", "pairing"])
+        #expect(methods("azureOpenai") == ["api_key", "cloud_credentials?", "pairing"])
+        #expect(methods("bedrock") == ["cloud_credentials", "pairing"])
+        #expect(methods("vertex") == ["service_account", "cloud_credentials?", "oauth_browser", "oauth_device_code?", "pairing"])
+    }
+}
