@@ -267,3 +267,82 @@ extension Response {
         #expect(tooLong.errors.first?["code"] == "above_model_max")
     }
 }
+
+@Suite struct CustomProviderAPITests {
+    static let ollama = #"{"id":"homelab","name":"Home Ollama","type":"ollama","api_endpoint":"http://127.0.0.1:11434/v1","models":[{"id":"llama3.3:70b","name":"Llama 3.3 70B","context_window":131072,"default_max_tokens":8192,"custom_note":"kept"}]}"#
+
+    func put(_ t: TestApp, _ id: String, _ body: String) async -> Response {
+        await t.bearer(.put, "/api/catalog/custom/\(id)", headers: [.contentType: "application/json"], body: body)
+    }
+
+    @Test func aCustomProviderIsAddedUsedByTheSettingsAndRemoved() async throws {
+        let t = try TestApp()
+        let added = await put(t, "homelab", Self.ollama)
+        #expect(added.status == .ok)
+        #expect(added.json["source"] as? String == "custom")
+        #expect((added.json["authMethods"] as? [Any])?.isEmpty == true, "Ollama needs no credential")
+        let detail = await t.bearer(.get, "/api/catalog/homelab")
+        let model = (detail.json["models"] as? [[String: Any]])?.first
+        #expect((model?["catwalk"] as? [String: Any])?["custom_note"] as? String == "kept")
+
+        // The settings document can now name it, with its cap.
+        let patch = await t.patchConfig(#"{"agents":{"defaults":{"model":{"primary":"homelab/llama3.3:70b"},"params":{"maxTokens":9000}}}}"#, ifMatch: "\"1\"")
+        #expect(patch.status == .unprocessableContent, "8192 is the model's maximum")
+        #expect(await t.patchConfig(#"{"agents":{"defaults":{"model":{"primary":"homelab/llama3.3:70b"}}}}"#, ifMatch: "\"1\"").status == .ok)
+
+        // The file is 0600 under the state directory.
+        let file = t.directory.appendingPathComponent("catalog/homelab.json").path
+        let mode = (try FileManager.default.attributesOfItem(atPath: file)[.posixPermissions] as? Int) ?? 0
+        #expect(mode == 0o600)
+
+        #expect(await t.bearer(.delete, "/api/catalog/custom/homelab").status == .noContent)
+        #expect(await t.bearer(.get, "/api/catalog/homelab").status == .notFound)
+        #expect(await t.bearer(.delete, "/api/catalog/custom/homelab").status == .notFound)
+        // The document still reads; the reference that left the catalog is a warning.
+        let read = await t.bearer(.get, "/api/config")
+        #expect(read.warnings.contains { $0["code"] == "unknown_provider" })
+    }
+
+    @Test func aCustomEntryOverridesTheShippedOneUntilItIsDeleted() async throws {
+        let t = try TestApp()
+        let proxy = #"{"id":"openai","name":"OpenAI via our proxy","type":"openai","api_endpoint":"https://llm-proxy.internal/v1","models":[{"id":"gpt-4o","default_max_tokens":16384}]}"#
+        #expect(await put(t, "openai", proxy).status == .ok)
+        #expect((await t.bearer(.get, "/api/catalog/openai").json["provider"] as? [String: Any])?["name"] as? String == "OpenAI via our proxy")
+        #expect(await t.bearer(.delete, "/api/catalog/custom/openai").status == .noContent)
+        #expect((await t.bearer(.get, "/api/catalog/openai").json["provider"] as? [String: Any])?["source"] as? String == "shipped")
+    }
+
+    @Test func aCatwalkFileImportsUnderTheCanonicalId() async throws {
+        let t = try TestApp()
+        #expect(await put(t, "google", catwalkSample).status == .ok, "the sample says id gemini")
+        #expect((await t.bearer(.get, "/api/catalog/google").json["provider"] as? [String: Any])?["source"] as? String == "custom")
+    }
+
+    @Test func badEntriesAreRefusedWithThePointer() async throws {
+        let t = try TestApp()
+        let invalid = await put(t, "x", #"{"id":"x","name":"X","type":"openai","models":[{"id":"a","context_window":-1}]}"#)
+        #expect(invalid.status == .unprocessableContent)
+        #expect(invalid.errors.first?["pointer"] == "/models/0/context_window")
+        let mismatch = await put(t, "x", #"{"id":"y","name":"Y","type":"openai","models":[]}"#)
+        #expect(mismatch.errors.first?["code"] == "id_mismatch")
+        #expect(await put(t, "..", "{}").status == .badRequest)
+        #expect(await put(t, "%2e%2e%2fetc", "{}").status == .badRequest)
+        #expect(!FileManager.default.fileExists(atPath: t.directory.appendingPathComponent("catalog/x.json").path))
+    }
+
+    @Test func anUnreadableFileIsReportedAndNeverOverwritten() async throws {
+        let t = try TestApp()
+        let dir = t.directory.appendingPathComponent("catalog")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        let broken = Data(#"{"id":"lab","name":"Lab","type":"openai","models":"many"}"#.utf8)
+        try broken.write(to: dir.appendingPathComponent("lab.json"))
+        t.app.catalog.reload()
+        let list = await t.bearer(.get, "/api/catalog")
+        let problems = try #require(list.json["problems"] as? [[String: String]])
+        #expect(problems.count == 1 && problems[0]["file"]?.hasSuffix("lab.json") == true && problems[0]["pointer"] == "/models")
+        let replace = await put(t, "lab", #"{"id":"lab","name":"Lab","type":"openai","models":[]}"#)
+        #expect(replace.status == .conflict)
+        #expect(try Data(contentsOf: dir.appendingPathComponent("lab.json")) == broken)
+        #expect(await t.bearer(.delete, "/api/catalog/custom/lab").status == .noContent, "an explicit delete removes it")
+    }
+}

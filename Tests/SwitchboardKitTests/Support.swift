@@ -19,7 +19,8 @@ struct TestApp {
         tokenID = minted.record.id
         var logger = Logger(label: "test")
         logger.logLevel = .critical
-        app = Application(database: database, logger: logger, throttle: throttle)
+        app = Application(database: database, logger: logger, throttle: throttle,
+                          catalog: CatalogStore(custom: directory.appendingPathComponent("catalog")))
     }
 
     var database: AppDatabase { app.database }

@@ -31,7 +31,7 @@ public struct Application: Sendable {
         HealthController().register(routes)
         SessionController(database: database, authenticator: authenticator).register(routes)
         ConfigController(service: config).register(routes)
-        CatalogController(catalog: { [catalog] in catalog.current }).register(routes)
+        CatalogController(store: catalog).register(routes)
         self.router = Router(routes)
     }
 

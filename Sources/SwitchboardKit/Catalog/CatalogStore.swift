@@ -26,3 +26,45 @@ public final class CatalogStore: ModelDirectory {
     public func provider(_ id: String) -> ProviderFacts? { state.read { $0.provider(id) } }
     public func model(provider: String, id: String) -> ModelFacts? { state.read { $0.model(provider: provider, id: id) } }
 }
+
+extension CatalogStore {
+    public enum CustomFailure: Error, Equatable {
+        case noCustomDirectory
+        case invalid(CatwalkFormat.Problem)
+        case idMismatch(body: String, path: String)
+        /// The file already there cannot be read: it is never overwritten; delete it first.
+        case existingFileUnreadable(String)
+        case notFound
+    }
+
+    /// Writes a custom provider (Catwalk format) as `<custom>/<id>.json`: a temp file, fsync, rename, and an
+    /// fsync of the directory. The file is 0600. It overrides a shipped provider with the same id.
+    public func putCustom(id: String, body: [UInt8]) throws(CustomFailure) -> CatalogProvider {
+        guard let directory = customDirectory else { throw .noCustomDirectory }
+        let provider: CatalogProvider
+        do { provider = try CatwalkFormat.decodeProvider(body, source: .custom) } catch { throw .invalid(error) }
+        guard provider.id == id else { throw .idMismatch(body: provider.id, path: id) }
+        let target = directory.appendingPathComponent("\(id).json")
+        if let existing = FileManager.default.contents(atPath: target.path),
+           (try? CatwalkFormat.decodeProvider(Array(existing), source: .custom)) == nil {
+            throw .existingFileUnreadable(target.path)
+        }
+        do {
+            try DurableFile.write(Array((provider.raw.serialized + "\n").utf8), to: target)
+        } catch {
+            throw .noCustomDirectory
+        }
+        reload()
+        return provider
+    }
+
+    /// Removes a custom provider's file (readable or not); a shipped provider with that id shows again.
+    public func deleteCustom(id: String) throws(CustomFailure) {
+        guard let directory = customDirectory else { throw .noCustomDirectory }
+        let target = directory.appendingPathComponent("\(id).json")
+        guard FileManager.default.fileExists(atPath: target.path) else { throw .notFound }
+        guard (try? FileManager.default.removeItem(at: target)) != nil else { throw .noCustomDirectory }
+        DurableFile.syncDirectory(directory)
+        reload()
+    }
+}

@@ -2,12 +2,66 @@ import Foundation
 
 /// The provider catalog: providers with model counts and price ranges, and one provider's models.
 struct CatalogController {
-    let catalog: @Sendable () -> Catalog
+    let store: CatalogStore
+
+    func catalog() -> Catalog { store.current }
 
     func register(_ routes: Routes) {
         routes
             .get("/api/catalog", list)
             .get("/api/catalog/{provider}", provider)
+            .put("/api/catalog/custom/{id}", putCustom)
+            .delete("/api/catalog/custom/{id}", deleteCustom)
+    }
+
+    /// Adds or replaces a custom provider, in Catwalk's provider format (a Catwalk file can be sent as is).
+    @Sendable func putCustom(_ request: Request, _ context: RequestContext) async throws -> Response {
+        let id = try Self.customID(context)
+        guard !request.bodyBytes.isEmpty else { throw Problem(.badRequest, type: "body-required", title: "A Catwalk provider JSON body is required") }
+        let provider: CatalogProvider
+        do { provider = try store.putCustom(id: id, body: request.bodyBytes) } catch { throw Self.problem(error) }
+        return try .json(ProviderSummary(provider))
+    }
+
+    @Sendable func deleteCustom(_ request: Request, _ context: RequestContext) async throws -> Response {
+        let id = try Self.customID(context)
+        do {
+            try store.deleteCustom(id: id)
+            return .noContent()
+        } catch {
+            throw Self.problem(error)
+        }
+    }
+
+    /// A custom provider's id, which also names its file: checked before it touches a path.
+    static func customID(_ context: RequestContext) throws -> String {
+        let raw = try context.parameters.require("id")
+        let id = CatwalkFormat.aliases[raw] ?? raw
+        guard SettingsValidator.isProviderID(id) else {
+            throw Problem(.badRequest, type: "invalid-id", title: "Invalid provider id",
+                          detail: "A provider id starts with a lower-case letter and uses only letters, digits, - and _ (at most 64).")
+        }
+        return id
+    }
+
+    static func problem(_ failure: CatalogStore.CustomFailure) -> Problem {
+        switch failure {
+        case .invalid(let p):
+            return Problem(.unprocessableContent, type: "invalid-catalog-entry", title: "Not a valid Catwalk provider",
+                           detail: "\(p.pointer.isEmpty ? "The body" : p.pointer) \(p.message).",
+                           errors: [.init(pointer: p.pointer, code: "invalid", message: p.message)])
+        case .idMismatch(let body, let path):
+            return Problem(.unprocessableContent, type: "invalid-catalog-entry", title: "Not a valid Catwalk provider",
+                           detail: "The body's id is \(body) but the path names \(path).",
+                           errors: [.init(pointer: "/id", code: "id_mismatch", message: "must be \(path), as in the path")])
+        case .existingFileUnreadable:
+            return Problem(.conflict, type: "catalog-file-unreadable", title: "The existing catalog file cannot be read",
+                           detail: "Switchboard never overwrites an unreadable catalog file. Fix it, or DELETE this custom provider first; GET /api/catalog lists what is wrong with it.")
+        case .notFound:
+            return Problem(.notFound, type: "not-found", title: "Not found", detail: "There is no custom provider with this id.")
+        case .noCustomDirectory:
+            return .internalError
+        }
     }
 
     struct PriceRange: Encodable {
