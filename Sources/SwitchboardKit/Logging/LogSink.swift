@@ -1,7 +1,4 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#endif
 
 /// Where log lines go: a file descriptor, written in batches.
 ///
@@ -35,7 +32,7 @@ public final class LogSink: Sendable {
     }
 
     func append(_ line: [UInt8], urgent: Bool) {
-        guard batched else { return write(line) }
+        guard batched else { FileDescriptor.writeAll(fileDescriptor, line); return }
         let full = pending.withLock { buffer -> Bool in
             buffer.append(contentsOf: line)
             return buffer.count >= Self.threshold
@@ -50,19 +47,7 @@ public final class LogSink: Sendable {
                 defer { buffer.removeAll(keepingCapacity: true) }
                 return buffer
             }
-            if !batch.isEmpty { write(batch) }
-        }
-    }
-
-    private func write(_ bytes: [UInt8]) {
-        bytes.withUnsafeBytes { buffer in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fileDescriptor, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return }
-                offset += n
-            }
+            if !batch.isEmpty { FileDescriptor.writeAll(fileDescriptor, batch) }
         }
     }
 }

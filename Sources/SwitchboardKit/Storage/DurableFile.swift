@@ -17,17 +17,7 @@ public enum DurableFile {
         let temp = directory.appendingPathComponent(".\(target.lastPathComponent).\(Hex.encode(SecureRandom.bytes(6))).tmp")
         let fd = open(temp.path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0o600)
         guard fd >= 0 else { throw Failure(description: "cannot create \(temp.path): errno \(errno)") }
-        var ok = bytes.withUnsafeBytes { buffer -> Bool in
-            var offset = 0
-            while offset < buffer.count {
-                let n = Glibc.write(fd, buffer.baseAddress! + offset, buffer.count - offset)
-                if n < 0 && errno == EINTR { continue }
-                if n <= 0 { return false }
-                offset += n
-            }
-            return true
-        }
-        ok = ok && fsync(fd) == 0
+        let ok = FileDescriptor.writeAll(fd, bytes) && fsync(fd) == 0
         close(fd)
         guard ok, rename(temp.path, target.path) == 0 else {
             unlink(temp.path)
