@@ -137,6 +137,12 @@ public final class FastCGIServer: Sendable {
         var listening = epoll_ctl(epoll, EPOLL_CTL_ADD, listenFd, &listenEvent) == 0
 
         var ready = [epoll_event](repeating: epoll_event(), count: 4)
+        /// Waits (the executor marked as sleeping); true when the listening socket became readable.
+        func wait(_ timeoutMilliseconds: Int32) -> Bool {
+            let count = max(0, Int(epoll_wait(epoll, &ready, 4, timeoutMilliseconds)))
+            executor.finishedWaiting(wakeFDReadable: ready[0..<count].contains { $0.data.fd == executor.wakeFD })
+            return ready[0..<count].contains { $0.data.fd == listenFd }
+        }
         // At the in-flight limit the listening socket stays readable; it leaves the epoll set for a few
         // milliseconds at a time instead of waking this thread in a busy loop.
         var full = false
@@ -147,10 +153,7 @@ public final class FastCGIServer: Sendable {
                 // Draining: run what comes back until nothing is in flight or the grace period is over.
                 let left = shutdownDeadline.withLock { $0 } - monotonicSeconds()
                 if gate.inFlight == 0 || left <= 0 { return }
-                if executor.prepareToWait() {
-                    let count = epoll_wait(epoll, &ready, 4, Int32(min(left, 0.05) * 1000) + 1)
-                    executor.finishedWaiting(wakeFDReadable: count > 0 && ready[0..<Int(count)].contains { $0.data.fd == executor.wakeFD })
-                }
+                if executor.prepareToWait() { _ = wait(Int32(min(left, 0.05) * 1000) + 1) }
                 continue
             }
             if full && listening {
@@ -160,10 +163,9 @@ public final class FastCGIServer: Sendable {
                 listening = epoll_ctl(epoll, EPOLL_CTL_ADD, listenFd, &listenEvent) == 0
             }
             guard executor.prepareToWait() else { continue }
-            let count = epoll_wait(epoll, &ready, 4, full ? 5 : -1)
-            executor.finishedWaiting(wakeFDReadable: count > 0 && ready[0..<Int(count)].contains { $0.data.fd == executor.wakeFD })
+            let connectionWaiting = wait(full ? 5 : -1)
             full = false
-            guard count > 0, ready[0..<Int(count)].contains(where: { $0.data.fd == listenFd }) else { continue }
+            guard connectionWaiting else { continue }
             full = !acceptOne(listenFd: listenFd, executor: executor)
         }
     }
