@@ -2,6 +2,22 @@ import Foundation
 import Testing
 @testable import SwitchboardKit
 
+/// A fixed directory: a list of providers and models.
+struct StaticModelDirectory: ModelDirectory {
+    let providers: [String: ProviderFacts]
+    let models: [String: ModelFacts]
+    let generation: Int
+
+    init(providers: [ProviderFacts], models: [ModelFacts], generation: Int = 0) {
+        self.providers = Dictionary(providers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        self.models = Dictionary(models.map { ($0.reference, $0) }, uniquingKeysWith: { a, _ in a })
+        self.generation = generation
+    }
+
+    func provider(_ id: String) -> ProviderFacts? { providers[id] }
+    func model(provider: String, id: String) -> ModelFacts? { models["\(provider)/\(id)"] }
+}
+
 /// A fixed model table, so these tests do not move when the shipped catalog changes.
 let testDirectory = StaticModelDirectory(
     providers: [

@@ -14,12 +14,12 @@ public struct Application: Sendable {
     public let catalog: CatalogStore
     let authenticator: Authenticator
     let logger: Logger
-    /// Where the one line per request goes, formatted directly (no metadata dictionary); nil sends it
-    /// through `logger`.
-    let requestLog: LogSink?
+    /// Where the one line per request goes, formatted directly (no metadata dictionary) when `logger`'s
+    /// level lets info lines through.
+    let requestLog: LogSink
 
     public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle(),
-                catalog: CatalogStore = CatalogStore(), requestLog: LogSink? = nil) {
+                catalog: CatalogStore = CatalogStore(), requestLog: LogSink = .standardErrorUnbuffered) {
         self.database = database
         self.logger = logger
         self.requestLog = requestLog
@@ -52,12 +52,8 @@ public struct Application: Sendable {
 
         if logger.logLevel <= .info {
             let fields = Self.requestFields(request, response, principal, started.duration(to: .now))
-            if let requestLog {
-                requestLog.append(JSONLogHandler.line(level: .info, message: "request", source: "SwitchboardKit", fields: fields),
-                                  urgent: false)
-            } else {
-                logger.info("request", metadata: Logger.Metadata(uniqueKeysWithValues: fields.map { ($0.0, .string($0.1)) }))
-            }
+            requestLog.append(JSONLogHandler.line(level: .info, message: "request", source: "SwitchboardKit", fields: fields),
+                              urgent: false)
         }
         return response
     }

@@ -83,16 +83,6 @@ public enum JSONValue: Sendable, Equatable, Codable {
         return .object(object)
     }
 
-    /// A short human form for messages: strings quoted, long values cut.
-    var brief: String {
-        let text: String
-        switch self {
-        case .string(let s): text = "\"\(s)\""
-        default: text = serialized
-        }
-        return text.count > 60 ? String(text.prefix(57)) + "..." : text
-    }
-
     var kindName: String {
         switch self {
         case .null: "null"

@@ -1,6 +1,6 @@
 /// What the settings document needs to know about providers and models: which exist, their output cap,
 /// and which knobs they accept. The catalog (Catwalk format, with the user's custom providers) provides
-/// this; tests and the interim table below implement it directly.
+/// this; tests use a fixed table.
 public protocol ModelDirectory: Sendable {
     func provider(_ id: String) -> ProviderFacts?
     func model(provider: String, id: String) -> ModelFacts?
@@ -43,20 +43,4 @@ public struct ModelFacts: Sendable, Equatable {
     }
 
     public var reference: String { "\(provider)/\(id)" }
-}
-
-/// A fixed directory: a list of providers and models.
-public struct StaticModelDirectory: ModelDirectory {
-    let providers: [String: ProviderFacts]
-    let models: [String: ModelFacts]
-    public let generation: Int
-
-    public init(providers: [ProviderFacts], models: [ModelFacts], generation: Int = 0) {
-        self.providers = Dictionary(providers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
-        self.models = Dictionary(models.map { ($0.reference, $0) }, uniquingKeysWith: { a, _ in a })
-        self.generation = generation
-    }
-
-    public func provider(_ id: String) -> ProviderFacts? { providers[id] }
-    public func model(provider: String, id: String) -> ModelFacts? { models["\(provider)/\(id)"] }
 }
