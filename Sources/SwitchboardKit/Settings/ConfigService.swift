@@ -59,11 +59,10 @@ public final class ConfigService: Sendable {
     /// writers do not queue behind each other's validation; the transaction then only checks that the
     /// revision is still current and inserts the next one.
     public func patch(_ patch: JSONValue, ifMatch: Set<Int>, actor: String, requestID: String?) throws -> Snapshot {
-        try change(ifMatch: ifMatch, actor: actor, requestID: requestID) { head in
-            let stored = head.documentValue
-            let result = try settings.apply(patch, to: stored)
+        try change(ifMatch: ifMatch, actor: actor, requestID: requestID) { base in
+            let result = try settings.apply(patch, to: base.stored)
             return (result, ConfigChange(document: result.stored,
-                                         changedPaths: MergePatch.changedPaths(from: Settings.withDefaults(stored), to: result.document)))
+                                         changedPaths: MergePatch.changedPaths(from: base.document, to: result.document)))
         }
     }
 
@@ -71,34 +70,39 @@ public final class ConfigService: Sendable {
     public func revert(to target: Int, ifMatch: Set<Int>, actor: String, requestID: String?) throws -> Snapshot {
         // Revisions are never edited, so the old one can be read before the write transaction.
         guard let old = try database.configRevision(target) else { throw UnknownRevision(revision: target) }
-        return try change(ifMatch: ifMatch, actor: actor, requestID: requestID) { head in
-            let result = try settings.restore(old.documentValue)
+        let restored = old.documentValue
+        return try change(ifMatch: ifMatch, actor: actor, requestID: requestID) { base in
+            let result = try settings.restore(restored)
             return (result, ConfigChange(document: result.stored,
-                                         changedPaths: MergePatch.changedPaths(from: Settings.withDefaults(head.documentValue), to: result.document),
+                                         changedPaths: MergePatch.changedPaths(from: base.document, to: result.document),
                                          restoredFrom: target))
         }
     }
 
     private typealias Prepared = (evaluation: Settings.Evaluation, change: ConfigChange)
+    /// The revision a change is made against: the operator's values and the document with defaults.
+    private typealias Base = (stored: JSONValue, document: JSONValue)
 
     private func change(ifMatch: Set<Int>, actor: String, requestID: String?,
-                        _ make: (ConfigRevision) throws -> Prepared) throws -> Snapshot {
-        let base = try current().revision
-        var prepared: (revision: Int, value: Prepared)?
-        if ifMatch.contains(base.revision) {
-            prepared = (base.revision, try make(base))
-        } else if ifMatch.allSatisfy({ $0 < base.revision }) {
+                        _ make: (Base) throws -> Prepared) throws -> Snapshot {
+        let base = try current()
+        let baseRevision = base.revision.revision
+        var prepared: Prepared?
+        if ifMatch.contains(baseRevision) {
+            prepared = try make((base.evaluation.stored, base.evaluation.document))
+        } else if ifMatch.allSatisfy({ $0 < baseRevision }) {
             // Every tag is older than a revision already committed: stale without opening a transaction.
-            throw StaleRevision(current: base.revision)
+            throw StaleRevision(current: baseRevision)
         }
-        var used: Prepared?
         let revision = try database.updateConfig(ifRevision: ifMatch, actor: actor, requestID: requestID) { head in
             // The cache can trail a commit by a moment; then the change is computed again from the real head.
-            let value = try (prepared?.revision == head.revision ? prepared!.value : make(head))
-            used = value
-            return value.change
+            if head.revision != baseRevision || prepared == nil {
+                let stored = head.documentValue
+                prepared = try make((stored, Settings.withDefaults(stored)))
+            }
+            return prepared!.change
         }
-        return try committed(revision, used!.evaluation, changedPaths: used!.change.changedPaths)
+        return try committed(revision, prepared!.evaluation, changedPaths: prepared!.change.changedPaths)
     }
 
     public struct UnknownRevision: Error, Equatable { public var revision: Int }
@@ -107,7 +111,7 @@ public final class ConfigService: Sendable {
         // The answer to this change carries its own warnings (e.g. Response length lowered); the cached
         // GET answer is rebuilt from the stored document.
         let answer = try makeSnapshot(revision, evaluation, changedPaths: changedPaths)
-        remember(try makeSnapshot(revision, settings.current(revision.documentValue), changedPaths: nil))
+        remember(try makeSnapshot(revision, settings.current(evaluation.stored), changedPaths: nil))
         return answer
     }
 

@@ -29,7 +29,7 @@ public struct ConfigRevision: Sendable, Codable, Equatable, FetchableRecord, Per
     }
 }
 
-/// What a change to the settings document produces, computed inside the write transaction.
+/// What a change to the settings document produces: the next revision's document and what it changed.
 public struct ConfigChange: Sendable {
     public var document: JSONValue
     public var changedPaths: [String]
