@@ -32,8 +32,9 @@ public struct ModelCapabilities: Sendable, Codable, Equatable {
     public var maxTokensField: String
 }
 
-/// One model of a provider, read from Catwalk's format. `raw` keeps the object as read, unknown fields included.
-public struct CatalogModel: Sendable {
+/// One model of a provider, read from Catwalk's format. `raw` keeps the object as read, unknown fields included
+/// (encoded as `catwalk`).
+public struct CatalogModel: Sendable, Encodable {
     public var raw: JSONValue
     public var id: String
     public var name: String
@@ -45,6 +46,12 @@ public struct CatalogModel: Sendable {
     public var canReason: Bool
     public var defaultReasoningEffort: String?
     public var capabilities: ModelCapabilities
+
+    enum CodingKeys: String, CodingKey {
+        case raw = "catwalk"
+        case id, name, contextWindow, costPer1MIn, costPer1MOut, costPer1MInCached, costPer1MOutCached, canReason,
+             defaultReasoningEffort, capabilities
+    }
 }
 
 /// One provider in Catwalk's provider format (v2), plus how it can be connected.

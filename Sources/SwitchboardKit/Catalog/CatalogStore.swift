@@ -35,6 +35,7 @@ extension CatalogStore {
         /// The file already there cannot be read: it is never overwritten; delete it first.
         case existingFileUnreadable(String)
         case notFound
+        case cannotWrite(String)
     }
 
     /// Writes a custom provider (Catwalk format) as `<custom>/<id>.json`: a temp file, fsync, rename, and an
@@ -52,7 +53,7 @@ extension CatalogStore {
         do {
             try DurableFile.write(Array((provider.raw.serialized + "\n").utf8), to: target)
         } catch {
-            throw .noCustomDirectory
+            throw .cannotWrite("\(error)")
         }
         reload()
         return provider
@@ -63,7 +64,7 @@ extension CatalogStore {
         guard let directory = customDirectory else { throw .noCustomDirectory }
         let target = directory.appendingPathComponent("\(id).json")
         guard FileManager.default.fileExists(atPath: target.path) else { throw .notFound }
-        guard (try? FileManager.default.removeItem(at: target)) != nil else { throw .noCustomDirectory }
+        do { try FileManager.default.removeItem(at: target) } catch { throw .cannotWrite("\(error)") }
         DurableFile.syncDirectory(directory)
         reload()
     }

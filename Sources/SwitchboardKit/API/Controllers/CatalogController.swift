@@ -44,7 +44,9 @@ struct CatalogController {
         return id
     }
 
-    static func problem(_ failure: CatalogStore.CustomFailure) -> Problem {
+    /// The answer to a refused change; a failure of the server itself stays an error, so the application logs
+    /// its detail and answers a generic 500.
+    static func problem(_ failure: CatalogStore.CustomFailure) -> any Error {
         switch failure {
         case .invalid(let p):
             return Problem(.unprocessableContent, type: "invalid-catalog-entry", title: "Not a valid Catwalk provider",
@@ -59,8 +61,8 @@ struct CatalogController {
                            detail: "Switchboard never overwrites an unreadable catalog file. Fix it, or DELETE this custom provider first; GET /api/catalog lists what is wrong with it.")
         case .notFound:
             return Problem(.notFound, type: "not-found", title: "Not found", detail: "There is no custom provider with this id.")
-        case .noCustomDirectory:
-            return .internalError
+        case .noCustomDirectory, .cannotWrite:
+            return failure
         }
     }
 
@@ -98,20 +100,18 @@ struct CatalogController {
         }
     }
 
+    /// A catalog model with the reference the settings document uses for it (`provider/model`).
     struct ModelView: Encodable {
-        let id: String
         let reference: String
-        let name: String
-        let contextWindow: Int?
-        let costPer1MIn: Double?
-        let costPer1MOut: Double?
-        let costPer1MInCached: Double?
-        let costPer1MOutCached: Double?
-        let canReason: Bool
-        let defaultReasoningEffort: String?
-        let capabilities: ModelCapabilities
-        /// The model as the catalog file has it, fields Switchboard does not use included.
-        let catwalk: JSONValue
+        let model: CatalogModel
+
+        enum CodingKeys: String, CodingKey { case reference }
+
+        func encode(to encoder: any Encoder) throws {
+            try model.encode(to: encoder)
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(reference, forKey: .reference)
+        }
     }
 
     struct ProviderDetail: Encodable {
@@ -135,11 +135,7 @@ struct CatalogController {
         guard let p = catalog().entry(id) else {
             throw Problem(.notFound, type: "not-found", title: "Not found", detail: "No provider \(id.prefix(64)) in the catalog.")
         }
-        return try .json(ProviderDetail(provider: ProviderSummary(p), models: p.models.map {
-            ModelView(id: $0.id, reference: "\(p.id)/\($0.id)", name: $0.name, contextWindow: $0.contextWindow,
-                      costPer1MIn: $0.costPer1MIn, costPer1MOut: $0.costPer1MOut, costPer1MInCached: $0.costPer1MInCached,
-                      costPer1MOutCached: $0.costPer1MOutCached, canReason: $0.canReason,
-                      defaultReasoningEffort: $0.defaultReasoningEffort, capabilities: $0.capabilities, catwalk: $0.raw)
-        }))
+        return try .json(ProviderDetail(provider: ProviderSummary(p),
+                                        models: p.models.map { ModelView(reference: "\(p.id)/\($0.id)", model: $0) }))
     }
 }
