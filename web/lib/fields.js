@@ -31,66 +31,52 @@ function inheritNote(pointer) {
     return html`<p class="field__inherit" id="${fieldId(pointer)}-inherit" data-inherit-for="${pointer}"></p>`;
 }
 
-export function selectField(hints, pointer, { inherit = false, label } = {}) {
+/** A labelled field: label, help, the control `render(hint, id)` makes, then `after` and the messages box. */
+function labelledField(hints, pointer, render, { label, after = '', messagesBox = true } = {}) {
     const hint = hints[pointer] ?? {};
     const id = fieldId(pointer);
     return html`
         <div class="field">
             <label for="${id}">${label ?? hint.label}</label>
             ${help(hint, id)}
-            <select id="${id}" data-pointer="${pointer}" data-kind="select" aria-describedby="${describedBy(hint, id)}">
-                ${inherit ? html`<option value="" data-inherit>${hint.inheritLabel}</option>` : ''}
-                ${(hint.options ?? []).map((o) => html`<option value="${o.value}">${o.label}</option>`)}
-            </select>
-            ${messages(pointer)}
+            ${render(hint, id)}
+            ${after}
+            ${messagesBox ? messages(pointer) : ''}
         </div>`;
+}
+
+export function selectField(hints, pointer, { inherit = false, label } = {}) {
+    return labelledField(hints, pointer, (hint, id) => html`
+        <select id="${id}" data-pointer="${pointer}" data-kind="select" aria-describedby="${describedBy(hint, id)}">
+            ${inherit ? html`<option value="" data-inherit>${hint.inheritLabel}</option>` : ''}
+            ${(hint.options ?? []).map((o) => html`<option value="${o.value}">${o.label}</option>`)}
+        </select>`, { label });
 }
 
 /** A text input; `model: true` offers the model ids of the document and says what is inherited when empty. */
 export function textField(hints, pointer, { model = false, type = 'text', placeholder = '', inherit = model } = {}) {
-    const hint = hints[pointer] ?? {};
-    const id = fieldId(pointer);
-    return html`
-        <div class="field">
-            <label for="${id}">${hint.label}</label>
-            ${help(hint, id)}
-            <input id="${id}" type="${type}" data-pointer="${pointer}" data-kind="text"
-                   autocomplete="off" spellcheck="false" placeholder="${placeholder}"
-                   ${model ? html`list="model-ids"` : ''}
-                   aria-describedby="${describedBy(hint, id, inherit ? [`${id}-inherit`] : [])}">
-            ${inherit ? inheritNote(pointer) : ''}
-            ${messages(pointer)}
-        </div>`;
+    return labelledField(hints, pointer, (hint, id) => html`
+        <input id="${id}" type="${type}" data-pointer="${pointer}" data-kind="text"
+               autocomplete="off" spellcheck="false" placeholder="${placeholder}"
+               ${model ? html`list="model-ids"` : ''}
+               aria-describedby="${describedBy(hint, id, inherit ? [`${id}-inherit`] : [])}">`,
+    { after: inherit ? inheritNote(pointer) : '' });
 }
 
 export function textareaField(hints, pointer) {
-    const hint = hints[pointer] ?? {};
-    const id = fieldId(pointer);
-    return html`
-        <div class="field">
-            <label for="${id}">${hint.label}</label>
-            ${help(hint, id)}
-            <textarea id="${id}" rows="4" data-pointer="${pointer}" data-kind="textarea"
-                      aria-describedby="${describedBy(hint, id)}"></textarea>
-            ${messages(pointer)}
-        </div>`;
+    return labelledField(hints, pointer, (hint, id) => html`
+        <textarea id="${id}" rows="4" data-pointer="${pointer}" data-kind="textarea"
+                  aria-describedby="${describedBy(hint, id)}"></textarea>`);
 }
 
 export function numberField(hints, pointer, { min, max, step = 1, label, messagesBox = true } = {}) {
-    const hint = hints[pointer] ?? {};
-    const id = fieldId(pointer);
-    return html`
-        <div class="field">
-            <label for="${id}">${label ?? hint.label}</label>
-            ${help(hint, id)}
-            <span class="field__with-unit">
-                <input id="${id}" type="number" inputmode="numeric" data-pointer="${pointer}" data-kind="number"
-                       ${min === undefined ? '' : html`min="${min}"`} ${max === undefined ? '' : html`max="${max}"`}
-                       step="${step}" aria-describedby="${describedBy(hint, id)}">
-                ${unit(hint)}
-            </span>
-            ${messagesBox ? messages(pointer) : ''}
-        </div>`;
+    return labelledField(hints, pointer, (hint, id) => html`
+        <span class="field__with-unit">
+            <input id="${id}" type="number" inputmode="numeric" data-pointer="${pointer}" data-kind="number"
+                   ${min === undefined ? '' : html`min="${min}"`} ${max === undefined ? '' : html`max="${max}"`}
+                   step="${step}" aria-describedby="${describedBy(hint, id)}">
+            ${unit(hint)}
+        </span>`, { label, messagesBox });
 }
 
 /** A switch for a key whose on and off values come from the hint's `toggle` (the only mapping). */
