@@ -31,6 +31,13 @@ struct Serve: ParsableCommand {
     @Option(help: "Largest request body in bytes (larger: 413).")
     var maxBodyBytes = 1 << 20
 
+    @Option(name: .customLong("allow-insecure-host"),
+            help: "A host whose provider base URL may use plain http (e.g. a local Ollama). Repeatable.")
+    var allowInsecureHosts: [String] = []
+
+    @Flag(help: "Do not turn provider keys found in the environment into accounts on first start.")
+    var noImportEnvironment = false
+
     @Option(help: "Log level: trace, debug, info, notice, warning, error, critical.")
     var logLevel: String = "info"
 
@@ -78,7 +85,10 @@ struct Serve: ParsableCommand {
             logger.warning("catalog file unreadable; left as it is", metadata: [
                 "file": "\(problem.file)", "pointer": "\(problem.pointer)", "problem": "\(problem.message)"])
         }
-        let application = Application(database: database, logger: logger, catalog: catalog, requestLog: sink)
+        let vault = Vault(stateDirectory: URL(fileURLWithPath: state.stateDir))
+        let application = Application(database: database, logger: logger, catalog: catalog, vault: vault,
+                                      allowedInsecureHosts: Set(allowInsecureHosts), requestLog: sink)
+        try VaultStartup.run(application, vault: vault, importEnvironment: !noImportEnvironment, logger: logger)
         let listen: ListenAddress = inheritSocket ? .inherited : .unixSocket(path: socket!, group: socketGroup)
         let server = FastCGIServer(
             configuration: .init(listen: listen, acceptThreads: acceptThreads, maxInFlight: maxInFlight,

@@ -8,7 +8,7 @@ struct Switchboard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "The model & provider control plane of an AI-agent gateway.",
-        subcommands: [Serve.self, TokenCommand.self]
+        subcommands: [Serve.self, TokenCommand.self, KeysCommand.self, AuditCommand.self]
     )
 }
 

@@ -126,7 +126,7 @@ import Testing
         let t = try TestApp()
         let past = Date().addingTimeInterval(-3600)
         try await t.database.insertSession(AdminSession(hash: Digest.sha256Hex("sbs_old"), id: "ses_old", tokenID: t.tokenID,
-                                                        createdAt: past.addingTimeInterval(-60), expiresAt: past))
+                                                        createdAt: past.addingTimeInterval(-60), expiresAt: past), client: "127.0.0.1")
         #expect(await t.send(.get, "/api/session", headers: [.cookie: "sb_session=sbs_old"]).status == .unauthorized)
     }
 

@@ -19,8 +19,10 @@ struct TestApp {
         tokenID = minted.record.id
         var logger = Logger(label: "test")
         logger.logLevel = .critical
+        let vault = Vault(stateDirectory: directory)
+        _ = try vault.prepare()
         app = Application(database: database, logger: logger, throttle: throttle,
-                          catalog: CatalogStore(custom: directory.appendingPathComponent("catalog")))
+                          catalog: CatalogStore(custom: directory.appendingPathComponent("catalog")), vault: vault)
     }
 
     var database: AppDatabase { app.database }

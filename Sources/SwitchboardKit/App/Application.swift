@@ -12,6 +12,7 @@ public struct Application: Sendable {
     public let router: Router
     public let config: ConfigService
     public let catalog: CatalogStore
+    public let accounts: AccountService
     let authenticator: Authenticator
     let logger: Logger
     /// Where the one line per request goes, formatted directly (no metadata dictionary) when `logger`'s
@@ -19,19 +20,24 @@ public struct Application: Sendable {
     let requestLog: LogSink
 
     public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle(),
-                catalog: CatalogStore = CatalogStore(), requestLog: LogSink = .standardErrorUnbuffered) {
+                catalog: CatalogStore = CatalogStore(), vault: Vault, allowedInsecureHosts: Set<String> = [],
+                requestLog: LogSink = .standardErrorUnbuffered) {
         self.database = database
         self.logger = logger
         self.requestLog = requestLog
         self.authenticator = Authenticator(database: database, throttle: throttle)
         self.catalog = catalog
         self.config = ConfigService(database: database, directory: catalog)
+        self.accounts = AccountService(database: database, vault: vault, catalog: catalog, config: config,
+                                       allowedInsecureHosts: allowedInsecureHosts)
 
         let routes = Routes()
         HealthController().register(routes)
         SessionController(database: database, authenticator: authenticator).register(routes)
         ConfigController(service: config).register(routes)
         CatalogController(store: catalog).register(routes)
+        AccountsController(service: accounts).register(routes)
+        AuditController(database: database).register(routes)
         self.router = Router(routes)
     }
 

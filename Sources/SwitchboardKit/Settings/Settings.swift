@@ -19,6 +19,8 @@ public struct Settings: Sendable {
         public var effective: EffectiveSettings
         /// Set when a change of the default text model left Response length above that model's cap.
         var maxTokensCap: Int?
+        /// The model each reference pointer resolves to (aliases followed).
+        public var resolved: [String: ResolvedModel] = [:]
     }
 
     public enum Failure: Error, Equatable {
@@ -44,7 +46,7 @@ public struct Settings: Sendable {
         validator.check(document)
         return Evaluation(stored: stored, document: document, errors: validator.errors, warnings: validator.warnings,
                           effective: EffectiveSettings.compute(document, resolved: validator.resolved),
-                          maxTokensCap: validator.maxTokensCapAfterPrimaryChange)
+                          maxTokensCap: validator.maxTokensCapAfterPrimaryChange, resolved: validator.resolved)
     }
 
     /// How the current document reads: anything that no longer holds (a model that left the catalog) is a warning.

@@ -93,11 +93,13 @@ extension AppDatabase {
         credentials.noteUse(tokenID: token.id, at: now)
     }
 
-    public func insertSession(_ session: AdminSession) async throws {
+    public func insertSession(_ session: AdminSession, client: String) async throws {
         try await pool.write { db in
             // Expired sessions are swept on the way: the table never grows without bound.
             try AdminSession.filter(Column("expires_at") < session.createdAt).deleteAll(db)
             try session.insert(db)
+            try AuditLog.append(AuditEntry("session.signed_in", actor: "token:\(session.tokenID)", target: session.id,
+                                           detail: .object(["client": .string(client)])), in: db, at: session.createdAt)
         }
     }
 

@@ -40,6 +40,64 @@ enum Migrations {
                 VALUES (1, '{}', strftime('%Y-%m-%d %H:%M:%f', 'now'), 'system', '[]');
                 """)
         }
+        migrator.registerMigration("v3 accounts and audit log") { db in
+            try db.execute(sql: """
+                CREATE TABLE account (
+                    id TEXT PRIMARY KEY NOT NULL,           -- <provider>:<name>, a validated slug
+                    provider TEXT NOT NULL,
+                    display_name TEXT NOT NULL,
+                    auth_method TEXT,
+                    base_url TEXT,
+                    headers TEXT NOT NULL DEFAULT '{}',     -- JSON object; never auth headers
+                    max_concurrent INTEGER,
+                    timeout_seconds INTEGER,
+                    default_model TEXT,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    version INTEGER NOT NULL,
+                    -- The credential: its file under <state>/credentials (encrypted) and metadata only, never the secret.
+                    credential_file TEXT,
+                    credential_kind TEXT,
+                    credential_hint TEXT,
+                    credential_origin TEXT,
+                    credential_updated_at TEXT,
+                    credential_version INTEGER NOT NULL DEFAULT 0,
+                    last_test_at TEXT,
+                    last_test_ok INTEGER,
+                    last_test_category TEXT,
+                    last_test_summary TEXT
+                );
+                CREATE INDEX account_provider ON account(provider, created_at);
+
+                CREATE TABLE audit_event (
+                    seq INTEGER PRIMARY KEY NOT NULL,       -- 1, 2, 3, ... with no gaps
+                    at TEXT NOT NULL,
+                    type TEXT NOT NULL,
+                    actor TEXT NOT NULL,
+                    target TEXT,
+                    request_id TEXT,
+                    detail TEXT NOT NULL,                   -- JSON object of non-secret facts
+                    prev_hash TEXT NOT NULL,
+                    hash TEXT NOT NULL                      -- SHA-256 over prev_hash and this event's fields
+                );
+                CREATE INDEX audit_event_type ON audit_event(type, seq);
+                CREATE TRIGGER audit_event_no_update BEFORE UPDATE ON audit_event
+                    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                CREATE TRIGGER audit_event_no_delete BEFORE DELETE ON audit_event
+                    BEGIN SELECT RAISE(ABORT, 'audit events are append-only'); END;
+                -- The newest event, kept apart so that removing the last rows is detected too.
+                CREATE TABLE audit_head (
+                    id INTEGER PRIMARY KEY NOT NULL CHECK (id = 1),
+                    seq INTEGER NOT NULL,
+                    hash TEXT NOT NULL
+                );
+                -- One-time steps that happened (the import of environment keys).
+                CREATE TABLE state_flag (
+                    name TEXT PRIMARY KEY NOT NULL,
+                    set_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

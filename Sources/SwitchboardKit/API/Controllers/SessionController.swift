@@ -31,6 +31,8 @@ struct SessionController {
         let now = Date()
         guard let token = try database.activeToken(hash: AdminTokens.hash(body.token.trimmed)) else {
             authenticator.throttle.recordFailure(for: request.clientAddress, now: now)
+            try? database.audit(AuditEntry("session.sign_in_failed", actor: "anonymous", requestID: context.requestID,
+                                           detail: .object(["client": .string(request.clientAddress)])))
             throw Problem(.unauthorized, type: "invalid-token", title: "Sign-in failed",
                           detail: "The token is not valid. It may have been revoked; create one with `switchboard token create`.")
         }
@@ -38,7 +40,7 @@ struct SessionController {
         let session = AdminSession(hash: Digest.sha256Hex(cookie), id: "ses_" + Hex.encode(SecureRandom.bytes(6)),
                                    tokenID: token.id, createdAt: now,
                                    expiresAt: now.addingTimeInterval(Authenticator.sessionLifetime))
-        try await database.insertSession(session)
+        try await database.insertSession(session, client: request.clientAddress)
         try await database.recordUse(of: token, at: now)
 
         var headers = HTTPFields()

@@ -1,0 +1,42 @@
+import Foundation
+
+/// The audit log, newest first, paged.
+struct AuditController {
+    let database: AppDatabase
+
+    func register(_ routes: Routes) {
+        routes.get("/api/audit", list)
+    }
+
+    struct EventView: Encodable {
+        let seq: Int
+        let at: String
+        let type: String
+        let actor: String
+        let target: String?
+        let requestId: String?
+        let detail: JSONValue
+        let hash: String
+
+        init(_ e: AuditEvent) {
+            seq = e.seq; at = e.at; type = e.type; actor = e.actor; target = e.target; requestId = e.requestID
+            detail = JSONValue.parse(Array(e.detail.utf8)) ?? .object([:])
+            hash = e.hash
+        }
+    }
+
+    struct Page: Encodable {
+        let events: [EventView]
+        let nextBefore: Int?
+    }
+
+    @Sendable func list(_ request: Request, _ context: RequestContext) async throws -> Response {
+        let query = request.queryItems
+        let limit = try ConfigController.integerQuery(query, "limit", range: 1...200) ?? 50
+        let before = try ConfigController.integerQuery(query, "before", range: 1...Int.max)
+        let type = query["type"].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
+        let rows = try database.auditEvents(before: before, type: type, limit: limit + 1)
+        let page = Array(rows.prefix(limit))
+        return try .json(Page(events: page.map(EventView.init), nextBefore: rows.count > limit ? page.last?.seq : nil))
+    }
+}

@@ -1,0 +1,82 @@
+import Foundation
+
+/// Checks on the non-secret parts of an account, shared by create, patch and the credential checks.
+enum AccountRules {
+    /// `<provider>:<name>`: the provider id as the catalog spells it, a name of `[a-z0-9][a-z0-9_-]{0,63}`.
+    /// Neither part can hold `.`, `/` or `%`, so an id is safe in a file name and a path.
+    static func isAccountID(_ s: String) -> Bool {
+        let parts = s.split(separator: ":", omittingEmptySubsequences: false)
+        guard parts.count == 2, SettingsValidator.isProviderID(String(parts[0])) else { return false }
+        return isAccountName(String(parts[1]))
+    }
+
+    static func isAccountName(_ s: String) -> Bool {
+        let b = Array(s.utf8)
+        guard (1...64).contains(b.count) else { return false }
+        let ok: (UInt8) -> Bool = { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
+        return ok(b[0]) && b[0] != 0x2D && b[0] != 0x5F && b.allSatisfy(ok)
+    }
+
+    /// Why `text` is not an acceptable provider URL, or nil. https only, except hosts the operator allows
+    /// (`--allow-insecure-host`, e.g. a local Ollama); no user:password@, no query or fragment.
+    static func urlProblem(_ text: String, allowedInsecureHosts: Set<String>) -> String? {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            return "must be an absolute URL such as https://api.example.com/v1"
+        }
+        if url.user != nil || url.password != nil { return "must not carry a user name or password (user@host); put credentials in the credential" }
+        if url.query != nil || url.fragment != nil { return "must not have a query or fragment" }
+        switch scheme {
+        case "https": return nil
+        case "http" where allowedInsecureHosts.contains(host.lowercased()): return nil
+        case "http": return "must use https; plain http is allowed only for hosts the operator lists with --allow-insecure-host (\(host) is not one)"
+        default: return "must use https, not \(scheme):"
+        }
+    }
+
+    /// `scheme://host[:port]`, lower-cased; nil when `text` is not a URL.
+    static func origin(_ text: String) -> String? {
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(), !host.isEmpty else { return nil }
+        let port = url.port.map { ":\($0)" } ?? ""
+        let defaultPort = (scheme == "https" && port == ":443") || (scheme == "http" && port == ":80")
+        return "\(scheme)://\(host)\(defaultPort ? "" : port)"
+    }
+
+    /// Header names that carry credentials or that the HTTP client owns.
+    static let reservedHeaders: Set<String> = [
+        "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key", "cookie", "set-cookie",
+        "host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "forwarded", "x-forwarded-for",
+    ]
+
+    static func isTokenName(_ s: String) -> Bool {
+        !s.isEmpty && s.utf8.count <= 100 && s.unicodeScalars.allSatisfy { c in
+            c.isASCII && (CharacterSet.alphanumerics.contains(c) || "!#$%&'*+-.^_`|~".unicodeScalars.contains(c))
+        }
+    }
+
+    static func headerProblems(_ value: JSONValue, pointer: String) -> [Problem.FieldError] {
+        guard let members = value.objectValue else {
+            return [.init(pointer: pointer, code: "type", message: "must be an object of header names and values")]
+        }
+        if members.count > 20 { return [.init(pointer: pointer, code: "too_many", message: "may have at most 20 headers")] }
+        var out: [Problem.FieldError] = []
+        for name in members.keys.sorted() {
+            let p = pointer + "/" + name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
+            guard isTokenName(name) else {
+                out.append(.init(pointer: p, code: "invalid_name", message: "is not a valid header name")); continue
+            }
+            if reservedHeaders.contains(name.lowercased()) || SecretDetector.isSecretName(name) {
+                out.append(.init(pointer: p, code: "secret_not_allowed", message: "carries credentials or belongs to the HTTP client; store secrets with \(SecretDetector.credentialAPI)"))
+                continue
+            }
+            guard let v = members[name]?.stringValue else {
+                out.append(.init(pointer: p, code: "type", message: "must be a string")); continue
+            }
+            if v.utf8.count > 1024 || v.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+                out.append(.init(pointer: p, code: "invalid_format", message: "must be at most 1024 characters with no line breaks or control characters"))
+            } else if SecretDetector.looksLikeSecret(v) {
+                out.append(.init(pointer: p, code: "secret_not_allowed", message: "looks like a secret; store it with \(SecretDetector.credentialAPI)"))
+            }
+        }
+        return out
+    }
+}

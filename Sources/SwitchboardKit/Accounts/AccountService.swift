@@ -1,0 +1,605 @@
+import Foundation
+import GRDB
+
+/// Provider accounts and their credentials: create, change, disconnect, store/replace/remove a credential,
+/// audited reveal and copy, what a delete would affect, and the one-time import of environment keys.
+///
+/// Every change commits the account row and its audit event in one transaction. A credential is written to
+/// its own new file inside that transaction and the file of the credential it replaces is removed only after
+/// the commit, so a crash leaves either the old credential or the new one in force; files no account points
+/// at are swept at startup.
+public final class AccountService: Sendable {
+    public let database: AppDatabase
+    public let vault: Vault
+    let catalog: CatalogStore
+    let config: ConfigService
+    let allowedInsecureHosts: Set<String>
+
+    public init(database: AppDatabase, vault: Vault, catalog: CatalogStore, config: ConfigService,
+                allowedInsecureHosts: Set<String> = []) {
+        self.database = database
+        self.vault = vault
+        self.catalog = catalog
+        self.config = config
+        self.allowedInsecureHosts = Set(allowedInsecureHosts.map { $0.lowercased() })
+    }
+
+    public enum Failure: Error, Equatable {
+        case invalidID(String)
+        case notFound(String)
+        case exists(String)
+        case invalid([Problem.FieldError])
+        case stale(current: Int)
+        case noCredential
+        case unreadable(String)
+        /// The audit event could not be committed; the secret was not returned.
+        case auditFailed
+    }
+
+    /// Who asked, for the audit log.
+    public struct Caller: Sendable {
+        public var actor: String
+        public var requestID: String?
+        public init(actor: String, requestID: String? = nil) {
+            self.actor = actor
+            self.requestID = requestID
+        }
+    }
+
+    // MARK: Reading
+
+    public func list() throws -> [AccountView] {
+        let current = catalog.current
+        return try database.accounts().map { view($0, current) }
+    }
+
+    public func get(_ id: String) throws -> AccountView {
+        view(try record(id), catalog.current)
+    }
+
+    func record(_ id: String) throws -> AccountRecord {
+        guard AccountRules.isAccountID(id) else { throw Failure.invalidID(id) }
+        guard let r = try database.account(id) else { throw Failure.notFound(id) }
+        return r
+    }
+
+    /// The stored credential, decrypted; throws when there is none or it cannot be opened.
+    func credential(of r: AccountRecord) throws -> Credential {
+        guard let file = r.credentialFile else { throw Failure.noCredential }
+        let plaintext: [UInt8]
+        do { plaintext = try vault.open(file: file, account: r.id) } catch { throw Failure.unreadable(error.description) }
+        guard let credential = Credential(plaintext: plaintext) else { throw Failure.unreadable("the decrypted credential is not in the expected form") }
+        return credential
+    }
+
+    func view(_ r: AccountRecord, _ catalog: Catalog) -> AccountView {
+        let provider = catalog.entry(r.provider)
+        var readable = false
+        var unreadableReason: String?
+        var kindMatches = true
+        if r.credentialFile != nil {
+            do {
+                let c = try credential(of: r)
+                readable = true
+                if let method = r.authMethod.flatMap(AuthMethod.init(rawValue:)), let provider {
+                    kindMatches = CredentialInput.kinds(provider: provider, method: method).contains(c.kind)
+                }
+            } catch Failure.unreadable(let why) {
+                unreadableReason = why
+            } catch {
+                unreadableReason = "\(error)"
+            }
+        }
+        let origin = effectiveOrigin(r, provider)
+        let needsConfirmation = r.credentialFile != nil && r.credentialOrigin != nil && origin != nil && origin != r.credentialOrigin
+
+        let status: AccountStatus
+        let detail: String
+        if provider == nil {
+            status = .error
+            detail = "The provider \(r.provider) is no longer in the catalog; add it back as a custom provider or disconnect this account."
+        } else if r.authMethod == nil {
+            status = .notConfigured
+            detail = "Choose how this account signs in."
+        } else if r.credentialFile == nil {
+            status = .missingCredential
+            detail = "No credential is stored; add one to connect."
+        } else if let unreadableReason {
+            status = .credentialUnreadable
+            detail = "The stored credential cannot be opened: \(unreadableReason)."
+        } else if !kindMatches {
+            status = .missingCredential
+            detail = "The stored \(r.credentialKind ?? "") credential does not fit the chosen sign-in method; store one that does."
+        } else if needsConfirmation {
+            status = .missingCredential
+            detail = "The base URL now points at \(origin ?? "another address"); confirm the stored credential for it before it is sent there."
+        } else if let at = r.lastTestAt, let ok = r.lastTestOK, at >= (r.credentialUpdatedAt ?? .distantPast) {
+            status = ok ? .connected : .error
+            detail = r.lastTestSummary ?? (ok ? "The last test succeeded." : "The last test failed.")
+        } else {
+            status = .untested
+            detail = "The credential is stored and has not been tested yet."
+        }
+        return AccountView(
+            id: r.id, provider: r.provider, providerName: provider?.name ?? r.provider, displayName: r.displayName,
+            authMethod: r.authMethod, baseUrl: r.baseURL, headers: r.headerValues, maxConcurrent: r.maxConcurrent,
+            timeoutSeconds: r.timeoutSeconds, defaultModel: r.defaultModel, status: status, statusDetail: detail,
+            lastTest: r.lastTestAt.map { AccountView.LastTest(at: $0, ok: r.lastTestOK ?? false, category: r.lastTestCategory, summary: r.lastTestSummary) },
+            credential: r.credentialFile.map { _ in
+                AccountView.CredentialMetadata(kind: r.credentialKind ?? "", hint: r.credentialHint ?? Credential.redactionMark,
+                                               updatedAt: r.credentialUpdatedAt ?? r.updatedAt, origin: r.credentialOrigin,
+                                               needsConfirmation: needsConfirmation, readable: readable)
+            },
+            createdAt: r.createdAt, updatedAt: r.updatedAt, version: r.version)
+    }
+
+    /// Where requests for this account go: its base URL, else the catalog's endpoint.
+    func effectiveOrigin(_ r: AccountRecord, _ provider: CatalogProvider?) -> String? {
+        if let base = r.baseURL { return AccountRules.origin(base) }
+        if r.credentialKind == CredentialKind.azure.rawValue { return r.credentialOrigin }
+        return provider?.apiEndpoint.flatMap(AccountRules.origin)
+    }
+
+    // MARK: Creating and changing
+
+    /// The editable fields, as the API names them.
+    static let editable = ["displayName", "authMethod", "baseUrl", "headers", "maxConcurrent", "timeoutSeconds", "defaultModel"]
+
+    struct Fields {
+        var displayName: String
+        var authMethod: AuthMethod?
+        var baseURL: String?
+        var headers: [String: JSONValue]
+        var maxConcurrent: Int?
+        var timeoutSeconds: Int?
+        var defaultModel: String?
+    }
+
+    /// Checks the editable fields of `object` for an account of `provider`; every problem is collected.
+    func checkFields(_ object: [String: JSONValue], provider: CatalogProvider, errors: inout [Problem.FieldError]) -> Fields {
+        func fail(_ field: String, _ code: String, _ message: String) {
+            errors.append(.init(pointer: "/" + field, code: code, message: message))
+        }
+        func string(_ field: String) -> String? {
+            guard let v = object[field], v != .null else { return nil }
+            guard let s = v.stringValue else { fail(field, "type", "must be a string"); return nil }
+            return s.trimmed
+        }
+        func integer(_ field: String, _ range: ClosedRange<Int>) -> Int? {
+            guard let v = object[field], v != .null else { return nil }
+            guard let n = v.intValue, range.contains(n) else {
+                fail(field, "out_of_range", "must be a whole number from \(range.lowerBound) to \(range.upperBound)"); return nil
+            }
+            return n
+        }
+        var fields = Fields(displayName: provider.name, headers: [:])
+        if let name = string("displayName") {
+            if name.isEmpty || name.count > 100 || name.unicodeScalars.contains(where: { $0.value < 0x20 }) {
+                fail("displayName", "invalid_format", "must be 1 to 100 characters on one line")
+            } else {
+                fields.displayName = name
+            }
+        }
+        if let method = string("authMethod") {
+            let offered = provider.authMethods.map(\.method.rawValue)
+            if let m = AuthMethod(rawValue: method), offered.contains(method) {
+                fields.authMethod = m
+            } else {
+                fail("authMethod", "not_allowed", "\(provider.name) signs in with \(offered.joined(separator: ", "))")
+            }
+        }
+        if let base = string("baseUrl") {
+            if let problem = AccountRules.urlProblem(base, allowedInsecureHosts: allowedInsecureHosts) {
+                fail("baseUrl", "invalid_format", problem)
+            } else {
+                fields.baseURL = base
+            }
+        }
+        if let headers = object["headers"], headers != .null {
+            let problems = AccountRules.headerProblems(headers, pointer: "/headers")
+            errors += problems
+            if problems.isEmpty { fields.headers = headers.objectValue ?? [:] }
+        }
+        fields.maxConcurrent = integer("maxConcurrent", 1...1000)
+        fields.timeoutSeconds = integer("timeoutSeconds", 1...600)
+        if let model = string("defaultModel") {
+            if provider.models.isEmpty {
+                if model.isEmpty || model.count > 200 || model.contains(where: \.isWhitespace) {
+                    fail("defaultModel", "invalid_format", "must be a model id without spaces")
+                } else {
+                    fields.defaultModel = model
+                }
+            } else if provider.model(model) != nil {
+                fields.defaultModel = model
+            } else {
+                let close = SettingsValidator.closest(to: model, in: provider.models.map(\.id))
+                fail("defaultModel", "unknown_model", "\(model) is not a \(provider.name) model in the catalog\(close.map { "; did you mean \($0)?" } ?? "")")
+            }
+        }
+        return fields
+    }
+
+    func provider(_ id: String) -> CatalogProvider? { catalog.current.entry(id) }
+
+    /// Creates an account (and stores its credential when one is sent).
+    public func create(_ body: JSONValue, by caller: Caller, at now: Date = Date()) throws -> AccountView {
+        guard var object = body.objectValue else { throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")]) }
+        var errors: [Problem.FieldError] = []
+        let known = Set(Self.editable + ["id", "provider", "credential"])
+        for key in object.keys.sorted() where !known.contains(key) {
+            errors.append(.init(pointer: "/" + JSONPointer.escape(key), code: SecretDetector.isSecretName(key) ? "secret_not_allowed" : "unknown_key",
+                                message: SecretDetector.isSecretName(key) ? "secrets go under credential (with its kind)" : "is not a field of an account"))
+        }
+        guard let providerText = object["provider"]?.stringValue else {
+            errors.append(.init(pointer: "/provider", code: "required", message: "is required: a provider id from the catalog"))
+            throw Failure.invalid(errors)
+        }
+        let providerID = CatwalkFormat.aliases[providerText] ?? providerText
+        guard let provider = provider(providerID) else {
+            errors.append(.init(pointer: "/provider", code: "unknown_provider", message: "\(providerText.prefix(64)) is not a provider in the catalog"))
+            throw Failure.invalid(errors)
+        }
+        let existing = try database.accounts()
+        let id: String
+        if let given = object["id"] {
+            guard let text = given.stringValue, AccountRules.isAccountID(text) else {
+                errors.append(.init(pointer: "/id", code: "invalid_format", message: "must be <provider>:<name>, the name of lower-case letters, digits, - and _ (e.g. \(provider.id):work)"))
+                throw Failure.invalid(errors)
+            }
+            guard text.hasPrefix(provider.id + ":") else {
+                errors.append(.init(pointer: "/id", code: "invalid_format", message: "must start with \(provider.id): (the account's provider)"))
+                throw Failure.invalid(errors)
+            }
+            id = text
+        } else {
+            let taken = Set(existing.map(\.id))
+            id = (["\(provider.id):default"] + (2...1000).map { "\(provider.id):\($0)" }).first { !taken.contains($0) }!
+        }
+        var fields = checkFields(object, provider: provider, errors: &errors)
+        object["id"] = nil
+
+        var credential: Credential?
+        if let input = object["credential"], input != .null {
+            var checker = CredentialInput(base: "/credential")
+            credential = checker.check(input, provider: provider, method: fields.authMethod, stored: nil)
+            errors += checker.errors
+            if let credential, fields.authMethod == nil { fields.authMethod = CredentialInput.method(for: credential.kind, provider: provider) }
+        }
+        if fields.authMethod == nil, provider.authMethods.count == 1 { fields.authMethod = provider.authMethods[0].method }
+        guard errors.isEmpty else { throw Failure.invalid(errors) }
+
+        var record = AccountRecord(
+            id: id, provider: provider.id, displayName: fields.displayName, authMethod: fields.authMethod?.rawValue,
+            baseURL: fields.baseURL, headers: JSONValue.object(fields.headers).serialized, maxConcurrent: fields.maxConcurrent,
+            timeoutSeconds: fields.timeoutSeconds, defaultModel: fields.defaultModel, createdAt: now, updatedAt: now, version: 1,
+            credentialVersion: 0)
+        if object["displayName"] == nil && existing.contains(where: { $0.provider == provider.id }) {
+            record.displayName = "\(provider.name) (\(id.split(separator: ":")[1]))"
+        }
+        var written: String?
+        do {
+            try database.writeAccounts { db in
+                if try AccountRecord.fetchOne(db, key: id) != nil { throw AccountExists(id: id) }
+                try AuditLog.append(AuditEntry("account.created", actor: caller.actor, target: id, requestID: caller.requestID,
+                                               detail: .object(["provider": .string(provider.id), "displayName": .string(record.displayName)])), in: db, at: now)
+                if let credential {
+                    written = try attach(credential, to: &record, provider: provider, event: "credential.set", caller: caller, db: db, now: now)
+                }
+                try record.insert(db)
+            }
+        } catch let e as AccountExists {
+            if let written { vault.remove(file: written) }
+            throw Failure.exists(e.id)
+        } catch {
+            if let written { vault.remove(file: written) }
+            throw error
+        }
+        return view(record, catalog.current)
+    }
+
+    /// Writes `credential` to a new file, points `record` at it and records the audit event. Runs inside the
+    /// caller's transaction; returns the new file's name so the caller can remove it if the commit fails.
+    private func attach(_ credential: Credential, to record: inout AccountRecord, provider: CatalogProvider, event: String,
+                        caller: Caller, db: Database, now: Date) throws -> String {
+        record.credentialVersion += 1
+        let file = try vault.store(credential.plaintext, account: record.id, version: record.credentialVersion)
+        record.credentialFile = file
+        record.credentialKind = credential.kind.rawValue
+        record.credentialHint = credential.hint
+        record.credentialUpdatedAt = now
+        record.credentialOrigin = credential.ownOrigin ?? record.baseURL.flatMap(AccountRules.origin) ?? provider.apiEndpoint.flatMap(AccountRules.origin)
+        try AuditLog.append(AuditEntry(event, actor: caller.actor, target: record.id, requestID: caller.requestID,
+                                       detail: .object(["kind": .string(credential.kind.rawValue), "hint": .string(credential.hint)])), in: db, at: now)
+        return file
+    }
+
+    /// Applies an RFC 7396 merge patch to the editable fields. `ifVersion`, when given, must be current.
+    public func patch(_ id: String, _ patch: JSONValue, ifVersion: Int?, by caller: Caller, at now: Date = Date()) throws -> AccountView {
+        let current = try record(id)
+        guard let provider = provider(current.provider) else {
+            throw Failure.invalid([.init(pointer: "/provider", code: "unknown_provider", message: "\(current.provider) is no longer in the catalog")])
+        }
+        guard let changes = patch.objectValue else { throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object (a merge patch)")]) }
+        var errors: [Problem.FieldError] = []
+        for key in changes.keys.sorted() where !Self.editable.contains(key) {
+            switch key {
+            case "id", "provider":
+                if changes[key]?.stringValue != (key == "id" ? current.id : current.provider) {
+                    errors.append(.init(pointer: "/" + key, code: "read_only", message: "cannot change; create another account instead"))
+                }
+            case "credential":
+                errors.append(.init(pointer: "/credential", code: "read_only", message: "is changed with PUT /api/accounts/\(id)/credential"))
+            default:
+                errors.append(.init(pointer: "/" + JSONPointer.escape(key), code: "unknown_key", message: "is not a field of an account"))
+            }
+        }
+        let before = editableObject(current)
+        var merged = MergePatch.apply(.object(changes.filter { Self.editable.contains($0.key) }), to: .object(before)).objectValue ?? [:]
+        if merged["displayName"] == nil { merged["displayName"] = .string(provider.name) }
+        let fields = checkFields(merged, provider: provider, errors: &errors)
+        guard errors.isEmpty else { throw Failure.invalid(errors) }
+
+        var next = current
+        next.displayName = fields.displayName
+        next.authMethod = fields.authMethod?.rawValue
+        next.baseURL = fields.baseURL
+        next.headers = JSONValue.object(fields.headers).serialized
+        next.maxConcurrent = fields.maxConcurrent
+        next.timeoutSeconds = fields.timeoutSeconds
+        next.defaultModel = fields.defaultModel
+        let changed = Self.editable.filter { editableObject(next)[$0] != before[$0] }
+        if changed.isEmpty { return view(current, catalog.current) }
+
+        let record = try database.writeAccounts { db -> AccountRecord in
+            guard var fresh = try AccountRecord.fetchOne(db, key: id) else { throw Failure.notFound(id) }
+            if let ifVersion, ifVersion != fresh.version { throw Failure.stale(current: fresh.version) }
+            guard fresh.version == current.version else { throw Failure.stale(current: fresh.version) }
+            fresh = next
+            fresh.version = current.version + 1
+            fresh.updatedAt = now
+            try fresh.update(db)
+            try AuditLog.append(AuditEntry("account.updated", actor: caller.actor, target: id, requestID: caller.requestID,
+                                           detail: .object(["changed": .array(changed.map(JSONValue.string))])), in: db, at: now)
+            return fresh
+        }
+        return view(record, catalog.current)
+    }
+
+    func editableObject(_ r: AccountRecord) -> [String: JSONValue] {
+        var o: [String: JSONValue] = ["displayName": .string(r.displayName)]
+        if let v = r.authMethod { o["authMethod"] = .string(v) }
+        if let v = r.baseURL { o["baseUrl"] = .string(v) }
+        let headers = r.headerValues
+        if !headers.isEmpty { o["headers"] = .object(headers.mapValues(JSONValue.string)) }
+        if let v = r.maxConcurrent { o["maxConcurrent"] = .number(Double(v)) }
+        if let v = r.timeoutSeconds { o["timeoutSeconds"] = .number(Double(v)) }
+        if let v = r.defaultModel { o["defaultModel"] = .string(v) }
+        return o
+    }
+
+    /// Disconnects: removes the account and its credential file; audited as `connection.disconnected`.
+    public func delete(_ id: String, by caller: Caller, at now: Date = Date()) throws {
+        let current = try record(id)
+        try database.writeAccounts { db in
+            guard try AccountRecord.deleteOne(db, key: id) else { throw Failure.notFound(id) }
+            try AuditLog.append(AuditEntry("connection.disconnected", actor: caller.actor, target: id, requestID: caller.requestID,
+                                           detail: .object(["provider": .string(current.provider),
+                                                            "credentialRemoved": .bool(current.credentialFile != nil)])), in: db, at: now)
+        }
+        if let file = current.credentialFile { vault.remove(file: file) }
+    }
+
+    // MARK: Credentials
+
+    /// Stores or replaces the credential. A secret sent back as the redacted placeholder keeps the stored
+    /// value; sending the placeholder alone confirms the stored credential for a new base URL.
+    public func putCredential(_ id: String, _ body: JSONValue, by caller: Caller, at now: Date = Date()) throws -> AccountView {
+        let current = try record(id)
+        guard let provider = provider(current.provider) else {
+            throw Failure.invalid([.init(pointer: "", code: "unknown_provider", message: "\(current.provider) is no longer in the catalog")])
+        }
+        let stored = try? credential(of: current)
+        var checker = CredentialInput(base: "")
+        let method = current.authMethod.flatMap(AuthMethod.init(rawValue:))
+        guard let credential = checker.check(body, provider: provider, method: method, stored: stored) else {
+            throw Failure.invalid(checker.errors)
+        }
+        var written: String?
+        let record: AccountRecord
+        do {
+            record = try database.writeAccounts { db -> AccountRecord in
+                guard var fresh = try AccountRecord.fetchOne(db, key: id) else { throw Failure.notFound(id) }
+                if fresh.authMethod == nil { fresh.authMethod = CredentialInput.method(for: credential.kind, provider: provider)?.rawValue }
+                written = try attach(credential, to: &fresh, provider: provider,
+                                     event: fresh.credentialFile == nil ? "credential.set" : "credential.replaced",
+                                     caller: caller, db: db, now: now)
+                fresh.version += 1
+                fresh.updatedAt = now
+                try fresh.update(db)
+                return fresh
+            }
+        } catch {
+            if let written { vault.remove(file: written) }
+            throw error
+        }
+        if let old = current.credentialFile, old != record.credentialFile { vault.remove(file: old) }
+        return view(record, catalog.current)
+    }
+
+    public func deleteCredential(_ id: String, by caller: Caller, at now: Date = Date()) throws {
+        let current = try record(id)
+        guard let file = current.credentialFile else { throw Failure.noCredential }
+        try database.writeAccounts { db in
+            guard var fresh = try AccountRecord.fetchOne(db, key: id) else { throw Failure.notFound(id) }
+            fresh.credentialFile = nil
+            fresh.credentialKind = nil
+            fresh.credentialHint = nil
+            fresh.credentialOrigin = nil
+            fresh.credentialUpdatedAt = nil
+            fresh.version += 1
+            fresh.updatedAt = now
+            try fresh.update(db)
+            try AuditLog.append(AuditEntry("credential.deleted", actor: caller.actor, target: id, requestID: caller.requestID,
+                                           detail: .object(["kind": .string(current.credentialKind ?? "")])), in: db, at: now)
+        }
+        vault.remove(file: file)
+    }
+
+    public enum Disclosure: String, Sendable {
+        case reveal = "credential.revealed"
+        case copy = "credential.copied"
+    }
+
+    public struct Revealed: Sendable, Encodable {
+        public let kind: String
+        public let value: String
+        public let fields: [String: JSONValue]
+    }
+
+    /// The stored secret, returned only after its audit event committed. The file is opened first, so an
+    /// unreadable credential is reported without a misleading event; if the event cannot be written, nothing
+    /// is returned.
+    public func disclose(_ id: String, _ purpose: Disclosure, by caller: Caller, at now: Date = Date()) throws -> Revealed {
+        let current = try record(id)
+        let credential = try credential(of: current)
+        do {
+            try database.writeAccounts { db in
+                try AuditLog.append(AuditEntry(purpose.rawValue, actor: caller.actor, target: id, requestID: caller.requestID,
+                                               detail: .object(["kind": .string(credential.kind.rawValue), "field": .string(credential.kind.primaryField)])),
+                                    in: db, at: now)
+            }
+        } catch {
+            throw Failure.auditFailed
+        }
+        return Revealed(kind: credential.kind.rawValue, value: credential.primaryValue, fields: credential.fields)
+    }
+
+    // MARK: What a delete affects
+
+    public struct Impact: Sendable, Encodable {
+        public struct Reference: Sendable, Encodable, Equatable {
+            public let pointer: String
+            public let reference: String
+            public let role: String
+        }
+        public struct Takeover: Sendable, Encodable, Equatable {
+            public let id: String
+            public let displayName: String
+            public let status: AccountStatus
+        }
+        public let account: String
+        public let references: [Reference]
+        public let takeover: Takeover?
+        public let otherAccounts: Int
+        public let summary: String
+    }
+
+    public func impact(_ id: String) throws -> Impact {
+        let current = try record(id)
+        let snapshot = try config.current()
+        var references: [Impact.Reference] = []
+        for (pointer, resolved) in snapshot.evaluation.resolved where resolved.provider == current.provider {
+            references.append(.init(pointer: pointer, reference: resolved.reference, role: Self.role(of: pointer)))
+        }
+        let ccsdk = "/agents/defaults/mainCcsdkProvider"
+        if snapshot.evaluation.document.value(at: ["agents", "defaults", "mainCcsdkProvider"])?.stringValue == current.provider {
+            references.append(.init(pointer: ccsdk, reference: current.provider, role: "system_brain"))
+        }
+        references.sort { $0.pointer < $1.pointer }
+        let catalog = catalog.current
+        let others = try database.accounts().filter { $0.provider == current.provider && $0.id != id }.map { view($0, catalog) }
+        let preferred = others.first { $0.status == .connected } ?? others.first { $0.status == .untested } ?? others.first
+        let takeover = preferred.map { Impact.Takeover(id: $0.id, displayName: $0.displayName, status: $0.status) }
+        let uses = references.count == 1 ? "1 setting uses" : "\(references.count) settings use"
+        let summary: String = if references.isEmpty {
+            "No setting uses \(current.provider) models; disconnecting affects nothing else."
+        } else if let takeover {
+            "\(uses) \(current.provider) models; \(takeover.displayName) (\(takeover.id)) takes over."
+        } else {
+            "\(uses) \(current.provider) models and no other \(current.provider) account is connected: they stop working until you connect one."
+        }
+        return Impact(account: id, references: references, takeover: takeover, otherAccounts: others.count, summary: summary)
+    }
+
+    static func role(of pointer: String) -> String {
+        switch true {
+        case pointer == "/agents/defaults/model/primary": "primary"
+        case pointer.hasPrefix("/agents/defaults/model/fallbacks/"): "fallback"
+        case pointer.hasPrefix("/agents/defaults/imageModel/"): "image"
+        case pointer.hasPrefix("/agents/defaults/heartbeat/"): "heartbeat"
+        case pointer.hasPrefix("/agents/main/"), pointer.hasPrefix("/agents/defaults/main"): "system_brain"
+        default: "other"
+        }
+    }
+}
+
+public enum AccountStatus: String, Sendable, Encodable {
+    case notConfigured = "not_configured"
+    case missingCredential = "missing_credential"
+    case untested
+    case connected
+    case error
+    case credentialUnreadable = "credential_unreadable"
+}
+
+/// An account as the API shows it: settings, status and credential metadata, never a secret.
+public struct AccountView: Sendable, Encodable {
+    public struct LastTest: Sendable, Encodable {
+        public let at: Date
+        public let ok: Bool
+        public let category: String?
+        public let summary: String?
+    }
+    public struct CredentialMetadata: Sendable, Encodable {
+        public let kind: String
+        public let hint: String
+        public let updatedAt: Date
+        public let origin: String?
+        public let needsConfirmation: Bool
+        public let readable: Bool
+    }
+    public let id: String
+    public let provider: String
+    public let providerName: String
+    public let displayName: String
+    public let authMethod: String?
+    public let baseUrl: String?
+    public let headers: [String: String]
+    public let maxConcurrent: Int?
+    public let timeoutSeconds: Int?
+    public let defaultModel: String?
+    public let status: AccountStatus
+    public let statusDetail: String
+    public let lastTest: LastTest?
+    public let credential: CredentialMetadata?
+    public let createdAt: Date
+    public let updatedAt: Date
+    public let version: Int
+
+    enum CodingKeys: String, CodingKey {
+        case id, provider, providerName, displayName, authMethod, baseUrl, headers, maxConcurrent, timeoutSeconds,
+             defaultModel, status, statusDetail, lastTest, credential, createdAt, updatedAt, version
+    }
+
+    /// Optional fields are written as `null`, so the page can tell "unset" from "missing".
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(id, forKey: .id)
+        try c.encode(provider, forKey: .provider)
+        try c.encode(providerName, forKey: .providerName)
+        try c.encode(displayName, forKey: .displayName)
+        try c.encode(authMethod, forKey: .authMethod)
+        try c.encode(baseUrl, forKey: .baseUrl)
+        try c.encode(headers, forKey: .headers)
+        try c.encode(maxConcurrent, forKey: .maxConcurrent)
+        try c.encode(timeoutSeconds, forKey: .timeoutSeconds)
+        try c.encode(defaultModel, forKey: .defaultModel)
+        try c.encode(status, forKey: .status)
+        try c.encode(statusDetail, forKey: .statusDetail)
+        try c.encode(lastTest, forKey: .lastTest)
+        try c.encode(credential, forKey: .credential)
+        try c.encode(createdAt, forKey: .createdAt)
+        try c.encode(updatedAt, forKey: .updatedAt)
+        try c.encode(version, forKey: .version)
+    }
+}

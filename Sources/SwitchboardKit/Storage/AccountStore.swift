@@ -1,0 +1,88 @@
+import Foundation
+import GRDB
+
+/// One provider account as stored: settings and credential metadata, never a secret.
+public struct AccountRecord: Sendable, Codable, Equatable, FetchableRecord, PersistableRecord {
+    public static let databaseTableName = "account"
+
+    public var id: String
+    public var provider: String
+    public var displayName: String
+    public var authMethod: String?
+    public var baseURL: String?
+    /// JSON object of header names to values.
+    public var headers: String
+    public var maxConcurrent: Int?
+    public var timeoutSeconds: Int?
+    public var defaultModel: String?
+    public var createdAt: Date
+    public var updatedAt: Date
+    public var version: Int
+    public var credentialFile: String?
+    public var credentialKind: String?
+    public var credentialHint: String?
+    public var credentialOrigin: String?
+    public var credentialUpdatedAt: Date?
+    public var credentialVersion: Int
+    public var lastTestAt: Date?
+    public var lastTestOK: Bool?
+    public var lastTestCategory: String?
+    public var lastTestSummary: String?
+
+    enum CodingKeys: String, CodingKey {
+        case id, provider, headers, version
+        case displayName = "display_name"
+        case authMethod = "auth_method"
+        case baseURL = "base_url"
+        case maxConcurrent = "max_concurrent"
+        case timeoutSeconds = "timeout_seconds"
+        case defaultModel = "default_model"
+        case createdAt = "created_at"
+        case updatedAt = "updated_at"
+        case credentialFile = "credential_file"
+        case credentialKind = "credential_kind"
+        case credentialHint = "credential_hint"
+        case credentialOrigin = "credential_origin"
+        case credentialUpdatedAt = "credential_updated_at"
+        case credentialVersion = "credential_version"
+        case lastTestAt = "last_test_at"
+        case lastTestOK = "last_test_ok"
+        case lastTestCategory = "last_test_category"
+        case lastTestSummary = "last_test_summary"
+    }
+
+    public var headerValues: [String: String] {
+        (JSONValue.parse(Array(headers.utf8))?.objectValue ?? [:]).compactMapValues(\.stringValue)
+    }
+}
+
+/// An account id that is taken.
+public struct AccountExists: Error, Equatable { public var id: String }
+/// The caller's `If-Match` names an older version of the account.
+public struct StaleAccount: Error, Equatable { public var current: Int }
+
+extension AppDatabase {
+    public func accounts() throws -> [AccountRecord] {
+        try pool.read { db in try AccountRecord.order(Column("created_at"), Column("id")).fetchAll(db) }
+    }
+
+    public func account(_ id: String) throws -> AccountRecord? {
+        try pool.read { db in try AccountRecord.fetchOne(db, key: id) }
+    }
+
+    /// Runs `body` in one IMMEDIATE write transaction: account rows and their audit events commit together.
+    public func writeAccounts<T>(_ body: (Database) throws -> T) throws -> T {
+        try pool.write { db in try body(db) }
+    }
+
+    /// Whether the one-time step `name` (the import of environment keys) has happened.
+    func flagIsSet(_ name: String) throws -> Bool {
+        try pool.read { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM state_flag WHERE name = ?", arguments: [name]) != nil }
+    }
+
+    func setFlag(_ name: String, at now: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "INSERT OR IGNORE INTO state_flag (name, set_at) VALUES (?, ?)", arguments: [name, now])
+        }
+    }
+}
