@@ -29,8 +29,10 @@ struct TestApp {
 
     func send(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:], body: String? = nil,
               client: String = "127.0.0.1") async -> Response {
-        await app.respond(to: Request(method: method, path: path, headers: headers, body: Array((body ?? "").utf8),
-                                      clientAddress: client))
+        // `path?query` splits as the web server does (DOCUMENT_URI and QUERY_STRING).
+        let parts = path.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false)
+        return await app.respond(to: Request(method: method, path: String(parts[0]), query: parts.count > 1 ? String(parts[1]) : "",
+                                             headers: headers, body: Array((body ?? "").utf8), clientAddress: client))
     }
 
     func bearer(_ method: HTTPRequest.Method, _ path: String, headers: HTTPFields = [:], body: String? = nil) async -> Response {

@@ -29,6 +29,8 @@ public final class AccountService: Sendable {
         case notFound(String)
         case exists(String)
         case invalid([Problem.FieldError])
+        /// The credential sent to PUT …/credential breaks the rules; pointers are into that body.
+        case invalidCredential([Problem.FieldError])
         case stale(current: Int)
         case noCredential
         case unreadable(String)
@@ -396,13 +398,13 @@ public final class AccountService: Sendable {
     public func putCredential(_ id: String, _ body: JSONValue, by caller: Caller, at now: Date = Date()) throws -> AccountView {
         let current = try record(id)
         guard let provider = provider(current.provider) else {
-            throw Failure.invalid([.init(pointer: "", code: "unknown_provider", message: "\(current.provider) is no longer in the catalog")])
+            throw Failure.invalidCredential([.init(pointer: "", code: "unknown_provider", message: "\(current.provider) is no longer in the catalog")])
         }
         let stored = try? credential(of: current)
         var checker = CredentialInput(base: "")
         let method = current.authMethod.flatMap(AuthMethod.init(rawValue:))
         guard let credential = checker.check(body, provider: provider, method: method, stored: stored) else {
-            throw Failure.invalid(checker.errors)
+            throw Failure.invalidCredential(checker.errors)
         }
         var written: String?
         let record: AccountRecord
@@ -492,6 +494,18 @@ public final class AccountService: Sendable {
         public let takeover: Takeover?
         public let otherAccounts: Int
         public let summary: String
+
+        enum CodingKeys: String, CodingKey { case account, references, takeover, otherAccounts, summary }
+
+        /// `takeover` is written as `null` when nobody takes over.
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(account, forKey: .account)
+            try c.encode(references, forKey: .references)
+            try c.encode(takeover, forKey: .takeover)
+            try c.encode(otherAccounts, forKey: .otherAccounts)
+            try c.encode(summary, forKey: .summary)
+        }
     }
 
     public func impact(_ id: String) throws -> Impact {

@@ -142,8 +142,8 @@ struct AccountsController {
         case .exists(let id):
             return Problem(.conflict, type: "account-exists", title: "The account exists",
                            detail: "There is already an account \(id). Change it with PATCH, or choose another name.")
-        case .invalid(let errors):
-            let credential = !errors.isEmpty && errors.allSatisfy { $0.pointer.hasPrefix("/credential") || !$0.pointer.hasPrefix("/") || $0.pointer == "" }
+        case .invalid(let errors), .invalidCredential(let errors):
+            let credential: Bool = if case .invalidCredential = failure { true } else { false }
             let fields = errors.count == 1 ? "1 field is" : "\(errors.count) fields are"
             return Problem(.unprocessableContent, type: credential ? "invalid-credential" : "invalid-account",
                            title: "Nothing was saved", detail: "\(fields) invalid.", errors: errors)
