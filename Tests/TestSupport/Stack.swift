@@ -78,9 +78,12 @@ public final class Stack: @unchecked Sendable {
     public let token: String
 
     public let serveArguments: [String]
+    /// Extra environment variables for the responder (and nginx).
+    public let environment: [String: String]
 
-    public init(serveArguments: [String] = [], label: String = "stack") throws {
+    public init(serveArguments: [String] = [], environment: [String: String] = [:], label: String = "stack") throws {
         self.serveArguments = serveArguments
+        self.environment = environment
         root = try Paths.temporaryDirectory(label)
         run = root.appendingPathComponent("run")
         state = root.appendingPathComponent("state")
@@ -89,7 +92,7 @@ public final class Stack: @unchecked Sendable {
         let args = serveArguments.map { "'\($0)'" }.joined(separator: " ")
         // Output goes to a file: the daemons started here would otherwise hold a pipe open forever.
         let startLog = root.appendingPathComponent("start.log").path
-        let result = try shell("source '\(lib)' && start_stack '\(run.path)' '\(state.path)' 127.0.0.1:\(port) '\(Paths.binary)' \(args) >'\(startLog)' 2>&1")
+        let result = try shell("source '\(lib)' && start_stack '\(run.path)' '\(state.path)' 127.0.0.1:\(port) '\(Paths.binary)' \(args) >'\(startLog)' 2>&1", environment: environment)
         guard result.status == 0 else {
             throw StackFailure(description: "start_stack failed: \((try? String(contentsOfFile: startLog, encoding: .utf8)) ?? "")")
         }
@@ -120,6 +123,23 @@ public final class Stack: @unchecked Sendable {
         return files.compactMap { try? String(contentsOf: $0, encoding: .utf8) }.joined(separator: "\n")
     }
 
+    /// Runs the `switchboard` CLI on this stack's state directory.
+    public func cli(_ arguments: String, environment: [String: String] = [:]) throws -> (status: Int32, output: String) {
+        try shell("'\(Paths.binary)' \(arguments) --state-dir '\(state.path)'", environment: environment)
+    }
+
+    /// Stops the responder gracefully (SIGTERM) and waits until it is gone; nginx stays up.
+    public func stopResponder() {
+        let pid = responderPID
+        guard pid > 0 else { return }
+        kill(pid, SIGTERM)
+        for _ in 0..<100 where kill(pid, 0) == 0 {
+            // A zombie (this container's PID 1 does not reap) counts as gone.
+            if let ps = try? shell("ps -o stat= -p \(pid)"), ps.output.hasPrefix("Z") { break }
+            usleep(50_000)
+        }
+    }
+
     /// Kills the responder outright (SIGKILL), as a crash would; nginx stays up and answers 502 meanwhile.
     public func killResponder() {
         let pid = responderPID
@@ -130,7 +150,7 @@ public final class Stack: @unchecked Sendable {
     public func restartResponder() throws {
         let lib = Paths.repoRoot.appendingPathComponent("deploy/lib.sh").path
         let args = serveArguments.map { "'\($0)'" }.joined(separator: " ")
-        let result = try shell("source '\(lib)' && start_responder '\(run.path)' '\(state.path)' '\(Paths.binary)' \(args)")
+        let result = try shell("source '\(lib)' && start_responder '\(run.path)' '\(state.path)' '\(Paths.binary)' \(args)", environment: environment)
         guard result.status == 0 else { throw StackFailure(description: "start_responder failed: \(result.output)") }
         for _ in 0..<100 {
             if let reply = try? http.send("GET", "/api/health"), reply.status == 200 { return }

@@ -215,7 +215,8 @@ public final class AccountService: Sendable {
                 fields.defaultModel = model
             } else {
                 let close = SettingsValidator.closest(to: model, in: provider.models.map(\.id))
-                fail("defaultModel", "unknown_model", "\(model) is not a \(provider.name) model in the catalog\(close.map { "; did you mean \($0)?" } ?? "")")
+                // The value is not repeated back: whatever was typed here may be something that must not be echoed.
+                fail("defaultModel", "unknown_model", "is not a \(provider.name) model in the catalog\(close.map { "; did you mean \($0)?" } ?? "")")
             }
         }
         return fields
@@ -238,7 +239,7 @@ public final class AccountService: Sendable {
         }
         let providerID = CatwalkFormat.aliases[providerText] ?? providerText
         guard let provider = provider(providerID) else {
-            errors.append(.init(pointer: "/provider", code: "unknown_provider", message: "\(providerText.prefix(64)) is not a provider in the catalog"))
+            errors.append(.init(pointer: "/provider", code: "unknown_provider", message: "is not a provider in the catalog; GET /api/catalog lists them"))
             throw Failure.invalid(errors)
         }
         let existing = try database.accounts()
