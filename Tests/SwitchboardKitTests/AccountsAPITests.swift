@@ -322,5 +322,22 @@ private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
         #expect(((second.json["events"] as? [[String: Any]]) ?? []).map { $0["target"] as? String } == ["openai:a3", "openai:a2"])
         #expect(await t.bearer(.get, "/api/audit?limit=0").status == .badRequest)
     }
-}
 
+    @Test func concurrentReplacementsLeaveExactlyTheReferencedFile() async throws {
+        let t = try TestApp()
+        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-race-start-0000000000000000"}}"#)
+        let sent = (0..<8).map { "sk-race-\($0)-00000000000000000000000" }
+        await withTaskGroup(of: Void.self) { group in
+            for key in sent {
+                group.addTask { _ = await t.json(.put, "/api/accounts/openai:default/credential", #"{"kind":"api_key","apiKey":"\#(key)"}"#) }
+                group.addTask { _ = await t.json(.patch, "/api/accounts/openai:default", #"{"timeoutSeconds":\#(10 + key.count)}"#, contentType: "application/merge-patch+json") }
+            }
+        }
+        let record = try #require(try t.database.account("openai:default"))
+        #expect(try t.credentialFiles() == [record.credentialFile!])
+        #expect(record.version == 1 + 8 + 1)
+        let value = await t.bearer(.post, "/api/accounts/openai:default/credential/reveal").json["value"] as? String
+        #expect(sent.contains(value ?? ""))
+        #expect(await t.auditEvents("credential.replaced").count == 8)
+    }
+}

@@ -318,6 +318,20 @@ public final class AccountService: Sendable {
 
     /// Applies an RFC 7396 merge patch to the editable fields. `ifVersion`, when given, must be current.
     public func patch(_ id: String, _ patch: JSONValue, ifVersion: Int?, by caller: Caller, at now: Date = Date()) throws -> AccountView {
+        // Without If-Match the caller did not pin a version: a change that raced another one is merged again
+        // onto the newer account instead of failing.
+        for attempt in 0..<3 {
+            do {
+                return try patchOnce(id, patch, ifVersion: ifVersion, by: caller, at: now)
+            } catch Failure.stale(let current) where ifVersion == nil && attempt < 2 {
+                _ = current
+                continue
+            }
+        }
+        return try patchOnce(id, patch, ifVersion: ifVersion, by: caller, at: now)
+    }
+
+    private func patchOnce(_ id: String, _ patch: JSONValue, ifVersion: Int?, by caller: Caller, at now: Date) throws -> AccountView {
         let current = try record(id)
         guard let provider = provider(current.provider) else {
             throw Failure.invalid([.init(pointer: "/provider", code: "unknown_provider", message: "\(current.provider) is no longer in the catalog")])
@@ -382,14 +396,15 @@ public final class AccountService: Sendable {
 
     /// Disconnects: removes the account and its credential file; audited as `connection.disconnected`.
     public func delete(_ id: String, by caller: Caller, at now: Date = Date()) throws {
-        let current = try record(id)
-        try database.writeAccounts { db in
-            guard try AccountRecord.deleteOne(db, key: id) else { throw Failure.notFound(id) }
+        _ = try record(id)
+        let file = try database.writeAccounts { db -> String? in
+            guard let fresh = try AccountRecord.fetchOne(db, key: id), try AccountRecord.deleteOne(db, key: id) else { throw Failure.notFound(id) }
             try AuditLog.append(AuditEntry("connection.disconnected", actor: caller.actor, target: id, requestID: caller.requestID,
-                                           detail: .object(["provider": .string(current.provider),
-                                                            "credentialRemoved": .bool(current.credentialFile != nil)])), in: db, at: now)
+                                           detail: .object(["provider": .string(fresh.provider),
+                                                            "credentialRemoved": .bool(fresh.credentialFile != nil)])), in: db, at: now)
+            return fresh.credentialFile
         }
-        if let file = current.credentialFile { vault.remove(file: file) }
+        if let file { vault.remove(file: file) }
     }
 
     // MARK: Credentials
@@ -408,10 +423,12 @@ public final class AccountService: Sendable {
             throw Failure.invalidCredential(checker.errors)
         }
         var written: String?
+        var replaced: String?
         let record: AccountRecord
         do {
             record = try database.writeAccounts { db -> AccountRecord in
                 guard var fresh = try AccountRecord.fetchOne(db, key: id) else { throw Failure.notFound(id) }
+                replaced = fresh.credentialFile
                 if fresh.authMethod == nil { fresh.authMethod = CredentialInput.method(for: credential.kind, provider: provider)?.rawValue }
                 written = try attach(credential, to: &fresh, provider: provider,
                                      event: fresh.credentialFile == nil ? "credential.set" : "credential.replaced",
@@ -425,15 +442,17 @@ public final class AccountService: Sendable {
             if let written { vault.remove(file: written) }
             throw error
         }
-        if let old = current.credentialFile, old != record.credentialFile { vault.remove(file: old) }
+        // After the commit: a crash before this line leaves an unreferenced file, swept at the next start.
+        if let old = replaced, old != record.credentialFile { vault.remove(file: old) }
         return view(record, catalog.current)
     }
 
     public func deleteCredential(_ id: String, by caller: Caller, at now: Date = Date()) throws {
-        let current = try record(id)
-        guard let file = current.credentialFile else { throw Failure.noCredential }
-        try database.writeAccounts { db in
+        _ = try record(id)
+        let removed = try database.writeAccounts { db -> (file: String, kind: String?) in
             guard var fresh = try AccountRecord.fetchOne(db, key: id) else { throw Failure.notFound(id) }
+            guard let file = fresh.credentialFile else { throw Failure.noCredential }
+            let kind = fresh.credentialKind
             fresh.credentialFile = nil
             fresh.credentialKind = nil
             fresh.credentialHint = nil
@@ -443,9 +462,10 @@ public final class AccountService: Sendable {
             fresh.updatedAt = now
             try fresh.update(db)
             try AuditLog.append(AuditEntry("credential.deleted", actor: caller.actor, target: id, requestID: caller.requestID,
-                                           detail: .object(["kind": .string(current.credentialKind ?? "")])), in: db, at: now)
+                                           detail: .object(["kind": .string(kind ?? "")])), in: db, at: now)
+            return (file, kind)
         }
-        vault.remove(file: file)
+        vault.remove(file: removed.file)
     }
 
     public enum Disclosure: String, Sendable {
