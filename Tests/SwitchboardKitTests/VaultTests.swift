@@ -188,7 +188,8 @@ private func mode(_ path: String) -> Int {
         try FileManager.default.removeItem(at: keyFile)
         try DurableFile.create(SecureRandom.bytes(32), at: keyFile)
         let wrong = Vault(stateDirectory: state)
-        #expect(try wrong.prepare().problems.isEmpty)
+        let wrongReport = try wrong.prepare().problems
+        #expect(wrongReport.count == 1 && wrongReport[0].contains(keyFile.path) && wrongReport[0].contains("opens none of the 1 credential file(s)"))
         #expect(throws: VaultReadError.authenticationFailed(keyID: 1)) { try wrong.open(file: name, account: "openai:default") }
 
         // Missing key: startup names the file, makes key 2 for new writes, and the credential says why.

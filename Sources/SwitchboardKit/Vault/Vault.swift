@@ -67,6 +67,19 @@ public final class Vault: Sendable {
                 report.problems.append("\(file): missing; \(referenced[id]!) credential file(s) were encrypted with master key \(id) and cannot be opened until it is restored")
             }
         }
+        // A key file that opens none of the credentials written with its id is the wrong key (replaced, or
+        // from another installation); say so once, by file, rather than only per account.
+        var opened: [UInt32: (tried: Int, ok: Int)] = [:]
+        for file in credentialFiles() {
+            guard let account = Self.account(ofFile: file.lastPathComponent), let bytes = try? DurableFile.read(file),
+                  let envelope = try? Envelope(bytes: bytes), let key = current.keys[envelope.keyID] else { continue }
+            let ok = (try? envelope.open(key: key, account: account, field: Self.field)) != nil
+            opened[envelope.keyID, default: (0, 0)].tried += 1
+            if ok { opened[envelope.keyID, default: (0, 0)].ok += 1 }
+        }
+        for (id, counts) in opened.sorted(by: { $0.key < $1.key }) where counts.ok == 0 {
+            report.problems.append("\(current.file(id).path): opens none of the \(counts.tried) credential file(s) encrypted with master key \(id); it is not the key they were written with (restore the right file)")
+        }
         if current.active == nil {
             let id = max(current.highestID, referenced.keys.max() ?? 0) + 1
             _ = try Keyring.create(id: id, in: keysDirectory)
