@@ -340,4 +340,18 @@ private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
         #expect(sent.contains(value ?? ""))
         #expect(await t.auditEvents("credential.replaced").count == 8)
     }
+
+    @Test func aPlaceholderKeepsTheOtherStoredFieldsOfItsKind() async throws {
+        let t = try TestApp()
+        try await t.createAccount(#"{"provider":"bedrock","credential":{"kind":"aws","accessKeyId":"AKIAKEEP000000000000","secretAccessKey":"keepSecret/000000000000000000000000","region":"eu-west-1"}}"#)
+        let moved = await t.json(.patch, "/api/accounts/bedrock:default", #"{"baseUrl":"https://bedrock-runtime.eu-west-1.amazonaws.com"}"#, contentType: "application/merge-patch+json")
+        #expect(moved.status == .ok)
+        let confirmed = await t.json(.put, "/api/accounts/bedrock:default/credential", #"{"kind":"aws","secretAccessKey":"••••0000"}"#)
+        #expect(confirmed.status == .ok, "\(confirmed.text)")
+        let fields = await t.bearer(.post, "/api/accounts/bedrock:default/credential/reveal").json["fields"] as? [String: String]
+        #expect(fields == ["accessKeyId": "AKIAKEEP000000000000", "secretAccessKey": "keepSecret/000000000000000000000000", "region": "eu-west-1"])
+        // Without a placeholder a PUT replaces the whole credential: missing required fields are errors.
+        let partial = await t.json(.put, "/api/accounts/bedrock:default/credential", #"{"kind":"aws","secretAccessKey":"other/0000000000000000000000000000"}"#)
+        #expect(partial.errors.first?["pointer"] == "/accessKeyId")
+    }
 }

@@ -546,12 +546,13 @@ public final class AccountService: Sendable {
         let preferred = others.first { $0.status == .connected } ?? others.first { $0.status == .untested } ?? others.first
         let takeover = preferred.map { Impact.Takeover(id: $0.id, displayName: $0.displayName, status: $0.status) }
         let uses = references.count == 1 ? "1 setting uses" : "\(references.count) settings use"
+        let name = catalog.entry(current.provider)?.name ?? current.provider
         let summary: String = if references.isEmpty {
-            "No setting uses \(current.provider) models; disconnecting affects nothing else."
+            "No setting uses \(name) models; disconnecting affects nothing else."
         } else if let takeover {
-            "\(uses) \(current.provider) models; \(takeover.displayName) (\(takeover.id)) takes over."
+            "\(uses) \(name) models; \(takeover.displayName) (\(takeover.id)) takes over."
         } else {
-            "\(uses) \(current.provider) models and no other \(current.provider) account is connected: they stop working until you connect one."
+            "\(uses) \(name) models and no other \(name) account is connected: they stop working until you connect one."
         }
         return Impact(account: id, references: references, takeover: takeover, otherAccounts: others.count, summary: summary)
     }

@@ -149,10 +149,17 @@ struct CredentialInput {
         for name in object.keys.sorted() where !known.contains(name) {
             fail(name, "unknown_key", "is not a field of a \(kind.rawValue) credential (\(kind.fields.map(\.name).joined(separator: ", ")))")
         }
+        // A placeholder means "keep what is stored": then a field left out keeps its stored value too, so the
+        // page can confirm an AWS or Azure credential for a new base URL without typing every field again.
+        let keepsStored = kind.fields.contains { f in f.secret && object[f.name]?.stringValue?.hasPrefix(Credential.redactionMark) == true }
         var fields: [String: JSONValue] = [:]
         for field in kind.fields {
             var value = object[field.name]
             if value == .null { value = nil }
+            if value == nil, keepsStored, let stored, stored.kind == kind, let kept = stored.fields[field.name] {
+                fields[field.name] = kept
+                continue
+            }
             if field.secret, let s = value?.stringValue, s.hasPrefix(Credential.redactionMark) {
                 // The placeholder the API showed: keep what is stored, never store the placeholder itself.
                 guard let stored, stored.kind == kind, let kept = stored.fields[field.name] else {
