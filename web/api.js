@@ -79,6 +79,17 @@ async function request(method, path, body, { contentType = 'application/json', i
     return withETag ? { body: result, etag: response.headers.get('ETag') } : result;
 }
 
+/** `/api/accounts/anthropic:work`: the id's `:` stays as it is (a path segment may hold it). */
+function accountPath(id, rest = '') {
+    return `/api/accounts/${encodeURIComponent(id).replace(/%3A/gi, ':')}${rest}`;
+}
+
+/** An account answer with its version's ETag: `{...account, etag}`. */
+async function accountView(method, path, body, options) {
+    const { body: account, etag } = await request(method, path, body, { ...options, withETag: true });
+    return { ...account, etag: etag ?? `"${account.version}"` };
+}
+
 /** The settings document answers carry their revision's ETag: `{...view, etag}`. */
 async function configView(method, path, body, options) {
     const { body: view, etag } = await request(method, path, body, { ...options, withETag: true });
@@ -101,4 +112,39 @@ export const api = {
         configView('PATCH', '/api/config', patch, { contentType: 'application/merge-patch+json', ifMatch: etag }),
     /** Makes `revision`'s document current again as a new revision (Undo). */
     revertConfig: (revision, etag) => configView('POST', '/api/config/revert', { revision }, { ifMatch: etag }),
+
+    /** The provider catalog: `{providers, problems}`, each provider with its `authMethods`. */
+    catalog: () => request('GET', '/api/catalog'),
+    /** One provider and its `models`. */
+    catalogProvider: (provider) => request('GET', `/api/catalog/${encodeURIComponent(provider)}`),
+
+    /** Every provider account with its status and credential metadata (never a secret): `{accounts}`. */
+    accounts: () => request('GET', '/api/accounts'),
+    /** One account with `etag`. */
+    account: (id) => accountView('GET', accountPath(id)),
+    /** Connects an account, its credential in the same request; the answer carries `etag`. */
+    createAccount: (input) => accountView('POST', '/api/accounts', input),
+    /** An RFC 7396 merge patch of the account's settings; with `etag`, 412 when the account changed since. */
+    patchAccount: (id, patch, etag) =>
+        accountView('PATCH', accountPath(id), patch, { contentType: 'application/merge-patch+json', ifMatch: etag }),
+    /** Disconnects the account (its credential goes too). */
+    deleteAccount: (id) => request('DELETE', accountPath(id)),
+    /** What a disconnect would affect: `{references, takeover, otherAccounts, summary}`. */
+    accountImpact: (id) => request('GET', accountPath(id, '/impact')),
+    /** Stores or replaces the credential; the answer is the account (metadata only). */
+    putCredential: (id, credential) => request('PUT', accountPath(id, '/credential'), credential),
+    deleteCredential: (id) => request('DELETE', accountPath(id, '/credential')),
+    /** The stored secret, audited as `credential.revealed` before it is sent: `{kind, value, fields}`. */
+    revealCredential: (id) => request('POST', accountPath(id, '/credential/reveal')),
+    /** The stored secret for the clipboard, audited as `credential.copied` before it is sent. */
+    copyCredential: (id) => request('POST', accountPath(id, '/credential/copy')),
+
+    /** The audit log, newest first: `{events, nextBefore}`; `type`, `limit`, `before` narrow it. */
+    audit: ({ type, limit, before } = {}) => {
+        const query = new URLSearchParams();
+        if (type) query.set('type', type);
+        if (limit) query.set('limit', String(limit));
+        if (before) query.set('before', String(before));
+        return request('GET', `/api/audit${query.size ? `?${query}` : ''}`);
+    },
 };

@@ -118,7 +118,7 @@ def test_the_cards_render_with_the_servers_labels(browser, stack):
         "Precise (0.2)", "Balanced (0.5)", "Creative (0.8)"]
     runtimes = [e.text for e in browser.find_elements(By.CSS_SELECTOR, "runtime-card .choice__label")]
     assert runtimes == ["Pi (recommended)", "Claude Code SDK"]
-    assert "Provider connections arrive with the accounts API." in browser.find_element(
+    assert "Connect model providers once." in browser.find_element(
         By.CSS_SELECTOR, "providers-card").text
 
     # And inherited values say what applies, from `effective`

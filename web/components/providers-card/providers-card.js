@@ -1,17 +1,177 @@
-import { html, render } from '../../lib/html.js';
+import { api } from '../../api.js';
+import { html, render, withCode } from '../../lib/html.js';
+import { statusLabels } from '../account-editor/account-editor.js';
 
-/** Providers & Auth: a placeholder until the accounts API exists. */
+// The MVP providers lead, in this order; the rest follow by name.
+const leading = ['anthropic', 'openai', 'google', 'openrouter', 'zai', 'azureOpenai', 'bedrock', 'vertex'];
+
+// Best first: a provider's tile shows the best status among its accounts.
+const statusRank = ['connected', 'untested', 'error', 'missing_credential', 'credential_unreadable', 'not_configured'];
+
+function rank(status) {
+    const i = statusRank.indexOf(status);
+    return i < 0 ? statusRank.length : i;
+}
+
+function ordered(providers) {
+    const position = (p) => {
+        const i = leading.indexOf(p.id);
+        return i < 0 ? leading.length : i;
+    };
+    return [...providers].sort((a, b) => position(a) - position(b) || a.name.localeCompare(b.name));
+}
+
+/**
+ * Providers & Auth: a tile per catalog provider with the status of its accounts, and one provider's accounts
+ * expanded in an <account-editor> below the tiles. Loads GET /api/catalog and GET /api/accounts itself.
+ */
 export class ProvidersCard extends HTMLElement {
+    #providers = [];
+    #accounts = [];
+    #problems = [];
+    #open = null;
+
+    constructor() {
+        super();
+        this.addEventListener('click', (event) => this.#onClick(event));
+        this.addEventListener('account-changed', (event) => this.#changed(event.detail.account));
+        this.addEventListener('account-removed', (event) => this.#removed(event.detail.id));
+        this.addEventListener('editor-close', () => this.#close());
+    }
+
     connectedCallback() {
         if (this.firstElementChild) return;
         render(this, html`
-            <section class="card settings-card" aria-labelledby="providers-card-title">
+            <section class="card settings-card providers" aria-labelledby="providers-card-title">
                 <h3 id="providers-card-title">Providers &amp; Auth</h3>
-                <p class="muted">Provider connections arrive with the accounts API.</p>
+                <p class="muted">Connect model providers once. Agents can use them immediately.</p>
+                <div class="providers__body"><p class="loading">Loading providers…</p></div>
+                <div class="providers__editor" id="providers-editor"></div>
             </section>`);
+        this.#load();
     }
 
-    set view(_) {}
+    async #load() {
+        const body = this.querySelector('.providers__body');
+        try {
+            const [catalog, { accounts }] = await Promise.all([api.catalog(), api.accounts()]);
+            this.#accounts = accounts ?? [];
+            this.#problems = catalog.problems ?? [];
+            const known = new Map((catalog.providers ?? []).map((p) => [p.id, p]));
+            // An account whose provider left the catalog still gets a tile, so it can be disconnected.
+            for (const account of this.#accounts) {
+                if (!known.has(account.provider)) {
+                    known.set(account.provider, {
+                        id: account.provider, name: account.providerName || account.provider, type: '', source: 'missing', authMethods: [],
+                    });
+                }
+            }
+            this.#providers = ordered([...known.values()]);
+            render(body, html`
+                <ul class="provider-grid" aria-label="Providers"></ul>
+                ${this.#problems.length ? html`
+                    <div class="field__warning providers__catalog-problems">
+                        Some custom catalog files could not be read:
+                        <ul>${this.#problems.map((p) => html`<li><code>${p.file}</code>${p.pointer ? html` at <code>${p.pointer}</code>` : ''}: ${p.message}</li>`)}</ul>
+                    </div>` : ''}`);
+            this.#renderTiles();
+        } catch (error) {
+            if (error.status === 401) {
+                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
+                return;
+            }
+            render(body, html`
+                <div class="error" role="alert">
+                    <p class="error__title">The providers could not be loaded: ${error.title}</p>
+                    ${error.detail ? html`<p>${withCode(error.detail)}</p>` : ''}
+                    <p><button type="button" class="button button--small" data-op="load">Try again</button></p>
+                </div>`);
+        }
+    }
+
+    #accountsOf(provider) {
+        return this.#accounts.filter((a) => a.provider === provider);
+    }
+
+    #renderTiles() {
+        const grid = this.querySelector('.provider-grid');
+        if (!grid) return;
+        render(grid, html`${this.#providers.map((provider) => {
+            const accounts = this.#accountsOf(provider.id);
+            const status = accounts.map((a) => a.status).sort((a, b) => rank(a) - rank(b))[0] ?? 'not_configured';
+            const id = `provider-tile-${provider.id}`;
+            const open = this.#open === provider.id;
+            return html`
+                <li class="provider-tile" data-provider="${provider.id}" data-status="${status}" ${open ? html`data-open` : ''}>
+                    <h4 class="provider-tile__name" id="${id}-name">
+                        ${provider.name}
+                        ${provider.source === 'custom' ? html`<span class="badge">Custom</span>` : ''}
+                        ${provider.source === 'missing' ? html`<span class="badge">Not in the catalog</span>` : ''}
+                    </h4>
+                    <p class="provider-tile__status" id="${id}-status">
+                        <span class="status-dot" aria-hidden="true"></span>
+                        <span data-status-text>${statusLabels[status] ?? status}</span>
+                    </p>
+                    ${accounts.length ? html`
+                        <ul class="provider-tile__accounts" aria-label="${provider.name} accounts">
+                            ${accounts.map((a) => html`<li title="${a.id}">${a.displayName}</li>`)}
+                        </ul>` : ''}
+                    <button type="button" class="button button--small provider-tile__open" data-op="open" data-provider="${provider.id}"
+                            aria-expanded="${open ? 'true' : 'false'}" aria-controls="providers-editor"
+                            aria-describedby="${id}-name ${id}-status">${accounts.length ? 'Edit' : 'Connect'}</button>
+                </li>`;
+        })}`);
+    }
+
+    #tileButton(provider) {
+        return this.querySelector(`.provider-tile__open[data-provider="${CSS.escape(provider)}"]`);
+    }
+
+    #openEditor(providerId) {
+        if (this.#open === providerId) {
+            this.querySelector('account-editor')?.focusHeading();
+            return;
+        }
+        const provider = this.#providers.find((p) => p.id === providerId);
+        if (!provider) return;
+        const editor = document.createElement('account-editor');
+        editor.provider = provider;
+        editor.accounts = this.#accountsOf(providerId);
+        this.querySelector('.providers__editor').replaceChildren(editor);
+        this.#open = providerId;
+        this.#renderTiles();
+        editor.focusHeading();
+    }
+
+    #close() {
+        const provider = this.#open;
+        this.querySelector('.providers__editor').replaceChildren();
+        this.#open = null;
+        this.#renderTiles();
+        if (provider) this.#tileButton(provider)?.focus();
+    }
+
+    #changed(account) {
+        const i = this.#accounts.findIndex((a) => a.id === account.id);
+        if (i < 0) this.#accounts.push(account);
+        else this.#accounts[i] = account;
+        this.#renderTiles();
+    }
+
+    #removed(id) {
+        this.#accounts = this.#accounts.filter((a) => a.id !== id);
+        this.#renderTiles();
+    }
+
+    #onClick(event) {
+        const button = event.target.closest('button[data-op]');
+        if (!button || button.closest('account-editor')) return;
+        if (button.dataset.op === 'open') this.#openEditor(button.dataset.provider);
+        else if (button.dataset.op === 'load') {
+            render(this.querySelector('.providers__body'), html`<p class="loading">Loading providers…</p>`);
+            this.#load();
+        }
+    }
 }
 
 customElements.define('providers-card', ProvidersCard);

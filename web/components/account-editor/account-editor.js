@@ -1,0 +1,736 @@
+import { api } from '../../api.js';
+import { announce } from '../../lib/announce.js';
+import { html, render, withCode } from '../../lib/html.js';
+import { ancestry, segments } from '../../lib/pointer.js';
+import { confirmDialog } from '../account-dialog/account-dialog.js';
+import { credentialKind, secretNouns } from '../account-credential/account-credential.js';
+
+export const statusLabels = {
+    connected: 'Connected',
+    untested: 'Untested',
+    error: 'Error',
+    missing_credential: 'Missing credential',
+    credential_unreadable: 'Credential unreadable',
+    not_configured: 'Not configured',
+};
+
+const methodLabels = {
+    api_key: 'API key',
+    cloud_credentials: 'Cloud credentials',
+    service_account: 'Service account key',
+    oauth_browser: 'OAuth sign-in in the browser',
+    oauth_device_code: 'OAuth sign-in with a device code',
+    pairing: 'Pair from your local machine',
+};
+
+const methodDescriptions = {
+    api_key: 'Paste a key from the provider’s console.',
+    cloud_credentials: 'Access keys of your cloud account.',
+    service_account: 'The JSON key file of a Google Cloud service account.',
+};
+
+// Methods of a later release: shown, not offered yet.
+const laterMethods = new Set(['oauth_browser', 'oauth_device_code', 'pairing']);
+const laterNote = 'Arrives with OAuth sign-in and pairing';
+
+const roleLabels = {
+    primary: 'Default model',
+    fallback: 'Fallback model',
+    system_brain: 'System Brain model',
+    heartbeat: 'Heartbeat model',
+    image: 'Default image model',
+    agent_primary: 'Agent model',
+    agent_fallback: 'Agent fallback model',
+    other: 'Setting',
+};
+
+const accountName = /^[a-z0-9][a-z0-9_-]{0,63}$/;
+
+/** Why `option` cannot be chosen, or '' when it can. */
+function unavailable(provider, option) {
+    if (option.status === 'phased') return 'Coming soon';
+    if (laterMethods.has(option.method)) return laterNote;
+    return credentialKind(provider, option.method) ? '' : 'Coming soon';
+}
+
+function when(iso) {
+    const date = new Date(iso);
+    return Number.isNaN(date.getTime()) ? iso ?? '' : date.toLocaleString();
+}
+
+/** PUT …/credential answers with pointers into the credential (`/apiKey`): the form names it `/credential/apiKey`. */
+function underCredential(error) {
+    error.errors = (error.errors ?? []).map((e) => ({
+        ...e, pointer: e.pointer?.startsWith('/credential') ? e.pointer : `/credential${e.pointer ?? ''}`,
+    }));
+}
+
+const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+/**
+ * One provider's accounts, expanded: pick or add an account, choose how it authenticates, store or replace
+ * its credential (never shown again after saving; Reveal and Copy ask first and are audited), its default
+ * model and advanced settings, and Disconnect after showing what depends on it. Set `provider` (the catalog
+ * entry) and `accounts` (this provider's) before it connects. Fires `account-changed` (detail: {account}),
+ * `account-removed` (detail: {id}) and `editor-close`.
+ */
+export class AccountEditor extends HTMLElement {
+    provider = null;
+    accounts = [];
+    #current = null;
+    #models = null;
+    #modelsProblem = null;
+    #busy = false;
+    #headerRows = 0;
+
+    constructor() {
+        super();
+        this.addEventListener('click', (event) => this.#onClick(event));
+        this.addEventListener('change', (event) => this.#onChange(event));
+        this.addEventListener('input', (event) => this.#onInput(event));
+        this.addEventListener('submit', (event) => {
+            event.preventDefault();
+            this.#save();
+        });
+        this.addEventListener('confirm-key', () => this.#confirmKey());
+        this.addEventListener('credential-problem', (event) => this.#requestProblem(event.detail.error));
+    }
+
+    connectedCallback() {
+        if (this.firstElementChild) return;
+        if (this.#current === null && this.accounts.length) this.#current = this.accounts[0];
+        render(this, html`
+            <section class="card account-editor" aria-labelledby="account-editor-title">
+                <div class="account-editor__header">
+                    <h4 class="account-editor__title" id="account-editor-title" tabindex="-1">${this.provider.name}</h4>
+                    <button type="button" class="button button--small" data-op="close"
+                            aria-describedby="account-editor-title">Close</button>
+                </div>
+                <div class="account-editor__accounts"></div>
+                <div class="error account-editor__banner" role="alert"></div>
+                <form class="account-editor__form" novalidate></form>
+            </section>`);
+        this.#renderAll();
+        this.#loadModels();
+    }
+
+    focusHeading() {
+        this.querySelector('.account-editor__title')?.focus();
+    }
+
+    // MARK: Rendering
+
+    #renderAll(overlay = null) {
+        this.#renderPicker();
+        this.#renderForm(overlay);
+    }
+
+    #renderPicker() {
+        const box = this.querySelector('.account-editor__accounts');
+        const isNew = this.#current === null;
+        const choices = this.accounts.length + (isNew ? 1 : 0);
+        render(box, html`
+            ${choices > 1 ? html`
+                <div class="field account-editor__picker">
+                    <label for="acct-picker">Account</label>
+                    <select id="acct-picker" data-op="pick">
+                        ${this.accounts.map((a) => html`
+                            <option value="${a.id}" ${a === this.#current ? html`selected` : ''}>${a.displayName} (${a.id})</option>`)}
+                        ${isNew ? html`<option value="" selected>New account</option>` : ''}
+                    </select>
+                </div>` : ''}
+            ${!isNew ? html`
+                <button type="button" class="button button--small" data-op="add-account">Add another account</button>` : ''}`);
+    }
+
+    #renderForm(overlay) {
+        const account = this.#current;
+        const form = this.querySelector('form');
+        const methods = this.provider.authMethods ?? [];
+        const method = overlay?.authMethod ?? account?.authMethod ?? methods.find((o) => !unavailable(this.provider, o))?.method ?? null;
+        render(form, html`
+            ${account ? this.#statusLine(account) : this.#newAccountFields()}
+            ${account ? html`
+                <div class="field">
+                    <label for="acct-display-name">Display name</label>
+                    <input id="acct-display-name" type="text" data-field="displayName" autocomplete="off"
+                           spellcheck="false" maxlength="100" aria-describedby="acct-display-name-messages">
+                    <div class="field__messages" id="acct-display-name-messages" data-messages="/displayName"></div>
+                </div>` : ''}
+            ${this.#methodChoices(methods, method)}
+            <account-credential class="account-credential"></account-credential>
+            <div class="field">
+                <label for="acct-default-model">Default model for this provider</label>
+                <select id="acct-default-model" data-field="defaultModel" aria-describedby="acct-models-problem acct-default-model-messages"></select>
+                <div class="field__messages" id="acct-models-problem" data-models-problem></div>
+                <div class="field__messages" id="acct-default-model-messages" data-messages="/defaultModel"></div>
+            </div>
+            <details class="disclosure" data-advanced>
+                <summary>Advanced</summary>
+                <div class="field">
+                    <label for="acct-base-url">Base URL</label>
+                    <p class="field__help" id="acct-base-url-help">Leave empty to use ${this.provider.apiEndpoint ? html`<code>${this.provider.apiEndpoint}</code>` : 'the provider’s address'}.</p>
+                    <input id="acct-base-url" type="text" inputmode="url" data-field="baseUrl" autocomplete="off" spellcheck="false"
+                           placeholder="${this.provider.apiEndpoint ?? ''}" aria-describedby="acct-base-url-help acct-base-url-messages">
+                    <div class="field__messages" id="acct-base-url-messages" data-messages="/baseUrl"></div>
+                </div>
+                <fieldset class="group account-headers" aria-describedby="acct-headers-help acct-headers-messages">
+                    <legend>Custom headers</legend>
+                    <p class="field__help" id="acct-headers-help">Sent with every request to this provider. Keys and tokens belong in the credential, not here.</p>
+                    <ul class="account-headers__rows"></ul>
+                    <button type="button" class="button button--small" data-op="add-header">Add header</button>
+                    <div class="field__messages" id="acct-headers-messages" data-messages="/headers"></div>
+                </fieldset>
+                <div class="field-row">
+                    <div class="field">
+                        <label for="acct-max-concurrent">Max concurrent requests</label>
+                        <input id="acct-max-concurrent" type="number" inputmode="numeric" min="1" max="1000" step="1"
+                               data-field="maxConcurrent" aria-describedby="acct-max-concurrent-messages">
+                        <div class="field__messages" id="acct-max-concurrent-messages" data-messages="/maxConcurrent"></div>
+                    </div>
+                    <div class="field">
+                        <label for="acct-timeout">Timeout</label>
+                        <span class="field__with-unit">
+                            <input id="acct-timeout" type="number" inputmode="numeric" min="1" max="600" step="1"
+                                   data-field="timeoutSeconds" aria-describedby="acct-timeout-messages">
+                            <span class="field__unit">seconds</span>
+                        </span>
+                        <div class="field__messages" id="acct-timeout-messages" data-messages="/timeoutSeconds"></div>
+                    </div>
+                </div>
+            </details>
+            <div class="account-editor__actions">
+                <button type="submit" class="button button--primary" data-op="save">${account ? 'Save' : 'Connect'}</button>
+                ${account ? html`<button type="button" class="button button--danger" data-op="disconnect">Disconnect</button>` : ''}
+            </div>`);
+        const value = (field) => (overlay && field in overlay ? overlay[field] : account?.[field]);
+        if (account) this.querySelector('[data-field="displayName"]').value = value('displayName') ?? '';
+        this.querySelector('[data-field="baseUrl"]').value = value('baseUrl') ?? '';
+        this.querySelector('[data-field="maxConcurrent"]').value = value('maxConcurrent') ?? '';
+        this.querySelector('[data-field="timeoutSeconds"]').value = value('timeoutSeconds') ?? '';
+        const headers = value('headers') ?? {};
+        for (const [name, text] of Object.entries(headers)) this.#addHeader(name, text, false);
+        this.#renderModels(value('defaultModel') ?? '');
+        const credential = this.querySelector('account-credential');
+        credential.provider = this.provider;
+        credential.account = account;
+        this.#showCredential(method);
+        if (overlay?.credentialInputs) credential.restore(overlay.credentialInputs);
+        if (overlay?.advancedOpen) this.querySelector('[data-advanced]').open = true;
+    }
+
+    #statusLine(account) {
+        const test = account.lastTest;
+        return html`
+            <div class="account-status" data-status="${account.status}">
+                <p class="account-status__line">
+                    <span class="status-dot" aria-hidden="true"></span>
+                    <strong data-status-text>${statusLabels[account.status] ?? account.status}</strong>
+                    ${account.statusDetail ? html`<span> — ${account.statusDetail}</span>` : ''}
+                </p>
+                ${test ? html`
+                    <p class="account-status__test muted">
+                        Last test ${test.ok ? 'passed' : 'failed'} <time datetime="${test.at}">${when(test.at)}</time>${test.summary ? html`: ${test.summary}` : ''}
+                    </p>` : ''}
+                <p class="account-status__id muted">Account id <code>${account.id}</code></p>
+            </div>`;
+    }
+
+    #newAccountFields() {
+        const taken = new Set(this.accounts.map((a) => a.id));
+        const suggested = taken.has(`${this.provider.id}:default`) ? '' : 'default';
+        return html`
+            <p class="account-editor__intro">${this.accounts.length ? 'Add another account for this provider.' : `Connect ${this.provider.name}.`}</p>
+            <div class="field-row">
+                <div class="field">
+                    <label for="acct-display-name">Display name</label>
+                    <input id="acct-display-name" type="text" data-field="displayName" autocomplete="off" spellcheck="false"
+                           maxlength="100" placeholder="${this.provider.name}" aria-describedby="acct-display-name-messages">
+                    <div class="field__messages" id="acct-display-name-messages" data-messages="/displayName"></div>
+                </div>
+                <div class="field">
+                    <label for="acct-name">Account name</label>
+                    <input id="acct-name" type="text" data-field="name" autocomplete="off" spellcheck="false" value="${suggested}"
+                           placeholder="work" aria-describedby="acct-name-help acct-name-messages">
+                    <p class="field__help" id="acct-name-help">Lower-case letters, digits, - and _. The account’s id will be
+                        <code data-id-preview>${this.provider.id}:${suggested || 'name'}</code>.</p>
+                    <div class="field__messages" id="acct-name-messages" data-messages="/id"></div>
+                </div>
+            </div>`;
+    }
+
+    #methodChoices(methods, chosen) {
+        if (!methods.length) {
+            return html`
+                <p class="muted">${this.provider.name} needs no credential.</p>
+                <div class="field__messages" id="acct-auth-messages" data-messages="/authMethod"></div>`;
+        }
+        return html`
+            <fieldset class="field choices account-methods" aria-describedby="acct-auth-messages">
+                <legend>Authentication</legend>
+                ${methods.map((option) => {
+                    const note = unavailable(this.provider, option);
+                    const id = `acct-auth-${option.method}`;
+                    return html`
+                        <label class="choice" for="${id}">
+                            <input type="radio" id="${id}" name="acct-auth" value="${option.method}" data-field="authMethod"
+                                   ${option.method === chosen ? html`checked` : ''} ${note ? html`disabled` : ''}
+                                   aria-describedby="${id}-description">
+                            <span class="choice__text">
+                                <span class="choice__label">${methodLabels[option.method] ?? option.method}</span>
+                                <span class="choice__description" id="${id}-description">${note || methodDescriptions[option.method] || ''}</span>
+                            </span>
+                        </label>`;
+                })}
+                <div class="field__messages" id="acct-auth-messages" data-messages="/authMethod"></div>
+            </fieldset>`;
+    }
+
+    #showCredential(method) {
+        const option = (this.provider.authMethods ?? []).find((o) => o.method === method);
+        this.querySelector('account-credential').show(method, option ? unavailable(this.provider, option) || 'Coming soon' : '');
+    }
+
+    #renderModels(selected) {
+        const select = this.querySelector('[data-field="defaultModel"]');
+        if (!select) return;
+        const models = this.#models ?? [];
+        const known = models.some((m) => m.id === selected);
+        render(select, html`
+            <option value="">(none)</option>
+            ${selected && !known ? html`<option value="${selected}">${selected}</option>` : ''}
+            ${models.map((m) => html`<option value="${m.id}">${m.name}</option>`)}`);
+        select.value = selected ?? '';
+        const problem = this.querySelector('[data-models-problem]');
+        if (this.#modelsProblem) {
+            render(problem, html`
+                <p class="field__error">The models of ${this.provider.name} could not be loaded: ${this.#modelsProblem.title}.
+                    <button type="button" class="button button--small" data-op="models-retry">Try again</button></p>`);
+        } else {
+            problem.replaceChildren();
+        }
+    }
+
+    async #loadModels() {
+        this.#modelsProblem = null;
+        try {
+            const { models } = await api.catalogProvider(this.provider.id);
+            this.#models = models ?? [];
+        } catch (error) {
+            this.#modelsProblem = error;
+        }
+        this.#renderModels(this.querySelector('[data-field="defaultModel"]')?.value ?? '');
+    }
+
+    #addHeader(name = '', value = '', focus = true) {
+        const list = this.querySelector('.account-headers__rows');
+        const n = ++this.#headerRows;
+        const row = document.createElement('li');
+        row.className = 'account-headers__row';
+        row.dataset.headerRow = '';
+        render(row, html`
+            <div class="field">
+                <label for="acct-header-${n}-name">Name</label>
+                <input id="acct-header-${n}-name" type="text" data-header="name" autocomplete="off" spellcheck="false"
+                       placeholder="X-Team" aria-describedby="acct-header-${n}-messages">
+            </div>
+            <div class="field">
+                <label for="acct-header-${n}-value">Value</label>
+                <input id="acct-header-${n}-value" type="text" data-header="value" autocomplete="off" spellcheck="false"
+                       aria-describedby="acct-header-${n}-messages">
+            </div>
+            <button type="button" class="button button--small" data-op="remove-header"
+                    aria-describedby="acct-header-${n}-name">Remove</button>
+            <div class="field__messages" id="acct-header-${n}-messages" data-header-messages></div>`);
+        row.querySelector('[data-header="name"]').value = name;
+        row.querySelector('[data-header="value"]').value = value;
+        list.append(row);
+        if (focus) row.querySelector('input').focus();
+    }
+
+    // MARK: Reading the form
+
+    #headers() {
+        const headers = {};
+        for (const row of this.querySelectorAll('[data-header-row]')) {
+            const name = row.querySelector('[data-header="name"]').value.trim();
+            if (name) headers[name] = row.querySelector('[data-header="value"]').value;
+        }
+        return headers;
+    }
+
+    /** The form as account fields (empty optional fields are null) and the typed credential, if any. */
+    #read() {
+        const text = (field) => this.querySelector(`[data-field="${field}"]`)?.value.trim() ?? '';
+        const number = (field) => {
+            const value = this.querySelector(`[data-field="${field}"]`)?.value ?? '';
+            return value === '' ? null : Number(value);
+        };
+        return {
+            displayName: text('displayName'),
+            name: text('name'),
+            authMethod: this.querySelector('[data-field="authMethod"]:checked')?.value ?? null,
+            baseUrl: text('baseUrl') || null,
+            headers: this.#headers(),
+            maxConcurrent: number('maxConcurrent'),
+            timeoutSeconds: number('timeoutSeconds'),
+            defaultModel: text('defaultModel') || null,
+            credential: this.querySelector('account-credential').read(),
+        };
+    }
+
+    // MARK: Saving
+
+    /** Saves what the form holds; on failure everything typed stays where it is (Try again saves it again). */
+    async #save() {
+        if (this.#busy) return;
+        const draft = this.#read();
+        this.#showProblem(null);
+        const local = this.#current ? [] : this.#checkNew(draft);
+        if (local.length) {
+            this.#showProblem({ title: 'Not connected yet', detail: 'Fix the marked fields and try again.', errors: local, status: 422 });
+            return;
+        }
+        this.#setBusy(true);
+        try {
+            if (this.#current) await this.#update(draft);
+            else await this.#create(draft);
+        } catch (error) {
+            if (error.status === 401) {
+                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
+                return;
+            }
+            if (error.status === 409 && !this.#current && !error.errors?.length) {
+                error.errors = [{ pointer: '/id', code: 'duplicate', message: error.detail || 'An account with this id exists.' }];
+            }
+            this.#showProblem(error, { retry: true });
+        } finally {
+            this.#setBusy(false);
+        }
+    }
+
+    #checkNew(draft) {
+        const errors = [];
+        if (!draft.name) errors.push({ pointer: '/id', code: 'required', message: 'Give the account a name, such as default or work.' });
+        else if (!accountName.test(draft.name)) {
+            errors.push({ pointer: '/id', code: 'invalid_name', message: 'Use lower-case letters, digits, - and _ (at most 64), starting with a letter or digit.' });
+        } else if (this.accounts.some((a) => a.id === `${this.provider.id}:${draft.name}`)) {
+            errors.push({ pointer: '/id', code: 'duplicate', message: 'This provider already has an account with that name.' });
+        }
+        return errors;
+    }
+
+    async #create(draft) {
+        const input = {
+            id: `${this.provider.id}:${draft.name}`,
+            provider: this.provider.id,
+            displayName: draft.displayName || this.provider.name,
+        };
+        if (draft.authMethod) input.authMethod = draft.authMethod;
+        if (draft.baseUrl) input.baseUrl = draft.baseUrl;
+        if (Object.keys(draft.headers).length) input.headers = draft.headers;
+        if (draft.maxConcurrent !== null) input.maxConcurrent = draft.maxConcurrent;
+        if (draft.timeoutSeconds !== null) input.timeoutSeconds = draft.timeoutSeconds;
+        if (draft.defaultModel) input.defaultModel = draft.defaultModel;
+        if (draft.credential) input.credential = draft.credential;
+        const account = await api.createAccount(input);
+        this.#accepted(account, `Connected ${account.displayName}`);
+    }
+
+    /** PATCH the changed fields (with the account's ETag), then PUT the credential if one was typed. */
+    async #update(draft) {
+        let account = this.#current;
+        const patch = this.#patch(account, draft);
+        if (Object.keys(patch).length) {
+            try {
+                account = await api.patchAccount(account.id, patch, account.etag ?? `"${account.version}"`);
+            } catch (error) {
+                if (error.status === 412) await this.#changedElsewhere();
+                throw error;
+            }
+            this.#replace(account);
+        }
+        if (draft.credential) {
+            try {
+                account = await api.putCredential(account.id, draft.credential);
+            } catch (error) {
+                underCredential(error);
+                if (Object.keys(patch).length) {
+                    this.dispatchEvent(new CustomEvent('account-changed', { bubbles: true, detail: { account: this.#current } }));
+                }
+                throw error;
+            }
+        }
+        const what = draft.credential ? `Saved ${account.displayName}; the new ${secretNouns[draft.credential.kind]} is stored` : `Saved ${account.displayName}`;
+        this.#accepted(account, what);
+    }
+
+    #patch(account, draft) {
+        const patch = {};
+        if (draft.displayName && draft.displayName !== account.displayName) patch.displayName = draft.displayName;
+        for (const field of ['authMethod', 'baseUrl', 'maxConcurrent', 'timeoutSeconds', 'defaultModel']) {
+            if (!same(draft[field], account[field])) patch[field] = draft[field];
+        }
+        const before = account.headers ?? {};
+        if (!same(draft.headers, before)) {
+            const headers = {};
+            for (const name of Object.keys(before)) if (!(name in draft.headers)) headers[name] = null;
+            for (const [name, value] of Object.entries(draft.headers)) if (before[name] !== value) headers[name] = value;
+            patch.headers = headers;
+        }
+        return patch;
+    }
+
+    /** After a 412: read the account again and show it, keeping what the user changed. */
+    async #changedElsewhere() {
+        const before = this.#current;
+        const draft = this.#read();
+        const fresh = await api.account(before.id);
+        const overlay = { credentialInputs: this.querySelector('account-credential').values(), advancedOpen: this.querySelector('[data-advanced]').open };
+        for (const field of ['displayName', 'authMethod', 'baseUrl', 'headers', 'maxConcurrent', 'timeoutSeconds', 'defaultModel']) {
+            const was = field === 'headers' ? before.headers ?? {} : before[field];
+            if (!same(draft[field], was)) overlay[field] = draft[field];
+        }
+        this.#replace(fresh);
+        this.#renderAll(overlay);
+        this.querySelector('[data-op="save"]')?.focus();
+        this.dispatchEvent(new CustomEvent('account-changed', { bubbles: true, detail: { account: fresh } }));
+    }
+
+    #replace(account) {
+        this.accounts = this.accounts.some((a) => a.id === account.id)
+            ? this.accounts.map((a) => (a.id === account.id ? account : a))
+            : [...this.accounts, account];
+        this.#current = account;
+    }
+
+    #accepted(account, message) {
+        this.#replace(account);
+        const advancedOpen = this.querySelector('[data-advanced]')?.open;
+        this.#renderAll(advancedOpen ? { advancedOpen } : null);
+        this.querySelector('[data-op="save"]')?.focus();
+        announce(message);
+        this.dispatchEvent(new CustomEvent('account-changed', { bubbles: true, detail: { account } }));
+    }
+
+    #setBusy(busy) {
+        this.#busy = busy;
+        const save = this.querySelector('[data-op="save"]');
+        if (save) {
+            save.disabled = busy;
+            save.textContent = busy ? 'Saving…' : this.#current ? 'Save' : 'Connect';
+        }
+        this.querySelector('form')?.setAttribute('aria-busy', String(busy));
+    }
+
+    // MARK: Problems
+
+    /** The messages box and controls for an error at `pointer` (the nearest enclosing field that has one). */
+    #target(pointer) {
+        for (const p of ancestry(pointer ?? '')) {
+            const keys = segments(p);
+            if (keys[0] === 'headers' && keys.length === 2) {
+                const row = [...this.querySelectorAll('[data-header-row]')].find(
+                    (r) => r.querySelector('[data-header="name"]').value.trim().toLowerCase() === keys[1].toLowerCase());
+                if (row) return { box: row.querySelector('[data-header-messages]'), controls: [...row.querySelectorAll('input')] };
+                continue;
+            }
+            const box = this.querySelector(`[data-messages="${CSS.escape(p)}"]`);
+            if (!box) continue;
+            const rest = segments(pointer).slice(keys.length).join('/');
+            const controls = keys[0] === 'credential' && keys.length === 2
+                ? [...this.querySelectorAll(`[data-cred="${CSS.escape(keys[1])}"]`)]
+                : p === '/id' ? [...this.querySelectorAll('[data-field="name"]')]
+                    : keys.length === 1 ? [...this.querySelectorAll(`[data-field="${CSS.escape(keys[0])}"]:not([type="radio"])`)] : [];
+            return { box, controls, rest };
+        }
+        return null;
+    }
+
+    /** Each error at its field (the banner lists the rest); null clears them. `retry` offers Try again. */
+    #showProblem(problem, { retry = false } = {}) {
+        for (const box of this.querySelectorAll('.field__messages[data-messages], [data-header-messages]')) box.replaceChildren();
+        for (const control of this.querySelectorAll('form [aria-invalid]')) control.removeAttribute('aria-invalid');
+        const banner = this.querySelector('.account-editor__banner');
+        if (!problem) {
+            banner.replaceChildren();
+            return;
+        }
+        const unplaced = [];
+        const boxes = new Map();
+        let first = null;
+        for (const issue of problem.errors ?? []) {
+            const target = this.#target(issue.pointer);
+            if (!target) {
+                unplaced.push(issue);
+                continue;
+            }
+            if (!boxes.has(target.box)) boxes.set(target.box, []);
+            boxes.get(target.box).push({ ...issue, rest: target.rest });
+            for (const control of target.controls) control.setAttribute('aria-invalid', 'true');
+            first ??= target.controls[0] ?? null;
+            const advanced = target.box.closest('details');
+            if (advanced) advanced.open = true;
+        }
+        for (const [box, issues] of boxes) {
+            render(box, html`${issues.map((i) => html`
+                <p class="field__error" data-code="${i.code ?? ''}">${i.rest ? html`<code>${i.rest}</code> ` : ''}${withCode(i.message)}</p>`)}`);
+        }
+        const conflict = problem.status === 412;
+        const fieldErrors = (problem.errors ?? []).length > unplaced.length;
+        render(banner, html`
+            <p class="error__title">${conflict ? 'This account was changed elsewhere' : problem.title}</p>
+            ${conflict
+                ? html`<p>The editor now shows the saved account. What you changed is still here: check it and save again.</p>`
+                : problem.detail ? html`<p>${withCode(problem.detail)}</p>` : ''}
+            ${fieldErrors && !conflict ? html`<p>The marked fields say what to fix. Nothing you typed was lost.</p>` : ''}
+            ${unplaced.length ? html`<ul class="save-banner__list">
+                ${unplaced.map((e) => html`<li>${e.pointer ? html`<code>${e.pointer}</code>: ` : ''}${withCode(e.message)}</li>`)}</ul>` : ''}
+            ${retry && problem.status !== 422 && !conflict && !fieldErrors ? html`
+                <p><button type="button" class="button button--small" data-op="retry-save">Try again</button></p>` : ''}`);
+        first?.focus();
+    }
+
+    /** A refused reveal, copy or impact read: in the banner (nothing to retry by itself). */
+    #requestProblem(error) {
+        if (error.status === 401) {
+            this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
+            return;
+        }
+        this.#showProblem({ title: error.title, detail: error.detail, status: error.status, errors: [] });
+    }
+
+    // MARK: Confirm key and Disconnect
+
+    /** Sends the stored credential's placeholder back: the server keeps the key and trusts the new base URL. */
+    async #confirmKey() {
+        const account = this.#current;
+        const stored = account.credential;
+        const credential = this.querySelector('account-credential').confirmation();
+        if (!stored || !credential) return;
+        this.#setBusy(true);
+        this.#showProblem(null);
+        try {
+            const confirmed = await api.putCredential(account.id, credential);
+            this.#accepted(confirmed, `The ${secretNouns[stored.kind] ?? 'key'} is confirmed for the new address`);
+        } catch (error) {
+            if (error.status === 401) {
+                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
+                return;
+            }
+            underCredential(error);
+            this.#showProblem(error);
+        } finally {
+            this.#setBusy(false);
+        }
+    }
+
+    async #disconnect() {
+        const account = this.#current;
+        this.#showProblem(null);
+        let impact;
+        try {
+            impact = await api.accountImpact(account.id);
+        } catch (error) {
+            this.#requestProblem(error);
+            return;
+        }
+        const references = impact.references ?? [];
+        const takeover = impact.takeover;
+        const confirmed = await confirmDialog({
+            title: `Disconnect ${account.displayName}?`,
+            body: html`
+                <p data-takeover>${impact.summary || (takeover
+                    ? html`<strong>${takeover.displayName}</strong> (${takeover.id}) takes over${references.length ? ' these settings' : ''}.`
+                    : references.length
+                        ? html`No other ${this.provider.name} account is left, so nothing takes over: these settings stop working until you connect one.`
+                        : html`No other ${this.provider.name} account is left.`)}</p>
+                ${references.length ? html`
+                    <p>Settings that use ${this.provider.name}:</p>
+                    <ul class="account-dialog__list">
+                        ${references.map((r) => html`<li>${roleLabels[r.role] ?? r.role}: <code>${r.reference}</code></li>`)}
+                    </ul>` : ''}
+                <p>The stored credential is deleted. This is recorded in the audit log.</p>`,
+            confirm: 'Disconnect',
+            danger: true,
+        });
+        if (!confirmed) return;
+        try {
+            await api.deleteAccount(account.id);
+        } catch (error) {
+            this.#requestProblem(error);
+            return;
+        }
+        this.accounts = this.accounts.filter((a) => a.id !== account.id);
+        announce(`Disconnected ${account.displayName}`);
+        this.dispatchEvent(new CustomEvent('account-removed', { bubbles: true, detail: { id: account.id } }));
+        if (!this.accounts.length) {
+            this.dispatchEvent(new CustomEvent('editor-close', { bubbles: true }));
+            return;
+        }
+        this.#current = this.accounts.find((a) => a.id === takeover?.id) ?? this.accounts[0];
+        this.#showProblem(null);
+        this.#renderAll();
+        this.focusHeading();
+    }
+
+    // MARK: Events
+
+    #onClick(event) {
+        const button = event.target.closest('button[data-op]');
+        if (!button || !this.contains(button)) return;
+        switch (button.dataset.op) {
+        case 'close':
+            this.dispatchEvent(new CustomEvent('editor-close', { bubbles: true }));
+            break;
+        case 'add-account':
+            this.#current = null;
+            this.#showProblem(null);
+            this.#renderAll();
+            this.querySelector('[data-field="displayName"]')?.focus();
+            break;
+        case 'add-header':
+            this.#addHeader();
+            break;
+        case 'remove-header': {
+            const row = button.closest('[data-header-row]');
+            const next = row.nextElementSibling ?? row.previousElementSibling;
+            row.remove();
+            (next?.querySelector('input') ?? this.querySelector('[data-op="add-header"]')).focus();
+            announce('Header removed');
+            break;
+        }
+        case 'models-retry':
+            this.#loadModels();
+            break;
+        case 'retry-save':
+            this.#save();
+            break;
+        case 'disconnect':
+            this.#disconnect();
+            break;
+        default:
+        }
+    }
+
+    #onChange(event) {
+        const target = event.target;
+        if (target.matches('[data-op="pick"]')) {
+            this.#current = this.accounts.find((a) => a.id === target.value) ?? null;
+            this.#showProblem(null);
+            this.#renderAll();
+            this.querySelector('[data-op="pick"]')?.focus();
+        } else if (target.matches('[data-field="authMethod"]') && target.checked) {
+            this.#showCredential(target.value);
+        }
+    }
+
+    #onInput(event) {
+        if (event.target.matches('[data-field="name"]')) {
+            const preview = this.querySelector('[data-id-preview]');
+            if (preview) preview.textContent = `${this.provider.id}:${event.target.value.trim() || 'name'}`;
+        }
+    }
+}
+
+customElements.define('account-editor', AccountEditor);
