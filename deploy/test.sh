@@ -3,7 +3,9 @@
 #   1. swift test: unit tests, FastCGI transport tests, and integration tests that start the real
 #      responder behind real nginx on loopback;
 #   2. the browser tests: the settings page in headless Chromium against the real stack;
-#   3. the contract tests: openapi.yaml is a valid OpenAPI 3.1 document.
+#   3. the contract tests: openapi.yaml is a valid OpenAPI 3.1 document;
+#   4. the canary scan: the fake secrets the tests used (marked CANARYSECRET) appear in no log, database,
+#      WAL or other file any test left behind (Tests/canary/scan.py).
 # CI runs this same script (.ci/run).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -19,9 +21,18 @@ echo "==> swift build (debug, with tests)"
 swift build --build-tests 2>&1 | grep -E "error|warning:|Compiling|Build complete" | grep -v "^\[" || true
 swift build --build-tests >/dev/null   # fail here, loudly, if the build is broken
 
+# Every test's state directory, logs and databases are kept here for the canary scan at the end.
+artifacts=$(mktemp -d /tmp/switchboard-test-artifacts.XXXXXX)
+chmod 755 "$artifacts"; mkdir -m 700 "$artifacts/tmp"
+export SWITCHBOARD_TEST_ARTIFACTS=$artifacts
+
 echo "==> swift test (unit, transport, integration through nginx)"
-swift test --skip-build
+TMPDIR="$artifacts/tmp" swift test --skip-build
 
 echo "==> browser and contract tests (pytest)"
 export SWITCHBOARD_BIN="$(swift build --show-bin-path)/switchboard"
 python3 -m pytest -q -p no:cacheprovider Tests/browser Tests/contract
+
+echo "==> canary scan (no fake secret left in plaintext anywhere the suite wrote)"
+python3 Tests/canary/scan.py "$artifacts"
+rm -rf "$artifacts"

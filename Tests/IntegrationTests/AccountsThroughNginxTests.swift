@@ -25,7 +25,7 @@ extension Stack {
 @Suite struct AccountsThroughNginxTests {
     @Test func everyAccountEndpointThroughNginx() throws {
         let stack = try Stack(label: "accounts")
-        let key = "sk-ant-api03-NGINXtestKEY0123456789abcdefQRST"
+        let key = "sk-ant-CANARYSECRETapi03-NGINXtestKEY0123456789abcdefQRST"
         let created = try stack.send("POST", "/api/accounts", json: #"{"provider":"anthropic","id":"anthropic:work","displayName":"Work","credential":{"kind":"api_key","apiKey":"\#(key)"}}"#)
         #expect(created.status == 201, "\(created)")
         #expect(created.header("Location") == "/api/accounts/anthropic:work")
@@ -86,7 +86,7 @@ extension Stack {
 
     @Test func aCookieSessionNeedsTheCSRFHeaderToReveal() throws {
         let stack = try Stack(label: "accounts-csrf")
-        #expect(try stack.send("POST", "/api/accounts", json: #"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-csrf-000000000000000000000000"}}"#).status == 201)
+        #expect(try stack.send("POST", "/api/accounts", json: #"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-csrf-CANARYSECRET000000000000000000000000"}}"#).status == 201)
         let signIn = try stack.http.send("POST", "/api/session", headers: [("Content-Type", "application/json")], body: #"{"token":"\#(stack.token)"}"#)
         let cookie = try #require(signIn.header("Set-Cookie")?.split(separator: ";").first.map(String.init))
         let refused = try stack.http.send("POST", "/api/accounts/openai:default/credential/reveal", headers: [("Cookie", cookie)])
@@ -99,9 +99,9 @@ extension Stack {
     }
 
     @Test func environmentKeysAreImportedOnFirstStartOnly() throws {
-        let stack = try Stack(environment: ["OPENROUTER_API_KEY": "sk-or-v1-envIMPORT0000000000000000000000000000"], label: "accounts-env")
+        let stack = try Stack(environment: ["OPENROUTER_API_KEY": "sk-or-CANARYSECRETv1-envIMPORT0000000000000000000000000000"], label: "accounts-env")
         #expect(try stack.accountStatus("openrouter:env") == "untested")
-        #expect(try stack.send("POST", "/api/accounts/openrouter:env/credential/reveal").json["value"] as? String == "sk-or-v1-envIMPORT0000000000000000000000000000")
+        #expect(try stack.send("POST", "/api/accounts/openrouter:env/credential/reveal").json["value"] as? String == "sk-or-CANARYSECRETv1-envIMPORT0000000000000000000000000000")
         #expect(try stack.send("DELETE", "/api/accounts/openrouter:env").status == 204)
         stack.stopResponder()
         try stack.restartResponder()
@@ -110,7 +110,7 @@ extension Stack {
 
     @Test func aMissingMasterKeyIsNamedAtStartupAndTheServiceKeepsRunning() throws {
         let stack = try Stack(label: "accounts-key")
-        #expect(try stack.send("POST", "/api/accounts", json: #"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-keyloss-0000000000000000000000"}}"#).status == 201)
+        #expect(try stack.send("POST", "/api/accounts", json: #"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-keyloss-CANARYSECRET0000000000000000000000"}}"#).status == 201)
         stack.stopResponder()
         let keyFile = stack.state.appendingPathComponent("keys/master-1.key")
         let aside = stack.root.appendingPathComponent("master-1.key.aside")
@@ -122,7 +122,7 @@ extension Stack {
         #expect(try stack.accountStatus("openai:default") == "credential_unreadable")
         #expect(try stack.send("POST", "/api/accounts/openai:default/credential/reveal").status == 409)
         // New writes use a new key meanwhile; restoring the old file brings the credential back without a restart.
-        #expect(try stack.send("POST", "/api/accounts", json: #"{"provider":"anthropic","credential":{"kind":"api_key","apiKey":"sk-ant-api03-newKEY00000000000000000000"}}"#).status == 201)
+        #expect(try stack.send("POST", "/api/accounts", json: #"{"provider":"anthropic","credential":{"kind":"api_key","apiKey":"sk-ant-CANARYSECRETapi03-newKEY00000000000000000000"}}"#).status == 201)
         try FileManager.default.moveItem(at: aside, to: keyFile)
         #expect(try stack.accountStatus("openai:default") == "untested")
         #expect(try stack.accountStatus("anthropic:default") == "untested")
@@ -132,7 +132,7 @@ extension Stack {
         let stack = try Stack(label: "accounts-rotate")
         var secrets: [String: String] = [:]
         for i in 1...5 {
-            let secret = "sk-rotation-\(i)-0000000000000000000000"
+            let secret = "sk-CANARYSECRET-rotation-\(i)-0000000000000000000000"
             secrets["openai:r\(i)"] = secret
             #expect(try stack.send("POST", "/api/accounts", json: #"{"provider":"openai","id":"openai:r\#(i)","credential":{"kind":"api_key","apiKey":"\#(secret)"}}"#).status == 201)
         }
@@ -153,7 +153,7 @@ extension Stack {
             #expect(try stack.accountStatus(id) == "untested")
         }
         // The running responder writes new credentials under the new key.
-        #expect(try stack.send("PUT", "/api/accounts/openai:r1/credential", json: #"{"kind":"api_key","apiKey":"sk-after-rotation-000000000000000"}"#).status == 200)
+        #expect(try stack.send("PUT", "/api/accounts/openai:r1/credential", json: #"{"kind":"api_key","apiKey":"sk-after-CANARYSECRETrotation-000000000000000"}"#).status == 200)
         let bytes = try #require(try DurableFile.read(stack.state.appendingPathComponent("credentials/openai.r1.2.cred")))
         #expect(try Envelope(bytes: bytes).keyID == 2)
         #expect(try stack.auditTypes().contains("keys.rotated"))

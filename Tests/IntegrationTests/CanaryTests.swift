@@ -10,13 +10,13 @@ import TestSupport
     @Test func secretsAppearNowhereButTheirEncryptedFiles() throws {
         let tag = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12)
         let canaries = [
-            "apiKey": "sk-ant-api03-CANARYapikey\(tag)",
-            "envKey": "sk-proj-CANARYenvkey\(tag)",
-            "awsSecret": "CANARYawsSecret\(tag)/wJalrXUtnFEMI",
-            "privateKey": "CANARYprivateKey\(tag)",
-            "refreshToken": "CANARYrefreshToken\(tag)",
-            "accessToken": "CANARYaccessToken\(tag)",
-            "wrongToken": "sbk_CANARYwrongToken\(tag)",
+            "apiKey": "sk-ant-api03-CANARYSECRETapikey\(tag)",
+            "envKey": "sk-proj-CANARYSECRETenvkey\(tag)",
+            "awsSecret": "CANARYSECRETaws\(tag)/wJalrXUtnFEMI",
+            "privateKey": "CANARYSECRETprivateKey\(tag)",
+            "refreshToken": "CANARYSECRETrefreshToken\(tag)",
+            "accessToken": "CANARYSECRETaccessToken\(tag)",
+            "wrongToken": "sbk_CANARYSECRETwrongToken\(tag)",
         ]
         let stack = try Stack(environment: ["OPENAI_API_KEY": canaries["envKey"]!], label: "canary")
         var bodies: [String] = []

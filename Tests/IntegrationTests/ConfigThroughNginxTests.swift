@@ -103,7 +103,7 @@ extension HTTPClient.Reply {
 
     @Test func aSecretSentToTheSettingsNeverReachesAnyLogOrTheDatabase() throws {
         let stack = try Stack(label: "config-secret")
-        let canary = "sk-ant-api03-CANARYSETTINGS0123456789abcdef"
+        let canary = "sk-ant-api03-CANARYSECRETSETTINGS0123456789abcdef"
         let reply = try stack.patchConfig(#"{"agents":{"main":{"instructions":"key \#(canary)"}}}"#, ifMatch: "\"1\"")
         #expect(reply.status == 422)
         #expect(reply.json["type"] as? String == "urn:switchboard:problem:secret-in-settings")

@@ -30,7 +30,7 @@ extension TestApp {
     }
 }
 
-private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
+private let anthropicKey = "sk-CANARYSECRET-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
 
 @Suite struct AccountsAPITests {
     @Test func createWithCredentialShowsMetadataOnlyAndAudits() async throws {
@@ -90,8 +90,8 @@ private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
     @Test func invalidFieldsAreAllReportedByPointer() async throws {
         let t = try TestApp()
         let r = await t.json(.post, "/api/accounts", #"""
-            {"provider":"openai","baseUrl":"http://evil.example/v1","headers":{"Authorization":"Bearer x","X-Title":"ok","X-Leak":"sk-proj-abcdefghijklmnopqrstuvwxyz0123"},
-             "maxConcurrent":0,"timeoutSeconds":9999,"defaultModel":"gpt-99","authMethod":"service_account","apiKey":"sk-x"}
+            {"provider":"openai","baseUrl":"http://evil.example/v1","headers":{"Authorization":"Bearer x","X-Title":"ok","X-Leak":"sk-CANARYSECRET-proj-abcdefghijklmnopqrstuvwxyz0123"},
+             "maxConcurrent":0,"timeoutSeconds":9999,"defaultModel":"gpt-99","authMethod":"service_account","apiKey":"sk-CANARYSECRET-x"}
             """#)
         #expect(r.status == .unprocessableContent)
         #expect(r.problemSlug == "invalid-account")
@@ -145,13 +145,13 @@ private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
 
     @Test func replacingACredentialNeedsNoDisconnectAndRemovesTheOldFile() async throws {
         let t = try TestApp()
-        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-old-0000000000000000000001"}}"#)
+        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-CANARYSECRET-old-0000000000000000000001"}}"#)
         #expect(try t.credentialFiles() == ["openai.default.1.cred"])
-        let put = await t.json(.put, "/api/accounts/openai:default/credential", #"{"kind":"api_key","apiKey":"sk-new-0000000000000000000002"}"#)
+        let put = await t.json(.put, "/api/accounts/openai:default/credential", #"{"kind":"api_key","apiKey":"sk-CANARYSECRET-new-0000000000000000000002"}"#)
         #expect(put.status == .ok)
         #expect(try t.credentialFiles() == ["openai.default.2.cred"])
         #expect(await t.auditEvents("credential.replaced").count == 1)
-        #expect(await t.bearer(.post, "/api/accounts/openai:default/credential/copy").json["value"] as? String == "sk-new-0000000000000000000002")
+        #expect(await t.bearer(.post, "/api/accounts/openai:default/credential/copy").json["value"] as? String == "sk-CANARYSECRET-new-0000000000000000000002")
         #expect(await t.bearer(.delete, "/api/accounts/openai:default/credential").status == .noContent)
         #expect(try t.credentialFiles() == [])
         let after = await t.bearer(.get, "/api/accounts/openai:default")
@@ -191,7 +191,7 @@ private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
     @Test func unreadableCredentialIsReportedPerAccount() async throws {
         let t = try TestApp()
         try await t.createAccount(#"{"provider":"anthropic","credential":{"kind":"api_key","apiKey":"\#(anthropicKey)"}}"#)
-        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-fine-000000000000000000000"}}"#)
+        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-CANARYSECRET-fine-000000000000000000000"}}"#)
         // Damage one file: the other account and the service carry on.
         let file = t.credentialsDirectory.appendingPathComponent("anthropic.default.1.cred")
         var bytes = try #require(try DurableFile.read(file))
@@ -210,7 +210,7 @@ private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
 
     @Test func patchChangesFieldsWithOptionalIfMatch() async throws {
         let t = try TestApp()
-        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-patch-00000000000000000000"}}"#)
+        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-CANARYSECRET-patch-00000000000000000000"}}"#)
         let patched = await t.json(.patch, "/api/accounts/openai:default", #"{"displayName":"Team","maxConcurrent":4,"headers":{"OpenAI-Organization":"org-1"},"defaultModel":"gpt-4.1"}"#,
                                    contentType: "application/merge-patch+json", headers: [.ifMatch: "\"1\""])
         #expect(patched.status == .ok, "\(patched.text)")
@@ -231,19 +231,19 @@ private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
 
     @Test func changingTheBaseURLOriginNeedsTheCredentialConfirmed() async throws {
         let t = try TestApp()
-        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-origin-000000000000000000"}}"#)
+        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-CANARYSECRET-origin-000000000000000000"}}"#)
         let moved = await t.json(.patch, "/api/accounts/openai:default", #"{"baseUrl":"https://proxy.example.com/v1"}"#, contentType: "application/merge-patch+json")
         #expect(moved.json["status"] as? String == "missing_credential")
         #expect((moved.json["credential"] as? [String: Any])?["needsConfirmation"] as? Bool == true)
         let confirmed = await t.json(.put, "/api/accounts/openai:default/credential", #"{"kind":"api_key","apiKey":"••••0000"}"#)
         #expect(confirmed.json["status"] as? String == "untested")
         #expect((confirmed.json["credential"] as? [String: Any])?["origin"] as? String == "https://proxy.example.com")
-        #expect(await t.bearer(.post, "/api/accounts/openai:default/credential/reveal").json["value"] as? String == "sk-origin-000000000000000000")
+        #expect(await t.bearer(.post, "/api/accounts/openai:default/credential/reveal").json["value"] as? String == "sk-CANARYSECRET-origin-000000000000000000")
     }
 
     @Test func deleteRemovesTheFileAndAuditsTheDisconnect() async throws {
         let t = try TestApp()
-        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-delete-000000000000000000"}}"#)
+        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-CANARYSECRET-delete-000000000000000000"}}"#)
         #expect(try t.credentialFiles().count == 1)
         #expect(await t.bearer(.delete, "/api/accounts/openai:default").status == .noContent)
         #expect(try t.credentialFiles().isEmpty)
@@ -280,7 +280,7 @@ private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
         let saFile = t.directory.appendingPathComponent("sa.json")
         try sa.write(to: saFile)
         let env = ["ANTHROPIC_API_KEY": anthropicKey, "GEMINI_API_KEY": "AIzaEnvTest00000000000000000000000000",
-                   "AWS_ACCESS_KEY_ID": "AKIAENVTEST000000000", "AWS_SECRET_ACCESS_KEY": "envSecret/0000000000000000000000000000000",
+                   "AWS_ACCESS_KEY_ID": "AKIAENVTEST000000000", "AWS_SECRET_ACCESS_KEY": "CANARYSECRETenv/0000000000000000000000000000000",
                    "AWS_REGION": "eu-west-1", "AZURE_OPENAI_API_KEY": "azure-key-only", "GOOGLE_APPLICATION_CREDENTIALS": saFile.path,
                    "OPENAI_API_KEY": "", "PATH": "/usr/bin"]
         let result = try t.app.accounts.importEnvironment(env)
@@ -325,8 +325,8 @@ private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
 
     @Test func concurrentReplacementsLeaveExactlyTheReferencedFile() async throws {
         let t = try TestApp()
-        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-race-start-0000000000000000"}}"#)
-        let sent = (0..<8).map { "sk-race-\($0)-00000000000000000000000" }
+        try await t.createAccount(#"{"provider":"openai","credential":{"kind":"api_key","apiKey":"sk-CANARYSECRET-race-start-0000000000000000"}}"#)
+        let sent = (0..<8).map { "sk-CANARYSECRET-race-\($0)-00000000000000000000000" }
         await withTaskGroup(of: Void.self) { group in
             for key in sent {
                 group.addTask { _ = await t.json(.put, "/api/accounts/openai:default/credential", #"{"kind":"api_key","apiKey":"\#(key)"}"#) }
@@ -343,13 +343,13 @@ private let anthropicKey = "sk-ant-api03-UNITtestKEY0123456789abcdefWXYZ"
 
     @Test func aPlaceholderKeepsTheOtherStoredFieldsOfItsKind() async throws {
         let t = try TestApp()
-        try await t.createAccount(#"{"provider":"bedrock","credential":{"kind":"aws","accessKeyId":"AKIAKEEP000000000000","secretAccessKey":"keepSecret/000000000000000000000000","region":"eu-west-1"}}"#)
+        try await t.createAccount(#"{"provider":"bedrock","credential":{"kind":"aws","accessKeyId":"AKIAKEEP000000000000","secretAccessKey":"CANARYSECRETkeep/000000000000000000000000","region":"eu-west-1"}}"#)
         let moved = await t.json(.patch, "/api/accounts/bedrock:default", #"{"baseUrl":"https://bedrock-runtime.eu-west-1.amazonaws.com"}"#, contentType: "application/merge-patch+json")
         #expect(moved.status == .ok)
         let confirmed = await t.json(.put, "/api/accounts/bedrock:default/credential", #"{"kind":"aws","secretAccessKey":"••••0000"}"#)
         #expect(confirmed.status == .ok, "\(confirmed.text)")
         let fields = await t.bearer(.post, "/api/accounts/bedrock:default/credential/reveal").json["fields"] as? [String: String]
-        #expect(fields == ["accessKeyId": "AKIAKEEP000000000000", "secretAccessKey": "keepSecret/000000000000000000000000", "region": "eu-west-1"])
+        #expect(fields == ["accessKeyId": "AKIAKEEP000000000000", "secretAccessKey": "CANARYSECRETkeep/000000000000000000000000", "region": "eu-west-1"])
         // Without a placeholder a PUT replaces the whole credential: missing required fields are errors.
         let partial = await t.json(.put, "/api/accounts/bedrock:default/credential", #"{"kind":"aws","secretAccessKey":"other/0000000000000000000000000000"}"#)
         #expect(partial.errors.first?["pointer"] == "/accessKeyId")

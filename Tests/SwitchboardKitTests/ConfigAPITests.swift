@@ -108,7 +108,7 @@ extension Response {
 
     @Test func aSecretInThePatchIs422PointingToTheCredentialAPIAndIsNotEchoed() async throws {
         let t = try TestApp()
-        let secret = "sk-ant-api03-CANARYcanaryCANARYcanary0000"
+        let secret = "sk-ant-api03-CANARYSECRETcanaryCANARYcanary0000"
         let response = await t.patchConfig(#"{"agents":{"defaults":{"models":{"anthropic/claude-sonnet-4-5-20250929":{"params":{"apiKey":"\#(secret)"}}}}}}"#, ifMatch: "\"1\"")
         #expect(response.status == .unprocessableContent)
         #expect(response.problemSlug == "secret-in-settings")

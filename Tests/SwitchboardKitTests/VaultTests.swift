@@ -144,13 +144,13 @@ private func mode(_ path: String) -> Int {
         #expect(try FileManager.default.attributesOfItem(atPath: keyFile)[.size] as? Int == 32)
         #expect(mode(state.appendingPathComponent("keys").path) == 0o700)
         #expect(mode(state.appendingPathComponent("credentials").path) == 0o700)
-        let name = try vault.store(Array("sk-test-secret".utf8), account: "openai:default", version: 1)
+        let name = try vault.store(Array("sk-CANARYSECRET-test".utf8), account: "openai:default", version: 1)
         #expect(name == "openai.default.1.cred")
         #expect(mode(state.appendingPathComponent("credentials/\(name)").path) == 0o600)
-        #expect(try vault.open(file: name, account: "openai:default") == Array("sk-test-secret".utf8))
+        #expect(try vault.open(file: name, account: "openai:default") == Array("sk-CANARYSECRET-test".utf8))
         // The file holds no plaintext.
         let raw = try #require(FileManager.default.contents(atPath: state.appendingPathComponent("credentials/\(name)").path))
-        #expect(!String(decoding: raw, as: UTF8.self).contains("sk-test-secret"))
+        #expect(!String(decoding: raw, as: UTF8.self).contains("sk-CANARYSECRET-test"))
     }
 
     @Test func plantedSymlinkIsRefusedAndItsTargetUntouched() throws {
@@ -216,7 +216,7 @@ private func mode(_ path: String) -> Int {
         var files: [(String, String, String)] = []
         for i in 1...6 {
             let account = "openai:acct\(i)"
-            let secret = "sk-rotate-\(i)-\(UUID().uuidString)"
+            let secret = "sk-CANARYSECRET-rotate-\(i)-\(UUID().uuidString)"
             files.append((try vault.store(Array(secret.utf8), account: account, version: 1), account, secret))
         }
         // Stopped after 3 of 6 files, as a crash would leave it.
@@ -227,7 +227,7 @@ private func mode(_ path: String) -> Int {
             #expect(try midway.open(file: file, account: account) == Array(secret.utf8), "midway: \(file)")
         }
         // A new write midway uses the new key.
-        let extra = try midway.store(Array("sk-written-midway".utf8), account: "openai:extra", version: 1)
+        let extra = try midway.store(Array("sk-CANARYSECRET-midway".utf8), account: "openai:extra", version: 1)
         #expect(try Envelope(bytes: DurableFile.read(state.appendingPathComponent("credentials/\(extra)"))!).keyID == 2)
 
         let report = try Vault(stateDirectory: state).rotate()

@@ -19,9 +19,16 @@ public enum Paths {
         return dir.appendingPathComponent("switchboard").path
     }
 
-    /// A fresh directory under /tmp that nginx's workers (www-data when tests run as root) can traverse.
+    /// Where a whole-suite run keeps every stack's state and logs for the canary scan
+    /// (`SWITCHBOARD_TEST_ARTIFACTS`, set by deploy/test.sh); nil when stacks clean up after themselves.
+    public static var artifacts: URL? {
+        ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_ARTIFACTS"].flatMap { $0.isEmpty ? nil : URL(fileURLWithPath: $0) }
+    }
+
+    /// A fresh directory under /tmp (or the artifacts directory) that nginx's workers (www-data when tests run
+    /// as root) can traverse.
     public static func temporaryDirectory(_ label: String) throws -> URL {
-        let url = URL(fileURLWithPath: "/tmp").appendingPathComponent("sbtest-\(label)-\(UUID().uuidString.prefix(8))")
+        let url = (artifacts ?? URL(fileURLWithPath: "/tmp")).appendingPathComponent("sbtest-\(label)-\(UUID().uuidString.prefix(8))")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o755])
         return url
     }
@@ -166,7 +173,8 @@ public final class Stack: @unchecked Sendable {
 
     deinit {
         stop()
-        try? FileManager.default.removeItem(at: root)
+        // Kept for the canary scan when the whole suite runs (deploy/test.sh removes them afterwards).
+        if Paths.artifacts == nil { try? FileManager.default.removeItem(at: root) }
     }
 }
 

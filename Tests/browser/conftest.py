@@ -87,7 +87,9 @@ def stack():
     binary = Path(os.environ.get("SWITCHBOARD_BIN") or REPO / ".build/debug/switchboard")
     if not os.access(binary, os.X_OK):
         pytest.fail(f"no switchboard binary at {binary} (build it, or set SWITCHBOARD_BIN)")
-    root = Path(tempfile.mkdtemp(prefix="switchboard-browser-"))
+    # Under SWITCHBOARD_TEST_ARTIFACTS (deploy/test.sh) the stack's state and logs stay for the canary scan.
+    artifacts = os.environ.get("SWITCHBOARD_TEST_ARTIFACTS") or None
+    root = Path(tempfile.mkdtemp(prefix="switchboard-browser-", dir=artifacts))
     # nginx workers run as www-data when we are root: they must traverse the temp root to reach the run dir.
     os.chmod(root, 0o755)
     run_dir, state_dir, log = root / "run", root / "state", root / "stack.log"
@@ -116,11 +118,13 @@ def stack():
             if path.exists():
                 print(f"--- {path}\n{path.read_text(errors='replace')[-3000:]}")
         _lib("stop_stack", run_dir, log=log)
-        shutil.rmtree(root, ignore_errors=True)
+        if not artifacts:
+            shutil.rmtree(root, ignore_errors=True)
         raise
     yield Stack(base_url=base_url, token=token, run_dir=run_dir)
     _lib("stop_stack", run_dir, log=log)
-    shutil.rmtree(root, ignore_errors=True)
+    if not artifacts:
+        shutil.rmtree(root, ignore_errors=True)
 
 
 @pytest.fixture

@@ -88,7 +88,7 @@ def unique(prefix):
 
 
 def canary_key():
-    return f"sk-ant-api03-CANARYuiKEY-{secrets.token_hex(12)}"
+    return f"sk-ant-api03-CANARYSECRETuiKEY-{secrets.token_hex(12)}"
 
 
 @pytest.fixture
