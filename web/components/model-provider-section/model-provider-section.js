@@ -307,7 +307,10 @@ export class ModelProviderSection extends HTMLElement {
     /** Each error and warning goes to the messages box of its key, or of the nearest enclosing key that has one. */
     #showIssues() {
         for (const box of this.querySelectorAll('[data-messages-for]')) box.replaceChildren();
-        for (const control of this.querySelectorAll('[aria-invalid]:not(.model-list__add input)')) control.removeAttribute('aria-invalid');
+        // Only the settings document's controls: the Providers card marks its own fields.
+        for (const control of this.querySelectorAll('[aria-invalid]:is([data-pointer], [data-item-pointer]):not(.model-list__add input)')) {
+            control.removeAttribute('aria-invalid');
+        }
         const boxes = new Map();
         const issues = [...this.#errors.map((i) => ({ ...i, kind: 'error' })), ...this.#warnings.map((i) => ({ ...i, kind: 'warning' }))];
         for (const issue of issues) {
