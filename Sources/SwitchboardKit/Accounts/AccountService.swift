@@ -226,7 +226,7 @@ public final class AccountService: Sendable {
 
     /// Creates an account (and stores its credential when one is sent).
     public func create(_ body: JSONValue, by caller: Caller, at now: Date = Date()) throws -> AccountView {
-        guard var object = body.objectValue else { throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")]) }
+        guard let object = body.objectValue else { throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")]) }
         var errors: [Problem.FieldError] = []
         let known = Set(Self.editable + ["id", "provider", "credential"])
         for key in object.keys.sorted() where !known.contains(key) {
@@ -259,7 +259,6 @@ public final class AccountService: Sendable {
             id = (["\(provider.id):default"] + (2...1000).map { "\(provider.id):\($0)" }).first { !taken.contains($0) }!
         }
         var fields = checkFields(object, provider: provider, errors: &errors)
-        object["id"] = nil
 
         var credential: Credential?
         if let input = object["credential"], input != .null {
@@ -323,8 +322,7 @@ public final class AccountService: Sendable {
         for attempt in 0..<3 {
             do {
                 return try patchOnce(id, patch, ifVersion: ifVersion, by: caller, at: now)
-            } catch Failure.stale(let current) where ifVersion == nil && attempt < 2 {
-                _ = current
+            } catch Failure.stale where ifVersion == nil && attempt < 2 {
                 continue
             }
         }

@@ -71,6 +71,7 @@ extension AppDatabase {
     }
 
     /// Runs `body` in one IMMEDIATE write transaction: account rows and their audit events commit together.
+    @discardableResult
     public func writeAccounts<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.write { db in try body(db) }
     }

@@ -156,7 +156,7 @@ struct AccountsController {
                            detail: "This account has no stored credential. Store one with PUT …/credential.")
         case .unreadable(let why):
             return Problem(.conflict, type: "credential-unreadable", title: "The stored credential cannot be opened",
-                           detail: "It \(why.hasPrefix("it ") ? String(why.dropFirst(3)) : "cannot be read: " + why). Restore the master key file, or store the credential again.")
+                           detail: "\(why.prefix(1).uppercased() + why.dropFirst()). Restore the master key file, or store the credential again.")
         case .auditFailed:
             return Problem(.serviceUnavailable, type: "audit-unavailable", title: "The secret was not shown",
                            detail: "Showing or copying a secret is recorded in the audit log first, and that record could not be written. Try again; if it keeps failing, check the server log.")
