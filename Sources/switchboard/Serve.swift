@@ -35,6 +35,13 @@ struct Serve: ParsableCommand {
             help: "A host whose provider base URL may use plain http (e.g. a local Ollama). Repeatable.")
     var allowInsecureHosts: [String] = []
 
+    @Option(name: .customLong("allow-private-host"),
+            help: "A host whose addresses may be loopback or private for provider calls (e.g. a local Ollama). Repeatable.")
+    var allowPrivateHosts: [String] = []
+
+    @Option(help: "An extra CA certificate (PEM) trusted for provider calls, besides the system's.")
+    var outboundCaFile: String?
+
     @Flag(help: "Do not turn provider keys found in the environment into accounts on first start.")
     var noImportEnvironment = false
 
@@ -86,8 +93,13 @@ struct Serve: ParsableCommand {
                 "file": "\(problem.file)", "pointer": "\(problem.pointer)", "problem": "\(problem.message)"])
         }
         let vault = Vault(stateDirectory: URL(fileURLWithPath: state.stateDir))
+        if let file = outboundCaFile, !FileManager.default.isReadableFile(atPath: file) {
+            throw Fatal("switchboard: --outbound-ca-file \(file) cannot be read")
+        }
+        let outbound = OutboundClient(policy: OutboundPolicy(insecureHosts: Set(allowInsecureHosts), privateHosts: Set(allowPrivateHosts),
+                                                             extraCAFile: outboundCaFile))
         let application = Application(database: database, logger: logger, catalog: catalog, vault: vault,
-                                      allowedInsecureHosts: Set(allowInsecureHosts), requestLog: sink)
+                                      outbound: outbound, requestLog: sink)
         try VaultStartup.run(application, vault: vault, importEnvironment: !noImportEnvironment, logger: logger)
         let listen: ListenAddress = inheritSocket ? .inherited : .unixSocket(path: socket!, group: socketGroup)
         let server = FastCGIServer(

@@ -1,6 +1,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import TestSupport
 @testable import SwitchboardKit
 
 /// A fresh application on a temp-file database, with one admin token.
@@ -10,7 +11,10 @@ struct TestApp {
     let tokenID: String
     let directory: URL
 
-    init(throttle: SignInThrottle = SignInThrottle()) throws {
+    /// Outbound calls trust the test CA and may reach localhost (the provider emulator).
+    static let testOutbound = OutboundClient(policy: OutboundPolicy(privateHosts: ["localhost"], extraCAFile: TestCA.files.caCertificate))
+
+    init(throttle: SignInThrottle = SignInThrottle(), outbound: OutboundClient = TestApp.testOutbound) throws {
         directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sbk-\(UUID().uuidString)")
         let state = try StateDirectory(path: directory.path)
         let database = try AppDatabase.open(stateDirectory: state)
@@ -22,7 +26,8 @@ struct TestApp {
         let vault = Vault(stateDirectory: directory)
         _ = try vault.prepare()
         app = Application(database: database, logger: logger, throttle: throttle,
-                          catalog: CatalogStore(custom: directory.appendingPathComponent("catalog")), vault: vault)
+                          catalog: CatalogStore(custom: directory.appendingPathComponent("catalog")), vault: vault,
+                          outbound: outbound)
     }
 
     var database: AppDatabase { app.database }

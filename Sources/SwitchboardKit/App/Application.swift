@@ -13,6 +13,7 @@ public struct Application: Sendable {
     public let config: ConfigService
     public let catalog: CatalogStore
     public let accounts: AccountService
+    public let providerTests: ProviderTestService
     let authenticator: Authenticator
     let logger: Logger
     /// Where the one line per request goes, formatted directly (no metadata dictionary) when `logger`'s
@@ -20,7 +21,7 @@ public struct Application: Sendable {
     let requestLog: LogSink
 
     public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle(),
-                catalog: CatalogStore = CatalogStore(), vault: Vault, allowedInsecureHosts: Set<String> = [],
+                catalog: CatalogStore = CatalogStore(), vault: Vault, outbound: OutboundClient = OutboundClient(),
                 requestLog: LogSink = .standardErrorUnbuffered) {
         self.database = database
         self.logger = logger
@@ -29,7 +30,8 @@ public struct Application: Sendable {
         self.catalog = catalog
         self.config = ConfigService(database: database, directory: catalog)
         self.accounts = AccountService(database: database, vault: vault, catalog: catalog, config: config,
-                                       allowedInsecureHosts: allowedInsecureHosts)
+                                       allowedInsecureHosts: outbound.policy.insecureHosts)
+        self.providerTests = ProviderTestService(accounts: accounts, client: outbound)
 
         let routes = Routes()
         HealthController().register(routes)
@@ -38,6 +40,7 @@ public struct Application: Sendable {
         CatalogController(store: catalog).register(routes)
         AccountsController(service: accounts).register(routes)
         AuditController(database: database).register(routes)
+        ProvidersController(service: providerTests).register(routes)
         self.router = Router(routes)
     }
 

@@ -28,6 +28,7 @@ public struct AccountRecord: Sendable, Codable, Equatable, FetchableRecord, Pers
     public var lastTestOK: Bool?
     public var lastTestCategory: String?
     public var lastTestSummary: String?
+    public var modelsFetchedAt: Date?
 
     enum CodingKeys: String, CodingKey {
         case id, provider, headers, version
@@ -49,6 +50,7 @@ public struct AccountRecord: Sendable, Codable, Equatable, FetchableRecord, Pers
         case lastTestOK = "last_test_ok"
         case lastTestCategory = "last_test_category"
         case lastTestSummary = "last_test_summary"
+        case modelsFetchedAt = "models_fetched_at"
     }
 
     public var headerValues: [String: String] {
@@ -84,6 +86,33 @@ extension AppDatabase {
     func setFlag(_ name: String, at now: Date) throws {
         try pool.write { db in
             try db.execute(sql: "INSERT OR IGNORE INTO state_flag (name, set_at) VALUES (?, ?)", arguments: [name, now])
+        }
+    }
+
+    /// Stores a test's outcome on the account and, when the test listed models, replaces the discovered ones.
+    func recordTest(_ id: String, _ result: TestResult, models: [DiscoveredModel]?) throws {
+        try pool.write { db in
+            guard var account = try AccountRecord.fetchOne(db, key: id) else { return }
+            account.lastTestAt = result.testedAt
+            account.lastTestOK = result.ok
+            account.lastTestCategory = result.category.rawValue
+            account.lastTestSummary = result.summary
+            if let models {
+                try db.execute(sql: "DELETE FROM discovered_model WHERE account_id = ?", arguments: [id])
+                for m in models {
+                    try db.execute(sql: "INSERT OR IGNORE INTO discovered_model (account_id, id, name, context_window) VALUES (?, ?, ?, ?)",
+                                   arguments: [id, m.id, m.name, m.contextWindow])
+                }
+                account.modelsFetchedAt = result.testedAt
+            }
+            try account.update(db)
+        }
+    }
+
+    func discoveredModels(_ id: String) throws -> [DiscoveredModel] {
+        try pool.read { db in
+            try Row.fetchAll(db, sql: "SELECT id, name, context_window FROM discovered_model WHERE account_id = ? ORDER BY id", arguments: [id])
+                .map { DiscoveredModel(id: $0["id"], name: $0["name"], contextWindow: $0["context_window"]) }
         }
     }
 }

@@ -98,6 +98,18 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v4 discovered models") { db in
+            try db.execute(sql: """
+                ALTER TABLE account ADD COLUMN models_fetched_at TEXT;
+                CREATE TABLE discovered_model (
+                    account_id TEXT NOT NULL REFERENCES account(id) ON DELETE CASCADE,
+                    id TEXT NOT NULL,
+                    name TEXT NOT NULL,
+                    context_window INTEGER,
+                    PRIMARY KEY (account_id, id)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -1,0 +1,197 @@
+import AsyncHTTPClient
+import Foundation
+import NIOCore
+import NIOHTTP1
+import NIOPosix
+import NIOSSL
+
+/// The rules for calls to provider APIs, set by the operator.
+public struct OutboundPolicy: Sendable {
+    /// Hosts that may be reached over plain http (`--allow-insecure-host`, e.g. a local Ollama).
+    public var insecureHosts: Set<String>
+    /// Hosts whose addresses may be loopback or private (`--allow-private-host`).
+    public var privateHosts: Set<String>
+    /// An extra CA (PEM) trusted besides the system's (`--outbound-ca-file`; tests, private CAs).
+    public var extraCAFile: String?
+    /// The largest response body read; a bigger one is refused (`bad_response`).
+    public var maxResponseBytes: Int
+    /// Used when the account sets no timeout.
+    public var defaultTimeout: Duration
+
+    public init(insecureHosts: Set<String> = [], privateHosts: Set<String> = [], extraCAFile: String? = nil,
+                maxResponseBytes: Int = 8 << 20, defaultTimeout: Duration = .seconds(15)) {
+        self.insecureHosts = Set(insecureHosts.map { $0.lowercased() })
+        self.privateHosts = Set(privateHosts.map { $0.lowercased() })
+        self.extraCAFile = extraCAFile
+        self.maxResponseBytes = maxResponseBytes
+        self.defaultTimeout = defaultTimeout
+    }
+}
+
+/// One outbound request. Only the headers given here go out (the provider's own auth headers, chosen by its
+/// adapter): no cookies, nothing forwarded from the inbound request, no proxy from the environment.
+public struct OutboundRequest: Sendable {
+    public var method: HTTPMethod
+    public var url: String
+    public var headers: [(String, String)]
+    public var body: [UInt8]?
+    public var timeout: Duration
+
+    public init(_ method: HTTPMethod = .GET, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+                timeout: Duration = .seconds(15)) {
+        self.method = method
+        self.url = url
+        self.headers = headers
+        self.body = body
+        self.timeout = timeout
+    }
+}
+
+public struct OutboundResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    public var latency: Duration
+
+    public func header(_ name: String) -> String? {
+        headers.first { $0.0.caseInsensitiveCompare(name) == .orderedSame }?.1
+    }
+
+    public var json: JSONValue? { JSONValue.parse(body) }
+}
+
+/// Why no usable answer came. Descriptions name the host, never a key or a query string.
+public enum OutboundFailure: Error, Equatable, Sendable {
+    case invalidURL(String)
+    case refusedAddress(host: String, reason: String)
+    case dns(host: String)
+    case timeout(host: String)
+    case tls(host: String)
+    case network(host: String)
+    case tooLarge(host: String, limit: Int)
+    case redirect(host: String, status: Int)
+
+    public var category: TestCategory {
+        switch self {
+        case .invalidURL, .refusedAddress, .dns, .network: .network
+        case .timeout: .timeout
+        case .tls: .tls
+        case .tooLarge, .redirect: .badResponse
+        }
+    }
+
+    public var summary: String {
+        switch self {
+        case .invalidURL(let why): "The provider URL cannot be used: \(why)"
+        case .refusedAddress(let host, let reason): "Refused to connect: \(host) resolves to \(reason). Allow it with --allow-private-host if it is yours."
+        case .dns(let host): "\(host) could not be resolved (DNS)."
+        case .timeout(let host): "\(host) did not answer in time."
+        case .tls(let host): "The TLS connection to \(host) failed: its certificate is not trusted or does not match the name."
+        case .network(let host): "Could not connect to \(host) (connection refused or reset)."
+        case .tooLarge(let host, let limit): "\(host) sent more than \(limit / (1 << 20)) MiB; the answer was not read."
+        case .redirect(let host, let status): "\(host) answered with a redirect (\(status)); redirects are not followed."
+        }
+    }
+}
+
+/// Calls provider APIs safely: https only (unless the host is allowed plain http), every address the name
+/// resolves to checked against `AddressPolicy`, the connection made to the checked address (the name is
+/// still what TLS verifies, so there is no window for DNS rebinding), no redirects, capped size and time.
+/// Built on AsyncHTTPClient over NIO: a handler awaiting a slow provider holds no thread.
+public final class OutboundClient: Sendable {
+    public let policy: OutboundPolicy
+    let group: any EventLoopGroup
+    let tls: TLSConfiguration
+    private let resolverPool: NIOThreadPool
+
+    public init(policy: OutboundPolicy = OutboundPolicy()) {
+        self.policy = policy
+        group = MultiThreadedEventLoopGroup.singleton
+        var tls = TLSConfiguration.makeClientConfiguration()
+        tls.minimumTLSVersion = .tlsv12
+        if let file = policy.extraCAFile {
+            tls.additionalTrustRoots = [.file(file)]
+        }
+        self.tls = tls
+        resolverPool = NIOThreadPool(numberOfThreads: 4)
+        resolverPool.start()
+    }
+
+    deinit {
+        resolverPool.shutdownGracefully { _ in }
+    }
+
+    public func send(_ request: OutboundRequest) async -> Result<OutboundResponse, OutboundFailure> {
+        let started = ContinuousClock.now
+        guard let url = URLComponents(string: request.url), let scheme = url.scheme?.lowercased(), let rawHost = url.host, !rawHost.isEmpty else {
+            return .failure(.invalidURL("not an absolute URL"))
+        }
+        let host = rawHost.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        if url.user != nil || url.password != nil { return .failure(.invalidURL("it carries a user name or password")) }
+        switch scheme {
+        case "https": break
+        case "http" where policy.insecureHosts.contains(host): break
+        case "http": return .failure(.invalidURL("plain http to \(host) is not allowed (https only, unless --allow-insecure-host)"))
+        default: return .failure(.invalidURL("the scheme must be https"))
+        }
+
+        // Resolve, check every address, and connect to the first one checked.
+        let addresses: [String]
+        if AddressPolicy.forbiddenReason(host) != "is not an IP address" {
+            addresses = [host]
+        } else {
+            let resolved = try? await resolverPool.runIfActive { AddressPolicy.resolve(host) }
+            guard case .success(let list)? = resolved else { return .failure(.dns(host: host)) }
+            addresses = list
+        }
+        if !policy.privateHosts.contains(host) {
+            for address in addresses {
+                if let reason = AddressPolicy.forbiddenReason(address) { return .failure(.refusedAddress(host: host, reason: reason)) }
+            }
+        }
+        let pinned = addresses[0]
+
+        var configuration = HTTPClient.Configuration(
+            tlsConfiguration: tls, redirectConfiguration: .disallow,
+            timeout: .init(connect: .seconds(min(10, Int64(request.timeout.components.seconds) + 1))),
+            proxy: nil, decompression: .disabled)
+        configuration.httpVersion = .http1Only
+        configuration.dnsOverride = host == pinned ? [:] : [host: pinned]
+        let client = HTTPClient(eventLoopGroup: group, configuration: configuration)
+        defer { Task { try? await client.shutdown() } }
+
+        var outbound = HTTPClientRequest(url: request.url)
+        outbound.method = request.method
+        outbound.headers.add(name: "User-Agent", value: "switchboard/1")
+        for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
+        if let body = request.body { outbound.body = .bytes(ByteBuffer(bytes: body)) }
+
+        let nanos = request.timeout.components.seconds * 1_000_000_000 + request.timeout.components.attoseconds / 1_000_000_000
+        do {
+            let response = try await client.execute(outbound, deadline: .now() + .nanoseconds(nanos))
+            if (300..<400).contains(Int(response.status.code)) {
+                return .failure(.redirect(host: host, status: Int(response.status.code)))
+            }
+            let body = try await response.body.collect(upTo: policy.maxResponseBytes)
+            return .success(OutboundResponse(status: Int(response.status.code),
+                                             headers: response.headers.map { ($0.name, $0.value) },
+                                             body: Array(buffer: body), latency: started.duration(to: .now)))
+        } catch is NIOTooManyBytesError {
+            return .failure(.tooLarge(host: host, limit: policy.maxResponseBytes))
+        } catch {
+            return .failure(Self.classify(error, host: host))
+        }
+    }
+
+    static func classify(_ error: any Error, host: String) -> OutboundFailure {
+        if let e = error as? HTTPClientError {
+            if e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout || e == .writeTimeout { return .timeout(host: host) }
+            if e == .remoteConnectionClosed { return .network(host: host) }
+        }
+        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError { return .tls(host: host) }
+        if let e = error as? ChannelError, case .connectTimeout = e { return .timeout(host: host) }
+        let name = String(reflecting: type(of: error))
+        if name.contains("SSL") || name.contains("TLS") { return .tls(host: host) }
+        return .network(host: host)
+    }
+}

@@ -1,0 +1,138 @@
+import Foundation
+
+/// Connection tests and model discovery for accounts (stored credentials) and drafts (a credential being
+/// typed, never stored). The outbound rules live in `OutboundClient`; what each API family calls and how its
+/// errors read live in the families.
+public final class ProviderTestService: Sendable {
+    let accounts: AccountService
+    public let client: OutboundClient
+
+    public init(accounts: AccountService, client: OutboundClient) {
+        self.accounts = accounts
+        self.client = client
+    }
+
+    public enum Failure: Error, Equatable {
+        /// The account's base URL points at another origin than its credential was confirmed for.
+        case needsConfirmation(String)
+        case unsupported(String)
+    }
+
+    func timeout(_ seconds: Int?) -> Duration {
+        seconds.map { .seconds(min($0, 60)) } ?? client.policy.defaultTimeout
+    }
+
+    func probe(_ provider: CatalogProvider, _ credential: Credential, baseURL: String?, headers: [String: String], timeout: Duration) async throws -> ProbeOutcome {
+        guard let family = ProviderFamilies.family(for: provider.type) else {
+            throw Failure.unsupported("\(provider.name) is of type \(provider.type), which Switchboard cannot test yet")
+        }
+        let target = ProbeTarget(provider: provider, credential: credential,
+                                 baseURL: baseURL ?? provider.apiEndpoint, headers: headers, timeout: timeout)
+        return await family.probe(target, client)
+    }
+
+    /// Tests the stored credential, stores the outcome (and the models it listed) on the account.
+    public func test(_ id: String) async throws -> TestResult {
+        let record = try accounts.record(id)
+        let view = accounts.view(record, accounts.catalog.current)
+        guard let provider = accounts.provider(record.provider) else { throw AccountService.Failure.notFound(record.provider) }
+        let credential = try accounts.credential(of: record)
+        if view.credential?.needsConfirmation == true {
+            throw Failure.needsConfirmation("The base URL points at \(record.baseURL.flatMap(AccountRules.origin) ?? "another address") now; confirm the credential for it first (PUT …/credential with its placeholder).")
+        }
+        let outcome = try await probe(provider, credential, baseURL: record.baseURL, headers: record.headerValues, timeout: timeout(record.timeoutSeconds))
+        try accounts.database.recordTest(id, outcome.result, models: outcome.models)
+        return outcome.result
+    }
+
+    /// Tests a draft: `{credential, baseUrl?, authMethod?, account?}`. A redacted placeholder stands for the
+    /// secret of `account` only when the draft goes to the origin that secret was confirmed for.
+    public func testDraft(provider providerID: String, _ body: JSONValue) async throws -> TestResult {
+        let id = CatwalkFormat.aliases[providerID] ?? providerID
+        guard let provider = accounts.provider(id) else { throw AccountService.Failure.notFound(providerID) }
+        guard let object = body.objectValue else { throw AccountService.Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")]) }
+        var errors: [Problem.FieldError] = []
+        var baseURL: String?
+        if let text = object["baseUrl"]?.stringValue, !text.trimmed.isEmpty {
+            if let problem = AccountRules.urlProblem(text.trimmed, allowedInsecureHosts: accounts.allowedInsecureHosts) {
+                errors.append(.init(pointer: "/baseUrl", code: "invalid_format", message: problem))
+            } else {
+                baseURL = text.trimmed
+            }
+        }
+        let method = object["authMethod"]?.stringValue.flatMap(AuthMethod.init(rawValue:))
+        var stored: Credential?
+        if let accountID = object["account"]?.stringValue {
+            let record = try accounts.record(accountID)
+            let origin = (baseURL ?? record.baseURL ?? provider.apiEndpoint).flatMap(AccountRules.origin)
+            if record.provider == provider.id, record.credentialOrigin == nil || origin == nil || record.credentialOrigin == origin {
+                stored = try? accounts.credential(of: record)
+            }
+        }
+        var checker = CredentialInput(base: "/credential")
+        guard let input = object["credential"] else {
+            throw AccountService.Failure.invalid(errors + [.init(pointer: "/credential", code: "required", message: "is required")])
+        }
+        let credential = checker.check(input, provider: provider, method: method, stored: stored)
+        errors += checker.errors
+        guard errors.isEmpty, let credential else { throw AccountService.Failure.invalid(errors) }
+        return try await probe(provider, credential, baseURL: baseURL, headers: [:], timeout: client.policy.defaultTimeout).result
+    }
+
+    public struct ModelList: Sendable, Encodable {
+        public struct Entry: Sendable, Encodable {
+            public let id: String
+            public let name: String
+            public let source: String
+            public let contextWindow: Int?
+
+            enum CodingKeys: String, CodingKey { case id, name, source, contextWindow }
+            public func encode(to encoder: any Encoder) throws {
+                var c = encoder.container(keyedBy: CodingKeys.self)
+                try c.encode(id, forKey: .id)
+                try c.encode(name, forKey: .name)
+                try c.encode(source, forKey: .source)
+                try c.encode(contextWindow, forKey: .contextWindow)
+            }
+        }
+        public struct Refresh: Sendable, Encodable {
+            public let ok: Bool
+            public let category: TestCategory
+            public let summary: String
+        }
+        public let account: String
+        public let models: [Entry]
+        public let fetchedAt: Date?
+        public let refresh: Refresh?
+
+        enum CodingKeys: String, CodingKey { case account, models, fetchedAt, refresh }
+        public func encode(to encoder: any Encoder) throws {
+            var c = encoder.container(keyedBy: CodingKeys.self)
+            try c.encode(account, forKey: .account)
+            try c.encode(models, forKey: .models)
+            try c.encode(fetchedAt, forKey: .fetchedAt)
+            try c.encode(refresh, forKey: .refresh)
+        }
+    }
+
+    /// The catalog's models of the account's provider together with those last discovered, flagged.
+    public func models(_ id: String, refresh: ModelList.Refresh? = nil) throws -> ModelList {
+        let record = try accounts.record(id)
+        let catalogModels = accounts.provider(record.provider)?.models ?? []
+        let discovered = try accounts.database.discoveredModels(id)
+        let found = Set(discovered.map(\.id))
+        var entries = catalogModels.map { m in
+            ModelList.Entry(id: m.id, name: m.name, source: found.contains(m.id) ? "both" : "catalog", contextWindow: m.contextWindow)
+        }
+        let known = Set(catalogModels.map(\.id))
+        entries += discovered.filter { !known.contains($0.id) }.map { ModelList.Entry(id: $0.id, name: $0.name, source: "discovered", contextWindow: $0.contextWindow) }
+        return ModelList(account: id, models: entries, fetchedAt: try accounts.database.account(id)?.modelsFetchedAt, refresh: refresh)
+    }
+
+    /// Fetches the provider's list now (a connection test that keeps its models); on failure the answer keeps
+    /// what was known and says why.
+    public func refreshModels(_ id: String) async throws -> ModelList {
+        let result = try await test(id)
+        return try models(id, refresh: .init(ok: result.ok, category: result.category, summary: result.summary))
+    }
+}
