@@ -103,6 +103,10 @@ public final class OutboundClient: Sendable {
     let group: any EventLoopGroup
     let tls: TLSConfiguration
     private let resolverPool: NIOThreadPool
+    /// One HTTP client per (host, pinned address), so connections and TLS sessions are reused; at most
+    /// `maxClients`, the oldest shut down first.
+    private let clients = Locked<[(key: String, client: HTTPClient)]>([])
+    static let maxClients = 32
 
     public init(policy: OutboundPolicy = OutboundPolicy()) {
         self.policy = policy
@@ -119,6 +123,7 @@ public final class OutboundClient: Sendable {
 
     deinit {
         resolverPool.shutdownGracefully { _ in }
+        for entry in clients.withLock({ $0 }) { try? entry.client.syncShutdown() }
     }
 
     public func send(_ request: OutboundRequest) async -> Result<OutboundResponse, OutboundFailure> {
@@ -151,14 +156,7 @@ public final class OutboundClient: Sendable {
         }
         let pinned = addresses[0]
 
-        var configuration = HTTPClient.Configuration(
-            tlsConfiguration: tls, redirectConfiguration: .disallow,
-            timeout: .init(connect: .seconds(min(10, Int64(request.timeout.components.seconds) + 1))),
-            proxy: nil, decompression: .disabled)
-        configuration.httpVersion = .http1Only
-        configuration.dnsOverride = host == pinned ? [:] : [host: pinned]
-        let client = HTTPClient(eventLoopGroup: group, configuration: configuration)
-        defer { Task { try? await client.shutdown() } }
+        let client = client(host: host, pinned: pinned)
 
         var outbound = HTTPClientRequest(url: request.url)
         outbound.method = request.method
@@ -181,6 +179,26 @@ public final class OutboundClient: Sendable {
         } catch {
             return .failure(Self.classify(error, host: host))
         }
+    }
+
+    /// The client that connects `host` to `pinned` (and verifies TLS against `host`).
+    private func client(host: String, pinned: String) -> HTTPClient {
+        let key = host + "|" + pinned
+        var evicted: HTTPClient?
+        let client = clients.withLock { list -> HTTPClient in
+            if let found = list.first(where: { $0.key == key }) { return found.client }
+            var configuration = HTTPClient.Configuration(
+                tlsConfiguration: tls, redirectConfiguration: .disallow,
+                timeout: .init(connect: .seconds(10)), proxy: nil, decompression: .disabled)
+            configuration.httpVersion = .http1Only
+            configuration.dnsOverride = host == pinned ? [:] : [host: pinned]
+            let made = HTTPClient(eventLoopGroup: group, configuration: configuration)
+            list.append((key, made))
+            if list.count > Self.maxClients { evicted = list.removeFirst().client }
+            return made
+        }
+        if let evicted { Task { try? await evicted.shutdown() } }
+        return client
     }
 
     static func classify(_ error: any Error, host: String) -> OutboundFailure {

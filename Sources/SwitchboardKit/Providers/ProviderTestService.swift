@@ -41,7 +41,7 @@ public final class ProviderTestService: Sendable {
             throw Failure.needsConfirmation("The base URL points at \(record.baseURL.flatMap(AccountRules.origin) ?? "another address") now; confirm the credential for it first (PUT …/credential with its placeholder).")
         }
         let outcome = try await probe(provider, credential, baseURL: record.baseURL, headers: record.headerValues, timeout: timeout(record.timeoutSeconds))
-        try accounts.database.recordTest(id, outcome.result, models: outcome.models)
+        try await accounts.database.recordTest(id, outcome.result, models: outcome.models)
         return outcome.result
     }
 

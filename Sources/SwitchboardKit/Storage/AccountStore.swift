@@ -90,8 +90,9 @@ extension AppDatabase {
     }
 
     /// Stores a test's outcome on the account and, when the test listed models, replaces the discovered ones.
-    func recordTest(_ id: String, _ result: TestResult, models: [DiscoveredModel]?) throws {
-        try pool.write { db in
+    /// Asynchronous: the commit (an fsync) waits on GRDB's writer, not on the thread that serves requests.
+    func recordTest(_ id: String, _ result: TestResult, models: [DiscoveredModel]?) async throws {
+        try await pool.write { db in
             guard var account = try AccountRecord.fetchOne(db, key: id) else { return }
             account.lastTestAt = result.testedAt
             account.lastTestOK = result.ok
