@@ -11,7 +11,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root=$(repo_root); cd "$root"
 
-ensure_packages libfcgi-dev libsqlite3-dev libssl-dev pkg-config curl chromium chromium-driver
+ensure_packages libfcgi-dev libsqlite3-dev libssl-dev pkg-config curl openssl chromium chromium-driver
 ensure_nginx
 ensure_swift
 python3 -c 'import selenium, pytest, yaml, openapi_spec_validator' 2>/dev/null \
