@@ -75,25 +75,28 @@ let families: [FamilyCase] = [
     FamilyCase(provider: "zai", body: apiKeyBody("zai", "/openai/v1"), scenarios: [("good", .ok), ("bad", .auth), ("ratelimit", .rateLimit)]),
     FamilyCase(provider: "anthropic", body: apiKeyBody("anthropic", "/anthropic"), scenarios: keyScenarios),
     FamilyCase(provider: "google", body: apiKeyBody("google", "/gemini"), scenarios: keyScenarios),
-    FamilyCase(provider: "openrouter", body: apiKeyBody("openrouter", "/openrouter/api/v1"),
-               scenarios: [("good", .ok), ("bad", .auth), ("ratelimit", .rateLimit), ("billing", .billing), ("slow", .timeout), ("malformed", .badResponse), ("redirect", .badResponse), ("broken", .unknown)]),
+    FamilyCase(provider: "openrouter", body: apiKeyBody("openrouter", "/openrouter/api/v1"), scenarios: keyScenarios),
     FamilyCase(provider: "azureOpenai", body: { base, scenario, id in
         let deployment = scenario == "missing" ? "gpt4o-staging" : "gpt4o-prod"
         return #"{"provider":"azureOpenai","id":"\#(id)","timeoutSeconds":1,"credential":{"kind":"azure","endpoint":"\#(base)/azure","apiKey":"CANARYSECRET\#(scenario)0123456789","apiVersion":"2024-10-21","deployment":"\#(deployment)"}}"#
-    }, scenarios: [("good", .ok), ("bad", .auth), ("ratelimit", .rateLimit), ("missing", .notFound), ("slow", .timeout), ("malformed", .badResponse), ("broken", .unknown)]),
+    }, scenarios: keyScenarios),
     FamilyCase(provider: "bedrock", body: { base, scenario, id in
-        let keyID = ["good": "AKIAEMULATOR00000001", "throttle": "AKIAEMULATORTHROTTLE", "denied": "AKIAEMULATORDENIED01"][scenario] ?? "AKIAUNKNOWN000000000"
-        let secret = scenario == "wrongsecret" ? "CANARYSECRETwrong/000000000000000000000000" : (ProviderEmulator.awsSecrets[keyID] ?? "CANARYSECRETunknown/0000000000000000000000")
-        let key = scenario == "wrongsecret" ? "AKIAEMULATOR00000001" : keyID
-        return #"{"provider":"bedrock","id":"\#(id)","baseUrl":"\#(base)/bedrock","credential":{"kind":"aws","accessKeyId":"\#(key)","secretAccessKey":"\#(secret)","region":"eu-west-1"}}"#
-    }, scenarios: [("good", .ok), ("unknown", .auth), ("wrongsecret", .auth), ("denied", .forbidden), ("throttle", .rateLimit)]),
+        let suffix = scenario.uppercased()
+        let keyID = scenario == "unknown" ? "AKIAUNKNOWN000000000" : "AKIAEMULATOR" + suffix + String(repeating: "0", count: max(0, 8 - suffix.count))
+        let key = scenario == "wrongsecret" ? "AKIAEMULATORGOOD0000" : keyID
+        let secret = scenario == "wrongsecret" ? "CANARYSECRETwrong/000000000000000000000000" : (ProviderEmulator.awsSecret(for: keyID) ?? "CANARYSECRETunknown/0000000000000000000000")
+        return #"{"provider":"bedrock","id":"\#(id)","baseUrl":"\#(base)/bedrock","timeoutSeconds":1,"credential":{"kind":"aws","accessKeyId":"\#(key)","secretAccessKey":"\#(secret)","region":"eu-west-1"}}"#
+    }, scenarios: [("good", .ok), ("unknown", .auth), ("wrongsecret", .auth), ("denied", .forbidden), ("throttle", .rateLimit),
+                   ("notfound", .notFound), ("slow", .timeout), ("malformed", .badResponse), ("redirect", .badResponse), ("broken", .unknown)]),
     FamilyCase(provider: "vertex", body: { base, scenario, id in
         let pem = (try? String(contentsOfFile: TestCA.files.serviceAccountKey, encoding: .utf8)) ?? ""
         let key = scenario == "otherkey" ? (try? String(contentsOfFile: TestCA.files.serverKey, encoding: .utf8)) ?? "" : pem
         let email = scenario == "disabled" ? "disabled@emulated-project.iam.gserviceaccount.com" : "\(scenario)@emulated-project.iam.gserviceaccount.com"
         let json = serviceAccountJSON(email: email, tokenURI: base + "/google/token", keyPEM: key)
-        return #"{"provider":"vertex","id":"\#(id)","baseUrl":"\#(base)/vertex","credential":{"kind":"service_account","json":"\#(json)"}}"#
-    }, scenarios: [("good", .ok), ("disabled", .auth), ("otherkey", .auth), ("forbid", .forbidden)]),
+        return #"{"provider":"vertex","id":"\#(id)","baseUrl":"\#(base)/vertex","timeoutSeconds":1,"credential":{"kind":"service_account","json":"\#(json)"}}"#
+    }, scenarios: [("good", .ok), ("disabled", .auth), ("otherkey", .auth), ("forbid", .forbidden), ("ratelim", .rateLimit),
+                   ("billing", .billing), ("missing", .notFound), ("slow", .timeout), ("malformed", .badResponse), ("redirect", .badResponse),
+                   ("huge", .badResponse), ("broken", .unknown)]),
 ]
 
 /// Every family, every category it can produce, through the real outbound client against the emulator.

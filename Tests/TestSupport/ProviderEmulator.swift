@@ -53,10 +53,11 @@ public final class ProviderEmulator: @unchecked Sendable {
         public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
     }
 
-    /// AWS access key id → secret that the emulator accepts.
-    public static let awsSecrets = ["AKIAEMULATOR00000001": "emulatorSecret/0000000000000000000000000001",
-                                    "AKIAEMULATORTHROTTLE": "emulatorSecret/0000000000000000000000000002",
-                                    "AKIAEMULATORDENIED01": "emulatorSecret/0000000000000000000000000003"]
+    /// The secret the emulator knows for an AWS access key id (`AKIAEMULATOR…`; any other id is unknown).
+    /// The id also names the scenario: `…THROTTLE`, `…DENIED…`, `…NOTFOUND`, `…SLOW…`, `…MALFORMED`, ….
+    public static func awsSecret(for keyID: String) -> String? {
+        keyID.hasPrefix("AKIAEMULATOR") ? "emulatorSecret/" + keyID : nil
+    }
 
     public let port: Int
     private let channel: any Channel
@@ -247,6 +248,8 @@ enum Emulation {
             return .json(.ok, #"{"data":{"label":"sk-or-v1-abc...xyz","limit":5,"usage":5.01,"limit_remaining":0,"is_free_tier":false,"rate_limit":{"requests":10,"interval":"10s"}}}"#)
         }
         if key.contains("ratelimit") { return .json(.tooManyRequests, #"{"error":{"message":"Rate limit exceeded","code":429}}"#) }
+        if key.contains("forbidden") { return .json(.forbidden, #"{"error":{"message":"Key is disabled","code":403}}"#) }
+        if key.contains("missing") { return .json(.notFound, #"{"error":{"message":"Not Found","code":404}}"#) }
         if path.hasSuffix("/key") {
             return .json(.ok, #"{"data":{"label":"sk-or-v1-abc...xyz","limit":20,"usage":1.25,"limit_remaining":18.75,"is_free_tier":false,"rate_limit":{"requests":100,"interval":"10s"}}}"#)
         }
@@ -259,6 +262,8 @@ enum Emulation {
         if let c = common(key) { return c }
         if key.contains("bad") { return .json(.unauthorized, #"{"error":{"code":"401","message":"Access denied due to invalid subscription key or wrong API endpoint. Make sure to provide a valid key for an active subscription and use a correct regional API endpoint for your resource."}}"#) }
         if key.contains("ratelimit") { return .json(.tooManyRequests, #"{"error":{"code":"429","message":"Requests to the ChatCompletions_Create Operation have exceeded call rate limit."}}"#, headers: [("retry-after", "7")]) }
+        if key.contains("forbidden") { return .json(.forbidden, #"{"error":{"code":"PermissionDenied","message":"Principal does not have access to API/Operation."}}"#) }
+        if key.contains("billing") { return .json(.tooManyRequests, #"{"error":{"code":"insufficient_quota","message":"The subscription has run out of quota."}}"#) }
         if path.hasSuffix("/openai/models") {
             return .json(.ok, #"{"data":[{"id":"gpt-4o","object":"model","status":"succeeded"},{"id":"gpt-4.1","object":"model","status":"succeeded"}],"object":"list"}"#)
         }
@@ -284,7 +289,7 @@ enum Emulation {
         }
         let credential = auth.dropFirst("AWS4-HMAC-SHA256 Credential=".count).split(separator: ",")[0]
         let scope = credential.split(separator: "/")
-        guard scope.count == 5, let secret = ProviderEmulator.awsSecrets[String(scope[0])] else {
+        guard scope.count == 5, let secret = ProviderEmulator.awsSecret(for: String(scope[0])) else {
             return bedrockError(.forbidden, "UnrecognizedClientException", "The security token included in the request is invalid.")
         }
         let signed = auth.components(separatedBy: "SignedHeaders=")[1].split(separator: ",")[0].split(separator: ";").map(String.init)
@@ -295,8 +300,11 @@ enum Emulation {
         guard expected == auth else {
             return bedrockError(.forbidden, "InvalidSignatureException", "The request signature we calculated does not match the signature you provided.")
         }
-        if scope[0] == "AKIAEMULATORTHROTTLE" { return bedrockError(.tooManyRequests, "ThrottlingException", "Too many requests, please wait before trying again.") }
-        if scope[0] == "AKIAEMULATORDENIED01" { return bedrockError(.forbidden, "AccessDeniedException", "User is not authorized to perform: bedrock:ListFoundationModels") }
+        let scenario = scope[0].lowercased()
+        if let c = common(scenario) { return c }
+        if scenario.contains("throttle") { return bedrockError(.tooManyRequests, "ThrottlingException", "Too many requests, please wait before trying again.") }
+        if scenario.contains("denied") { return bedrockError(.forbidden, "AccessDeniedException", "User is not authorized to perform: bedrock:ListFoundationModels") }
+        if scenario.contains("notfound") { return bedrockError(.notFound, "ResourceNotFoundException", "Could not resolve the foundation model list in this region.") }
         return .json(.ok, #"{"modelSummaries":[{"modelId":"anthropic.claude-sonnet-4-5-20250929-v1:0","modelName":"Claude Sonnet 4.5","providerName":"Anthropic"},{"modelId":"amazon.nova-pro-v1:0","modelName":"Nova Pro","providerName":"Amazon"}]}"#)
     }
 
@@ -318,6 +326,7 @@ enum Emulation {
             return .json(.badRequest, #"{"error":"invalid_grant","error_description":"Invalid JWT Signature."}"#)
         }
         let email = claims["iss"] as? String ?? ""
+        if let c = common(email) { return c }
         if email.contains("disabled") { return .json(.badRequest, #"{"error":"invalid_grant","error_description":"Invalid grant: account not found"}"#) }
         return .json(.ok, #"{"access_token":"ya29.emulated-\#(email.prefix(8))","expires_in":3599,"token_type":"Bearer"}"#)
     }
@@ -327,6 +336,9 @@ enum Emulation {
             return googleError(401, "UNAUTHENTICATED", "ACCESS_TOKEN_TYPE_UNSUPPORTED", "Request had invalid authentication credentials.")
         }
         if token.contains("forbid") { return googleError(403, "PERMISSION_DENIED", "IAM_PERMISSION_DENIED", "Permission 'aiplatform.models.list' denied.") }
+        if token.contains("ratelim") { return googleError(429, "RESOURCE_EXHAUSTED", "RATE_LIMIT_EXCEEDED", "Quota exceeded for aiplatform.googleapis.com.") }
+        if token.contains("billing") { return googleError(403, "PERMISSION_DENIED", "BILLING_DISABLED", "This API method requires billing to be enabled.") }
+        if token.contains("missing") { return googleError(404, "NOT_FOUND", nil, "Publisher model list was not found.") }
         return .json(.ok, #"{"publisherModels":[{"name":"publishers/google/models/gemini-2.5-pro","versionId":"001"},{"name":"publishers/google/models/gemini-2.5-flash","versionId":"001"}]}"#)
     }
 

@@ -90,7 +90,7 @@ struct AnthropicFamily: ProviderFamily {
         q.tokensLimit = r.header("anthropic-ratelimit-tokens-limit").flatMap { Int($0) }
         q.tokensRemaining = r.header("anthropic-ratelimit-tokens-remaining").flatMap { Int($0) }
         q.resetAt = r.header("anthropic-ratelimit-requests-reset").flatMap { try? Date($0, strategy: .iso8601) }
-        return q
+        return Probe.withRetryAfter(q, r)
     }
 }
 
@@ -225,7 +225,8 @@ struct AzureOpenAIFamily: ProviderFamily {
         if code == "DeploymentNotFound" || (r.status == 404 && deployment != nil) {
             return p.result(.notFound, "Azure deployment '\(deployment ?? "?")' not found (\(Probe.describe(r.status, code))).", status: r.status)
         }
-        let category = Probe.category(status: r.status)
+        var category = Probe.category(status: r.status)
+        if code == "insufficient_quota" { category = .billing }
         if r.status == 404 {
             return p.result(.notFound, "Azure OpenAI has nothing at this endpoint (404); check the resource endpoint and API version.", status: 404)
         }

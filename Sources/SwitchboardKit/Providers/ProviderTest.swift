@@ -187,6 +187,15 @@ struct Probe {
         if let reset = r.header("x-ratelimit-reset-requests").flatMap(parseGoDuration) {
             q.resetAt = Date().addingTimeInterval(reset)
         }
+        return withRetryAfter(q, r)
+    }
+
+    /// A 429's `Retry-After` (seconds) as the reset time when nothing more precise was given.
+    static func withRetryAfter(_ quota: Quota, _ r: OutboundResponse) -> Quota {
+        var q = quota
+        if q.resetAt == nil, let seconds = r.header("retry-after").flatMap({ Double($0) }) {
+            q.resetAt = Date().addingTimeInterval(seconds)
+        }
         return q
     }
 
