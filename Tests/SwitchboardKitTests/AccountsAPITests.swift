@@ -91,7 +91,7 @@ private let anthropicKey = "sk-CANARYSECRET-ant-api03-UNITtestKEY0123456789abcde
         let t = try TestApp()
         let r = await t.json(.post, "/api/accounts", #"""
             {"provider":"openai","baseUrl":"http://evil.example/v1","headers":{"Authorization":"Bearer x","X-Title":"ok","X-Leak":"sk-CANARYSECRET-proj-abcdefghijklmnopqrstuvwxyz0123"},
-             "maxConcurrent":0,"timeoutSeconds":9999,"defaultModel":"gpt-99","authMethod":"service_account","apiKey":"sk-CANARYSECRET-x"}
+             "maxConcurrent":0,"timeoutSeconds":9999,"defaultModel":"gpt 99","authMethod":"service_account","apiKey":"sk-CANARYSECRET-x"}
             """#)
         #expect(r.status == .unprocessableContent)
         #expect(r.problemSlug == "invalid-account")

@@ -205,18 +205,14 @@ public final class AccountService: Sendable {
         fields.maxConcurrent = integer("maxConcurrent", 1...1000)
         fields.timeoutSeconds = integer("timeoutSeconds", 1...600)
         if let model = string("defaultModel") {
-            if provider.models.isEmpty {
-                if model.isEmpty || model.count > 200 || model.contains(where: \.isWhitespace) {
-                    fail("defaultModel", "invalid_format", "must be a model id without spaces")
-                } else {
-                    fields.defaultModel = model
-                }
-            } else if provider.model(model) != nil {
-                fields.defaultModel = model
+            // A catalog model, one the provider listed (discovery), or an id typed by hand when the list
+            // cannot be fetched: any well-formed id is taken. The value is not repeated back in messages.
+            if model.isEmpty || model.count > 200 || model.contains(where: { $0.isWhitespace || $0.isNewline }) {
+                fail("defaultModel", "invalid_format", "must be a model id (no spaces, at most 200 characters)")
+            } else if SecretDetector.looksLikeSecret(model) {
+                fail("defaultModel", "secret_not_allowed", "looks like a secret, not a model id; store secrets with \(SecretDetector.credentialAPI)")
             } else {
-                let close = SettingsValidator.closest(to: model, in: provider.models.map(\.id))
-                // The value is not repeated back: whatever was typed here may be something that must not be echoed.
-                fail("defaultModel", "unknown_model", "is not a \(provider.name) model in the catalog\(close.map { "; did you mean \($0)?" } ?? "")")
+                fields.defaultModel = model
             }
         }
         return fields
