@@ -139,6 +139,19 @@ export const api = {
     /** The stored secret for the clipboard, audited as `credential.copied` before it is sent. */
     copyCredential: (id) => request('POST', accountPath(id, '/credential/copy')),
 
+    /**
+     * Tests the stored credential against the provider (the outcome is stored on the account too):
+     * `{ok, category, httpStatus, latencyMs, summary, modelCount, quota, testedAt}`.
+     */
+    testAccount: (id) => request('POST', accountPath(id, '/test')),
+    /** Tests a credential that is not stored: `{credential, baseUrl?, authMethod?, account?}`; nothing is kept. */
+    testDraftCredential: (provider, draft) =>
+        request('POST', `/api/providers/${encodeURIComponent(provider)}/test`, draft),
+    /** The account's models, catalog and discovered, each with its `source`: `{account, models, fetchedAt}`. */
+    accountModels: (id) => request('GET', accountPath(id, '/models')),
+    /** Fetches the provider's model list now: the list as `accountModels` gives it, and `refresh` ({ok, category, summary}). */
+    refreshAccountModels: (id) => request('POST', accountPath(id, '/models/refresh')),
+
     /** The audit log, newest first: `{events, nextBefore}`; `type`, `limit`, `before` narrow it. */
     audit: ({ type, limit, before } = {}) => {
         const query = new URLSearchParams();

@@ -14,6 +14,7 @@ import tempfile
 import time
 import urllib.error
 import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,8 @@ from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
+
+from fake_provider import FakeProvider
 
 REPO = Path(__file__).resolve().parents[2]
 TOKEN_PATTERN = re.compile(r"sbk_[A-Za-z0-9_-]+")
@@ -82,8 +85,10 @@ def http_get(url, headers=None):
         return error.code, error.headers, error.read()
 
 
-@pytest.fixture(scope="session")
-def stack():
+@contextmanager
+def running_stack(*serve_args):
+    """The responder (with `serve_args` after the binary: `switchboard serve` flags) and nginx, started with
+    deploy/lib.sh on a free port in a temp dir of their own, stopped and removed afterwards: yields a Stack."""
     binary = Path(os.environ.get("SWITCHBOARD_BIN") or REPO / ".build/debug/switchboard")
     if not os.access(binary, os.X_OK):
         pytest.fail(f"no switchboard binary at {binary} (build it, or set SWITCHBOARD_BIN)")
@@ -96,7 +101,7 @@ def stack():
     listen = f"127.0.0.1:{_free_port()}"
     base_url = f"http://{listen}"
     try:
-        started = _lib("start_stack", run_dir, state_dir, listen, binary, log=log)
+        started = _lib("start_stack", run_dir, state_dir, listen, binary, *serve_args, log=log)
         if started.returncode != 0:
             raise RuntimeError("start_stack failed")
 
@@ -121,10 +126,34 @@ def stack():
         if not artifacts:
             shutil.rmtree(root, ignore_errors=True)
         raise
-    yield Stack(base_url=base_url, token=token, run_dir=run_dir)
-    _lib("stop_stack", run_dir, log=log)
-    if not artifacts:
-        shutil.rmtree(root, ignore_errors=True)
+    try:
+        yield Stack(base_url=base_url, token=token, run_dir=run_dir)
+    finally:
+        _lib("stop_stack", run_dir, log=log)
+        if not artifacts:
+            shutil.rmtree(root, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def stack():
+    with running_stack() as running:
+        yield running
+
+
+@pytest.fixture(scope="session")
+def fake_provider():
+    """An OpenAI-compatible provider over HTTPS on localhost (Tests/browser/fake_provider.py), for the session."""
+    fake = FakeProvider().start()
+    yield fake
+    fake.close()
+
+
+@pytest.fixture(scope="session")
+def provider_stack(fake_provider):
+    """A stack of its own that trusts the fake provider's CA and may reach localhost, so connection tests and
+    model discovery run against the fake for real (TLS, the key in the Authorization header)."""
+    with running_stack("--outbound-ca-file", fake_provider.ca_file, "--allow-private-host", "localhost") as running:
+        yield running
 
 
 @pytest.fixture

@@ -2,6 +2,7 @@ import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
 import { html, render } from '../../lib/html.js';
 import { confirmDialog } from '../account-dialog/account-dialog.js';
+import { draftTestResult, refusedTest } from '../account-editor/connection-test.js';
 
 // The fields of each credential kind the vault takes. `secret` fields are masked and never shown again once
 // saved; `initial` fields start filled in and alone do not make a new credential.
@@ -32,6 +33,14 @@ export const secretNouns = { api_key: 'key', azure: 'key', aws: 'secret access k
 const mainSecret = { api_key: 'apiKey', azure: 'apiKey', aws: 'secretAccessKey', service_account: 'json', oauth: 'accessToken' };
 const redactionMark = '••••';
 
+// What a credential of each kind needs before it can be tested, and what a working one is called.
+const testable = {
+    api_key: { required: ['apiKey'], works: 'Key works' },
+    azure: { required: ['endpoint', 'apiKey', 'apiVersion'], works: 'Key works' },
+    aws: { required: ['accessKeyId', 'secretAccessKey'], works: 'Access keys work' },
+    service_account: { required: ['json'], works: 'Key file works' },
+};
+
 const revealSeconds = 30;
 const keyFileLimit = 64 * 1024;
 
@@ -59,21 +68,34 @@ function when(iso) {
  * An account's credential: the stored one as metadata only (its hint and age), Reveal for 30 seconds and Copy,
  * each after a confirmation and audited by the server, Confirm key after a base URL change, and the fields
  * for a new one. Set `provider` and `account` (null for a new account), then `show(method, note)`.
- * `read()` gives the typed credential. Fires `confirm-key` (the editor stores the confirmation) and
- * `credential-problem` (detail: {error}) when the server refuses a reveal or copy.
+ * `read()` gives the typed credential. Leaving a credential field while a typed secret is in it tests the
+ * credential as it would be saved (POST /api/providers/{provider}/test, nothing stored) and says how it went
+ * under the secret's field; `draftContext()` (set by the editor) gives the form's `{baseUrl, authMethod}`.
+ * Fires `confirm-key` (the editor stores the confirmation) and `credential-problem` (detail: {error}) when the
+ * server refuses a reveal or copy, or a test because the session ended.
  */
 export class AccountCredential extends HTMLElement {
     provider = null;
     account = null;
+    draftContext = null;
     #kind = null;
     #drafts = {};
     #timer = 0;
+    // The draft test: a new number whenever what was typed changes, so a late answer for older input is dropped.
+    #testSeq = 0;
+    #tested = null;
 
     constructor() {
         super();
         this.addEventListener('click', (event) => this.#onClick(event));
         this.addEventListener('change', (event) => {
             if (event.target.matches('[data-op="key-file"]')) this.#readKeyFile(event.target);
+        });
+        this.addEventListener('input', (event) => {
+            if (event.target.matches('[data-cred]')) this.#typedAgain();
+        });
+        this.addEventListener('focusout', (event) => {
+            if (event.target.matches('[data-cred]')) this.#left(event);
         });
     }
 
@@ -88,6 +110,7 @@ export class AccountCredential extends HTMLElement {
     show(method, note = '') {
         if (this.#kind) this.#drafts[this.#kind] = this.values();
         this.#hide();
+        this.#typedAgain();
         const kind = method ? credentialKind(this.provider, method) : null;
         this.#kind = kind;
         const stored = this.account?.credential ?? null;
@@ -160,7 +183,7 @@ export class AccountCredential extends HTMLElement {
     #field(field) {
         const id = `acct-cred-${field.name}`;
         const common = html`id="${id}" data-cred="${field.name}" autocomplete="off" spellcheck="false" autocapitalize="off"
-            aria-describedby="${id}-messages"`;
+            aria-describedby="${field.secret ? `${id}-test ` : ''}${id}-messages"`;
         return html`
             <div class="field">
                 <label for="${id}">${field.label}</label>
@@ -168,6 +191,8 @@ export class AccountCredential extends HTMLElement {
                     ? html`<textarea ${common} rows="6" class="account-credential__json" placeholder="{&quot;type&quot;: &quot;service_account&quot;, …}"></textarea>`
                     : html`<input ${common} type="${field.secret ? 'password' : 'text'}" value="${field.initial ?? ''}"
                                   placeholder="${field.placeholder ?? ''}">`}
+                ${field.secret ? html`
+                    <div class="credential-test" id="${id}-test" data-test-for="${field.name}" role="status" aria-live="polite"></div>` : ''}
                 <div class="field__messages" id="${id}-messages" data-messages="/credential/${field.name}"></div>
             </div>`;
     }
@@ -201,6 +226,108 @@ export class AccountCredential extends HTMLElement {
                 <p class="field__error" data-copy-problem role="alert" hidden></p>
                 <p class="field__note" data-copy-done hidden></p>
             </div>`;
+    }
+
+    // MARK: Testing what is typed
+
+    /** The input changed: an answer still on its way is for older input, and a shown one no longer applies. */
+    #typedAgain() {
+        this.#testSeq += 1;
+        this.#tested = null;
+        for (const box of this.querySelectorAll('[data-test-for]')) box.replaceChildren();
+    }
+
+    /** The secret field that holds a typed secret (not the stored one's placeholder): the main one first. */
+    #typedSecret(values) {
+        const fields = (credentialFields[this.#kind] ?? []).filter((f) => f.secret);
+        const main = mainSecret[this.#kind];
+        fields.sort((a, b) => (b.name === main) - (a.name === main));
+        return fields.find((f) => {
+            const value = typed(f, values);
+            return value !== '' && !value.startsWith(redactionMark);
+        }) ?? null;
+    }
+
+    /** What is missing before the credential can be tested, as a sentence, or ''. */
+    #missing(credential) {
+        const labels = (testable[this.#kind]?.required ?? [])
+            .filter((name) => !credential[name])
+            .map((name) => credentialFields[this.#kind].find((f) => f.name === name)?.label ?? name);
+        if (labels.length) return `Fill in ${labels.join(' and ')} to test ${this.#kind === 'aws' ? 'the keys' : 'the key'}.`;
+        if (this.#kind === 'service_account') {
+            try {
+                const parsed = JSON.parse(credential.json);
+                if (parsed && typeof parsed === 'object' && !Array.isArray(parsed)) return '';
+            } catch {
+                // Not JSON: said below.
+            }
+            return 'The key file is not JSON yet, so it was not tested.';
+        }
+        return '';
+    }
+
+    /**
+     * A credential field was left: with a typed secret, test the credential as it would be saved. Leaving for
+     * Save tests nothing (the save follows); the same draft is tested once, however often it is left.
+     */
+    #left(event, { again = false } = {}) {
+        if (!testable[this.#kind] || !this.provider) return;
+        if (event?.relatedTarget?.closest?.('[data-op="save"]')) return;
+        const values = this.values();
+        const secret = this.#typedSecret(values);
+        if (!secret) return;
+        const box = this.querySelector(`[data-test-for="${CSS.escape(secret.name)}"]`);
+        if (!box) return;
+        const credential = this.read();
+        const missing = credential ? this.#missing(credential) : '';
+        if (!credential || missing) {
+            if (event?.target?.dataset.cred === secret.name && missing) {
+                render(box, html`<p class="field__note test-result__pending">${missing}</p>`);
+            }
+            return;
+        }
+        const { baseUrl, authMethod } = this.draftContext?.() ?? {};
+        const draft = { credential };
+        if (baseUrl) draft.baseUrl = baseUrl;
+        if (authMethod) draft.authMethod = authMethod;
+        // A stored secret's placeholder stands in for it: the server finds it by the account.
+        if (this.account && Object.values(credential).some((v) => typeof v === 'string' && v.startsWith(redactionMark))) {
+            draft.account = this.account.id;
+        }
+        const signature = JSON.stringify(draft);
+        if (!again && this.#tested === signature) return;
+        this.#tested = signature;
+        this.#test(draft, box, secret);
+    }
+
+    async #test(draft, box, secret) {
+        const seq = ++this.#testSeq;
+        const noun = secretNouns[this.#kind] ?? 'key';
+        box.setAttribute('aria-busy', 'true');
+        render(box, html`<p class="field__note test-result__pending">Testing the ${noun}…</p>`);
+        let view;
+        try {
+            const result = await api.testDraftCredential(this.provider.id, draft);
+            view = html`${draftTestResult(result, testable[this.#kind]?.works)}`;
+            if (!result.ok) view = html`${view}${this.#retestButton(secret)}`;
+        } catch (error) {
+            if (error.status === 401) {
+                this.#problem(error);
+                return;
+            }
+            const first = error.errors?.[0]?.message;
+            view = html`${refusedTest(first ? { title: error.title, detail: first } : error, `The ${noun} was not tested`)}${this.#retestButton(secret)}`;
+        } finally {
+            if (seq === this.#testSeq) box.removeAttribute('aria-busy');
+        }
+        // Typed again (or re-rendered) meanwhile: this answer is for input that is gone.
+        if (seq !== this.#testSeq || !box.isConnected) return;
+        render(box, view);
+    }
+
+    #retestButton(secret) {
+        return html`<p class="test-result__again"><button type="button" class="button button--small" data-op="retest"
+            aria-describedby="acct-cred-${secret.name}-test">Test again</button></p>`;
     }
 
     // MARK: Reveal and Copy
@@ -328,6 +455,13 @@ export class AccountCredential extends HTMLElement {
         case 'confirm-key':
             this.dispatchEvent(new CustomEvent('confirm-key', { bubbles: true }));
             break;
+        case 'retest': {
+            // The button goes while the test runs: the focus waits in the field whose value is tested.
+            const field = button.closest('.field')?.querySelector('[data-cred]');
+            field?.focus();
+            this.#left(null, { again: true });
+            break;
+        }
         default:
         }
     }

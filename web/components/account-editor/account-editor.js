@@ -4,6 +4,7 @@ import { html, render, withCode } from '../../lib/html.js';
 import { ancestry, segments } from '../../lib/pointer.js';
 import { confirmDialog } from '../account-dialog/account-dialog.js';
 import { credentialKind, secretNouns } from '../account-credential/account-credential.js';
+import { accountTestResult, refreshRelativeTimes, refusedTest, relativeTimeTag } from './connection-test.js';
 
 export const statusLabels = {
     connected: 'Connected',
@@ -53,11 +54,6 @@ function unavailable(provider, option) {
     return credentialKind(provider, option.method) ? '' : 'Coming soon';
 }
 
-function when(iso) {
-    const date = new Date(iso);
-    return Number.isNaN(date.getTime()) ? iso ?? '' : date.toLocaleString();
-}
-
 /** PUT …/credential answers with pointers into the credential (`/apiKey`): the form names it `/credential/apiKey`. */
 function underCredential(error) {
     error.errors = (error.errors ?? []).map((e) => ({
@@ -66,6 +62,12 @@ function underCredential(error) {
 }
 
 const same = (a, b) => JSON.stringify(a ?? null) === JSON.stringify(b ?? null);
+
+// The account's own settings: when a re-read after a test shows them changed, the page keeps the version it
+// has, so that a save still finds out (412) instead of overwriting what changed elsewhere.
+const settingsFields = ['displayName', 'authMethod', 'baseUrl', 'headers', 'maxConcurrent', 'timeoutSeconds', 'defaultModel', 'credential'];
+
+const sourceLabels = { catalog: 'In the catalog, not listed by the provider', discovered: 'Discovered from the provider' };
 
 /**
  * One provider's accounts, expanded: pick or add an account, choose how it authenticates, store or replace
@@ -78,10 +80,17 @@ export class AccountEditor extends HTMLElement {
     provider = null;
     accounts = [];
     #current = null;
-    #models = null;
+    // The catalog's models of the provider (a new account) and each saved account's list (GET …/models).
+    #catalogModels = null;
+    #accountModels = new Map();
+    // A failed model refresh per account: {category, summary}, shown until a refresh succeeds.
+    #refreshFailures = new Map();
     #modelsProblem = null;
+    #modelsBusy = false;
+    #testing = null;
     #busy = false;
     #headerRows = 0;
+    #clock = 0;
 
     constructor() {
         super();
@@ -97,6 +106,9 @@ export class AccountEditor extends HTMLElement {
     }
 
     connectedCallback() {
+        // "Last tested 2 minutes ago" stays true while the editor is open.
+        clearInterval(this.#clock);
+        this.#clock = setInterval(() => refreshRelativeTimes(this), 30_000);
         if (this.firstElementChild) return;
         if (this.#current === null && this.accounts.length) this.#current = this.accounts[0];
         render(this, html`
@@ -111,7 +123,10 @@ export class AccountEditor extends HTMLElement {
                 <form class="account-editor__form" novalidate></form>
             </section>`);
         this.#renderAll();
-        this.#loadModels();
+    }
+
+    disconnectedCallback() {
+        clearInterval(this.#clock);
     }
 
     focusHeading() {
@@ -159,10 +174,24 @@ export class AccountEditor extends HTMLElement {
                 </div>` : ''}
             ${this.#methodChoices(methods, method)}
             <account-credential class="account-credential"></account-credential>
-            <div class="field">
+            <div class="field account-models">
                 <label for="acct-default-model">Default model for this provider</label>
-                <select id="acct-default-model" data-field="defaultModel" aria-describedby="acct-models-problem acct-default-model-messages"></select>
+                <div class="account-models__row">
+                    <select id="acct-default-model" data-field="defaultModel"
+                            aria-describedby="acct-models-updated acct-models-problem acct-default-model-messages"></select>
+                    ${account ? html`
+                        <button type="button" class="button button--small" data-op="models-refresh"
+                                aria-describedby="acct-models-updated">Refresh models</button>` : ''}
+                </div>
+                <p class="field__note" id="acct-models-updated" data-models-updated></p>
                 <div class="field__messages" id="acct-models-problem" data-models-problem></div>
+                <div class="account-models__manual" data-models-manual hidden>
+                    <label for="acct-manual-model">Model id (manual)</label>
+                    <p class="field__help" id="acct-manual-model-help">When filled in, this id is saved as the default model
+                        instead of the choice above. Type it exactly as ${this.provider.name} names it.</p>
+                    <input id="acct-manual-model" type="text" data-field="manualModel" autocomplete="off" spellcheck="false"
+                           aria-describedby="acct-manual-model-help acct-default-model-messages">
+                </div>
                 <div class="field__messages" id="acct-default-model-messages" data-messages="/defaultModel"></div>
             </div>
             <details class="disclosure" data-advanced>
@@ -210,30 +239,57 @@ export class AccountEditor extends HTMLElement {
         this.querySelector('[data-field="timeoutSeconds"]').value = value('timeoutSeconds') ?? '';
         const headers = value('headers') ?? {};
         for (const [name, text] of Object.entries(headers)) this.#addHeader(name, text, false);
+        this.#modelsProblem = null;
         this.#renderModels(value('defaultModel') ?? '');
+        this.#loadModels();
         const credential = this.querySelector('account-credential');
         credential.provider = this.provider;
         credential.account = account;
+        credential.draftContext = () => ({
+            baseUrl: this.querySelector('[data-field="baseUrl"]')?.value.trim() || null,
+            authMethod: this.querySelector('[data-field="authMethod"]:checked')?.value ?? null,
+        });
         this.#showCredential(method);
         if (overlay?.credentialInputs) credential.restore(overlay.credentialInputs);
         if (overlay?.advancedOpen) this.querySelector('[data-advanced]').open = true;
     }
 
+    /** The account's status, its last test, and the Test button with the outcome of the latest press. */
     #statusLine(account) {
+        return html`
+            <div class="account-status" data-status="${account.status}" data-account-status>
+                <div class="account-status__body" data-status-body>${this.#statusBody(account)}</div>
+                <div class="account-test">
+                    <button type="button" class="button button--small" data-op="test"
+                            aria-describedby="acct-test-help">Test connection</button>
+                    <span class="account-test__help muted" id="acct-test-help">Uses the saved ${secretNouns[account.credential?.kind] ?? 'credential'} and address.</span>
+                </div>
+                <div class="account-test__result" id="acct-test-result" data-test-result role="status" aria-live="polite"></div>
+            </div>`;
+    }
+
+    #statusBody(account) {
         const test = account.lastTest;
         return html`
-            <div class="account-status" data-status="${account.status}">
-                <p class="account-status__line">
-                    <span class="status-dot" aria-hidden="true"></span>
-                    <strong data-status-text>${statusLabels[account.status] ?? account.status}</strong>
-                    ${account.statusDetail ? html`<span> — ${account.statusDetail}</span>` : ''}
-                </p>
-                ${test ? html`
-                    <p class="account-status__test muted">
-                        Last test ${test.ok ? 'passed' : 'failed'} <time datetime="${test.at}">${when(test.at)}</time>${test.summary ? html`: ${test.summary}` : ''}
-                    </p>` : ''}
-                <p class="account-status__id muted">Account id <code>${account.id}</code></p>
-            </div>`;
+            <p class="account-status__line">
+                <span class="status-dot" aria-hidden="true"></span>
+                <strong data-status-text>${statusLabels[account.status] ?? account.status}</strong>
+                ${account.statusDetail ? html`<span> — ${account.statusDetail}</span>` : ''}
+            </p>
+            ${test?.at ? html`
+                <p class="account-status__test muted" data-last-test data-ok="${test.ok ? 'true' : 'false'}">
+                    <span aria-hidden="true">${test.ok ? '✓' : '✗'}</span>
+                    Last tested ${relativeTimeTag(test.at)}${test.summary && test.summary !== account.statusDetail ? html` — ${test.summary}` : ''}
+                </p>` : html`<p class="account-status__test muted" data-last-test>Not tested yet.</p>`}
+            <p class="account-status__id muted">Account id <code>${account.id}</code></p>`;
+    }
+
+    /** Shows `account`'s status in place (the rest of the form, and what is typed in it, stays). */
+    #refreshStatus(account) {
+        const box = this.querySelector('[data-account-status]');
+        if (!box) return;
+        box.dataset.status = account.status;
+        render(box.querySelector('[data-status-body]'), this.#statusBody(account));
     }
 
     #newAccountFields() {
@@ -291,35 +347,225 @@ export class AccountEditor extends HTMLElement {
         this.querySelector('account-credential').show(method, option ? unavailable(this.provider, option) || 'Coming soon' : '');
     }
 
+    /** The models list of what the editor shows: the saved account's (catalog and discovered), or the catalog's. */
+    #modelList() {
+        return this.#current ? this.#accountModels.get(this.#current.id) ?? null : this.#catalogModels;
+    }
+
     #renderModels(selected) {
         const select = this.querySelector('[data-field="defaultModel"]');
         if (!select) return;
-        const models = this.#models ?? [];
+        const account = this.#current;
+        const list = this.#modelList();
+        const models = list?.models ?? [];
         const known = models.some((m) => m.id === selected);
+        const option = (m) => html`<option value="${m.id}" data-source="${m.source ?? 'catalog'}">${m.name || m.id}</option>`;
+        // Once the provider was asked, what it offers leads, and the catalog's other models follow apart.
+        const discovered = account && list?.fetchedAt;
         render(select, html`
             <option value="">(none)</option>
             ${selected && !known ? html`<option value="${selected}">${selected}</option>` : ''}
-            ${models.map((m) => html`<option value="${m.id}">${m.name}</option>`)}`);
+            ${discovered ? html`
+                ${models.some((m) => m.source !== 'catalog') ? html`
+                    <optgroup label="${sourceLabels.discovered}" data-group="discovered">
+                        ${models.filter((m) => m.source !== 'catalog').map(option)}
+                    </optgroup>` : ''}
+                ${models.some((m) => m.source === 'catalog') ? html`
+                    <optgroup label="${sourceLabels.catalog}" data-group="catalog">
+                        ${models.filter((m) => m.source === 'catalog').map(option)}
+                    </optgroup>` : ''}` : models.map(option)}`);
         select.value = selected ?? '';
+
+        const updated = this.querySelector('[data-models-updated]');
+        if (!account) updated.replaceChildren();
+        else if (list?.fetchedAt) render(updated, html`Updated ${relativeTimeTag(list.fetchedAt)} from ${this.provider.name}.`);
+        else if (list) render(updated, html`The list is the catalog’s; Refresh models asks ${this.provider.name} what this account can use.`);
+        else updated.replaceChildren();
+
+        const failure = account ? this.#refreshFailures.get(account.id) : null;
         const problem = this.querySelector('[data-models-problem]');
-        if (this.#modelsProblem) {
+        if (failure) {
             render(problem, html`
-                <p class="field__error">The models of ${this.provider.name} could not be loaded: ${this.#modelsProblem.title}.
-                    <button type="button" class="button button--small" data-op="models-retry">Try again</button></p>`);
+                <div class="field__error account-models__problem" data-category="${failure.category ?? ''}">
+                    <p id="acct-models-problem-text">The models could not be fetched from ${this.provider.name}: ${withCode(failure.summary)}</p>
+                    <p><button type="button" class="button button--small" data-op="models-refresh"
+                               aria-describedby="acct-models-problem-text">Retry</button>
+                        <span class="muted">Or type the model id below.</span></p>
+                </div>`);
+        } else if (this.#modelsProblem) {
+            render(problem, html`
+                <div class="field__error account-models__problem">
+                    <p id="acct-models-problem-text">The models of ${this.provider.name} could not be loaded: ${this.#modelsProblem.title}.</p>
+                    <p><button type="button" class="button button--small" data-op="models-retry"
+                               aria-describedby="acct-models-problem-text">Retry</button>
+                        <span class="muted">Or type the model id below.</span></p>
+                </div>`);
         } else {
             problem.replaceChildren();
         }
+        // Without a list to choose from, a model id can be typed; a typed one stays until it is cleared.
+        const manual = this.querySelector('[data-models-manual]');
+        manual.hidden = !(failure || this.#modelsProblem) && !manual.querySelector('input').value.trim();
     }
 
+    /** The current list: the saved account's from GET …/models, a new account's from the catalog. */
     async #loadModels() {
-        this.#modelsProblem = null;
+        const account = this.#current;
+        // Still the account shown (a re-read after a test replaces the object, not the account)?
+        const shown = () => this.isConnected && (this.#current?.id ?? null) === (account?.id ?? null);
+        if (!account && this.#catalogModels) return;
         try {
-            const { models } = await api.catalogProvider(this.provider.id);
-            this.#models = models ?? [];
+            if (account) {
+                const list = await api.accountModels(account.id);
+                this.#accountModels.set(account.id, list);
+            } else {
+                const { models } = await api.catalogProvider(this.provider.id);
+                this.#catalogModels = { models: (models ?? []).map((m) => ({ ...m, source: 'catalog' })), fetchedAt: null };
+            }
+            if (shown()) this.#modelsProblem = null;
         } catch (error) {
+            if (error.status === 401) {
+                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
+                return;
+            }
+            if (!shown()) return;
             this.#modelsProblem = error;
+            // The catalog's list is better than none.
+            if (account && !this.#accountModels.has(account.id)) {
+                try {
+                    const { models } = await api.catalogProvider(this.provider.id);
+                    this.#accountModels.set(account.id, { models: (models ?? []).map((m) => ({ ...m, source: 'catalog' })), fetchedAt: null });
+                } catch {
+                    // The problem above is shown already.
+                }
+            }
         }
+        if (shown()) this.#renderModels(this.querySelector('[data-field="defaultModel"]')?.value ?? '');
+    }
+
+    /** Asks the provider for its models now; when that fails, says why next to Retry and offers a typed id. */
+    async #refreshModels() {
+        const account = this.#current;
+        if (!account || this.#modelsBusy) return;
+        const retrying = document.activeElement?.closest?.('[data-models-problem]') != null;
+        const refreshing = !retrying && document.activeElement?.matches?.('[data-op="models-refresh"]');
+        this.#modelsBusy = true;
+        this.#setModelsBusy(true);
+        let failure = null;
+        let list = null;
+        try {
+            list = await api.refreshAccountModels(account.id);
+            this.#accountModels.set(account.id, list);
+            if (list.refresh && list.refresh.ok === false) {
+                failure = { category: list.refresh.category, summary: list.refresh.summary || 'the provider did not give its list.' };
+            }
+        } catch (error) {
+            if (error.status === 401) {
+                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
+                return;
+            }
+            failure = { category: 'refused', summary: error.detail ? `${error.title}. ${error.detail}` : error.title };
+        } finally {
+            this.#modelsBusy = false;
+            this.#setModelsBusy(false);
+        }
+        if (failure) this.#refreshFailures.set(account.id, failure);
+        else this.#refreshFailures.delete(account.id);
+        // A refresh is a connection test too: the account's status follows.
+        if (list) await this.#reread(account);
+        if (!this.isConnected || this.#current?.id !== account.id) return;
+        this.#modelsProblem = null;
         this.#renderModels(this.querySelector('[data-field="defaultModel"]')?.value ?? '');
+        // A disabled button loses the focus: give it back.
+        if (refreshing && (document.activeElement === document.body || document.activeElement === null)) {
+            this.querySelector('.account-models__row [data-op="models-refresh"]')?.focus();
+        }
+        if (failure) {
+            announce(`The models could not be fetched: ${failure.summary}`);
+            if (retrying) this.querySelector('[data-models-problem] [data-op="models-refresh"]')?.focus();
+        } else {
+            const count = list?.models?.filter((m) => m.source !== 'catalog').length ?? 0;
+            announce(`${this.provider.name} offers ${count} ${count === 1 ? 'model' : 'models'}; the list is updated`);
+            if (retrying) this.querySelector('[data-field="defaultModel"]')?.focus();
+        }
+    }
+
+    #setModelsBusy(busy) {
+        for (const button of this.querySelectorAll('[data-op="models-refresh"]')) {
+            button.disabled = busy;
+            if (!button.closest('[data-models-problem]')) button.textContent = busy ? 'Refreshing…' : 'Refresh models';
+        }
+        this.querySelector('.account-models')?.setAttribute('aria-busy', String(busy));
+    }
+
+    // MARK: Testing the saved account
+
+    /** Tests the stored credential, then reads the account again for its status; drafts in the form stay. */
+    async #test() {
+        const account = this.#current;
+        if (!account || this.#testing) return;
+        this.#testing = account.id;
+        const focused = document.activeElement === this.querySelector('[data-op="test"]');
+        this.#setTesting(true);
+        const box = this.querySelector('[data-test-result]');
+        let view = null;
+        try {
+            view = accountTestResult(await api.testAccount(account.id));
+        } catch (error) {
+            if (error.status === 401) {
+                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
+                return;
+            }
+            view = refusedTest(error);
+        } finally {
+            this.#testing = null;
+            this.#setTesting(false);
+            // A disabled button loses the focus: give it back.
+            const button = this.querySelector('[data-op="test"]');
+            if (focused && button && (document.activeElement === document.body || document.activeElement === null)) button.focus();
+        }
+        await this.#reread(account);
+        if (!this.isConnected || this.#current?.id !== account.id || !box.isConnected) return;
+        // The box is a status region: what it shows now is announced.
+        render(box, view);
+        // A test lists the provider's models too: the default-model list follows.
+        this.#loadModels();
+    }
+
+    /**
+     * Reads `account` again after a test (which stores its outcome on it) and shows its status in place; the
+     * tile follows. What is typed in the form stays. If its settings changed elsewhere meanwhile, only the
+     * status is taken, so that a save still finds out (412) instead of overwriting them.
+     */
+    async #reread(account) {
+        let fresh;
+        try {
+            fresh = await api.account(account.id);
+        } catch {
+            return; // The outcome shown still stands; the status shows again on the next load.
+        }
+        const shown = this.isConnected && this.#current?.id === account.id;
+        const latest = shown ? this.#current : this.accounts.find((a) => a.id === account.id) ?? account;
+        const changed = settingsFields.some((f) => !same(fresh[f], latest[f]));
+        const updated = changed ? { ...latest, status: fresh.status, statusDetail: fresh.statusDetail, lastTest: fresh.lastTest } : fresh;
+        this.accounts = this.accounts.map((a) => (a.id === updated.id ? updated : a));
+        if (shown) {
+            this.#current = updated;
+            const credential = this.querySelector('account-credential');
+            if (credential) credential.account = updated;
+            this.#refreshStatus(updated);
+        }
+        this.dispatchEvent(new CustomEvent('account-changed', { bubbles: true, detail: { account: updated } }));
+    }
+
+    #setTesting(testing) {
+        const button = this.querySelector('[data-op="test"]');
+        if (button) {
+            button.disabled = testing;
+            button.textContent = testing ? 'Testing…' : 'Test connection';
+            button.setAttribute('aria-busy', String(testing));
+        }
+        this.querySelector('[data-test-result]')?.setAttribute('aria-busy', String(testing));
     }
 
     #addHeader(name = '', value = '', focus = true) {
@@ -374,9 +620,15 @@ export class AccountEditor extends HTMLElement {
             headers: this.#headers(),
             maxConcurrent: number('maxConcurrent'),
             timeoutSeconds: number('timeoutSeconds'),
-            defaultModel: text('defaultModel') || null,
+            defaultModel: this.#manualModel() || text('defaultModel') || null,
             credential: this.querySelector('account-credential').read(),
         };
+    }
+
+    /** A model id typed into the manual field (shown when the list could not be fetched), or ''. */
+    #manualModel() {
+        const box = this.querySelector('[data-models-manual]');
+        return box && !box.hidden ? box.querySelector('input').value.trim() : '';
     }
 
     // MARK: Saving
@@ -540,6 +792,7 @@ export class AccountEditor extends HTMLElement {
             const rest = segments(pointer).slice(keys.length).join('/');
             const controls = keys[0] === 'credential' && keys.length === 2
                 ? [...this.querySelectorAll(`[data-cred="${CSS.escape(keys[1])}"]`)]
+                : p === '/defaultModel' && this.#manualModel() ? [this.querySelector('[data-field="manualModel"]')]
                 : p === '/id' ? [...this.querySelectorAll('[data-field="name"]')]
                     : keys.length === 1 ? [...this.querySelectorAll(`[data-field="${CSS.escape(keys[0])}"]:not([type="radio"])`)] : [];
             return { box, controls, rest };
@@ -702,6 +955,12 @@ export class AccountEditor extends HTMLElement {
         }
         case 'models-retry':
             this.#loadModels();
+            break;
+        case 'models-refresh':
+            this.#refreshModels();
+            break;
+        case 'test':
+            this.#test();
             break;
         case 'retry-save':
             this.#save();
