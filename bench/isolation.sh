@@ -43,14 +43,17 @@ python3 - "$up_port" "$delay" <<'PY' &
 import http.server, sys, time
 port, delay = int(sys.argv[1]), float(sys.argv[2])
 class Slow(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"   # keeps connections open, as provider APIs do
     def do_GET(self):
         time.sleep(delay)
         body = b'{"object":"list","data":[{"id":"slow-1","object":"model"}]}'
         self.send_response(200); self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(body))); self.end_headers(); self.wfile.write(body)
     def log_message(self, *args): pass
-http.server.ThreadingHTTPServer.daemon_threads = True
-http.server.ThreadingHTTPServer(("127.0.0.1", port), Slow).serve_forever()
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 256   # the default backlog of 5 would refuse most of 50 concurrent connections
+Server(("127.0.0.1", port), Slow).serve_forever()
 PY
 upstream_pid=$!
 
@@ -104,7 +107,7 @@ for round in $(seq "$rounds"); do
     un+=("$(measure "$url")")
     start_load
     lo+=("$(measure "$url")")
-    waiting=$(curl -fsS "${auth[@]}" "http://127.0.0.1:$sb_port/api/accounts/slowai:default" | grep -o '"status":"[a-z_]*"' || true)
+    waiting=$(curl -fsS "${auth[@]}" "http://127.0.0.1:$sb_port/api/accounts/slowai:default" | grep -o '"status":"[a-z_]*"\|"summary":"[^"]*"' | tr '\n' ' ' || true)
     stop_load
     echo "   round $round: unloaded ${un[-1]% *} | loaded ${lo[-1]% *}   (rps p99ms); account $waiting" >&2
 done

@@ -191,6 +191,9 @@ public final class OutboundClient: Sendable {
                 tlsConfiguration: tls, redirectConfiguration: .disallow,
                 timeout: .init(connect: .seconds(10)), proxy: nil, decompression: .disabled)
             configuration.httpVersion = .http1Only
+            // AsyncHTTPClient queues beyond 8 connections per host by default: tests of many accounts of one
+            // provider would wait for each other and time out. A connection per call in flight instead.
+            configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
             configuration.dnsOverride = host == pinned ? [:] : [host: pinned]
             let made = HTTPClient(eventLoopGroup: group, configuration: configuration)
             list.append((key, made))

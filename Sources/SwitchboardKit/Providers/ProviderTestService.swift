@@ -34,10 +34,10 @@ public final class ProviderTestService: Sendable {
     /// Tests the stored credential, stores the outcome (and the models it listed) on the account.
     public func test(_ id: String) async throws -> TestResult {
         let record = try accounts.record(id)
-        let view = accounts.view(record, accounts.catalog.current)
         guard let provider = accounts.provider(record.provider) else { throw AccountService.Failure.notFound(record.provider) }
         let credential = try accounts.credential(of: record)
-        if view.credential?.needsConfirmation == true {
+        let origin = accounts.effectiveOrigin(record, provider)
+        if record.credentialOrigin != nil, origin != nil, origin != record.credentialOrigin {
             throw Failure.needsConfirmation("The base URL points at \(record.baseURL.flatMap(AccountRules.origin) ?? "another address") now; confirm the credential for it first (PUT …/credential with its placeholder).")
         }
         let outcome = try await probe(provider, credential, baseURL: record.baseURL, headers: record.headerValues, timeout: timeout(record.timeoutSeconds))

@@ -98,14 +98,20 @@ extension AppDatabase {
             account.lastTestOK = result.ok
             account.lastTestCategory = result.category.rawValue
             account.lastTestSummary = result.summary
-            if let models {
+            // The list is rewritten only when it changed: most tests find the same models again.
+            let known = try Row.fetchAll(db, sql: "SELECT id, name, context_window FROM discovered_model WHERE account_id = ? ORDER BY id", arguments: [id])
+                .map { DiscoveredModel(id: $0["id"], name: $0["name"], contextWindow: $0["context_window"]) }
+            var unique: [String: DiscoveredModel] = [:]
+            for m in models ?? [] where unique[m.id] == nil { unique[m.id] = m }
+            let fresh = unique.values.sorted { $0.id < $1.id }
+            if models != nil, fresh != known {
                 try db.execute(sql: "DELETE FROM discovered_model WHERE account_id = ?", arguments: [id])
-                for m in models {
+                for m in fresh {
                     try db.execute(sql: "INSERT OR IGNORE INTO discovered_model (account_id, id, name, context_window) VALUES (?, ?, ?, ?)",
                                    arguments: [id, m.id, m.name, m.contextWindow])
                 }
-                account.modelsFetchedAt = result.testedAt
             }
+            if models != nil { account.modelsFetchedAt = result.testedAt }
             try account.update(db)
         }
     }
