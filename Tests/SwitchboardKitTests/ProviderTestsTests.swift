@@ -179,6 +179,24 @@ let families: [FamilyCase] = [
         #expect(((failed["models"] as? [[String: Any]]) ?? []).contains { $0["source"] as? String == "discovered" })
     }
 
+    @Test func aRepeatedOutcomeWithinAMinuteIsNotWrittenAgain() async throws {
+        let t = try TestApp()
+        try await t.createAccount(apiKeyBody("openai", "/openai/v1")(Self.emulator.baseURL, "good", "openai:rep"))
+        let first = await t.bearer(.post, "/api/accounts/openai:rep/test").json["testedAt"] as? String
+        let stored = try #require(try t.database.account("openai:rep")?.lastTestAt)
+        try await Task.sleep(for: .milliseconds(1100)) // the API's times have whole seconds
+        let second = await t.bearer(.post, "/api/accounts/openai:rep/test").json["testedAt"] as? String
+        #expect(first != nil && second != nil && first != second)
+        // The database keeps the first; the API shows the newest.
+        #expect(try t.database.account("openai:rep")?.lastTestAt == stored)
+        let shown = (await t.bearer(.get, "/api/accounts/openai:rep").json["lastTest"] as? [String: Any])?["at"] as? String
+        #expect(shown == second)
+        // A different outcome is written at once.
+        #expect(await t.json(.put, "/api/accounts/openai:rep/credential", #"{"kind":"api_key","apiKey":"sk-CANARYSECRET-bad-0123456789abcdef"}"#).status == .ok)
+        _ = await t.bearer(.post, "/api/accounts/openai:rep/test")
+        #expect(try t.database.account("openai:rep")?.lastTestCategory == "auth")
+    }
+
     @Test func draftTestsStoreNothing() async throws {
         let t = try TestApp()
         let base = Self.emulator.baseURL

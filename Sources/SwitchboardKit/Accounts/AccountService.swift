@@ -74,7 +74,15 @@ public final class AccountService: Sendable {
         return credential
     }
 
-    func view(_ r: AccountRecord, _ catalog: Catalog) -> AccountView {
+    /// Test outcomes newer than the stored one that only repeat it (same result, same wording) within a minute
+    /// of it: kept here instead of written, so 50 tests a second against one account cost no commits. `view`
+    /// shows the newest; the next outcome that differs, or comes a minute later, is written.
+    let repeatedTests = Locked<[String: Date]>([:])
+    static let repeatWindow: TimeInterval = 60
+
+    func view(_ stored: AccountRecord, _ catalog: Catalog) -> AccountView {
+        var r = stored
+        if let newer = repeatedTests.withLock({ $0[r.id] }), let at = r.lastTestAt, newer > at { r.lastTestAt = newer }
         let provider = catalog.entry(r.provider)
         var readable = false
         var unreadableReason: String?

@@ -32,7 +32,7 @@ public final class ProviderTestService: Sendable {
     }
 
     /// Tests the stored credential, stores the outcome (and the models it listed) on the account.
-    public func test(_ id: String) async throws -> TestResult {
+    public func test(_ id: String, always: Bool = false) async throws -> TestResult {
         let record = try accounts.record(id)
         guard let provider = accounts.provider(record.provider) else { throw AccountService.Failure.notFound(record.provider) }
         let credential = try accounts.credential(of: record)
@@ -41,8 +41,22 @@ public final class ProviderTestService: Sendable {
             throw Failure.needsConfirmation("The base URL points at \(record.baseURL.flatMap(AccountRules.origin) ?? "another address") now; confirm the credential for it first (PUT …/credential with its placeholder).")
         }
         let outcome = try await probe(provider, credential, baseURL: record.baseURL, headers: record.headerValues, timeout: timeout(record.timeoutSeconds))
-        try await accounts.database.recordTest(id, outcome.result, models: outcome.models)
+        try await self.record(outcome, for: record, always: always)
         return outcome.result
+    }
+
+    /// Stores the outcome, unless it only repeats the stored one within a minute (then only its time is kept,
+    /// in memory): see `AccountService.repeatedTests`.
+    func record(_ outcome: ProbeOutcome, for stored: AccountRecord, always: Bool) async throws {
+        let r = outcome.result
+        if !always, let at = stored.lastTestAt, r.testedAt.timeIntervalSince(at) < AccountService.repeatWindow,
+           stored.lastTestOK == r.ok, stored.lastTestCategory == r.category.rawValue, stored.lastTestSummary == r.summary,
+           at >= (stored.credentialUpdatedAt ?? .distantPast) {
+            accounts.repeatedTests.withLock { $0[stored.id] = max($0[stored.id] ?? r.testedAt, r.testedAt) }
+            return
+        }
+        try await accounts.database.recordTest(stored.id, r, models: outcome.models)
+        _ = accounts.repeatedTests.withLock { $0.removeValue(forKey: stored.id) }
     }
 
     /// Tests a draft: `{credential, baseUrl?, authMethod?, account?}`. A redacted placeholder stands for the
@@ -132,7 +146,7 @@ public final class ProviderTestService: Sendable {
     /// Fetches the provider's list now (a connection test that keeps its models); on failure the answer keeps
     /// what was known and says why.
     public func refreshModels(_ id: String) async throws -> ModelList {
-        let result = try await test(id)
+        let result = try await test(id, always: true)
         return try models(id, refresh: .init(ok: result.ok, category: result.category, summary: result.summary))
     }
 }
