@@ -514,21 +514,10 @@ public final class AccountService: Sendable {
         }
         public let account: String
         public let references: [Reference]
-        public let takeover: Takeover?
+        @EncodedAsNull public var takeover: Takeover?
         public let otherAccounts: Int
         public let summary: String
 
-        enum CodingKeys: String, CodingKey { case account, references, takeover, otherAccounts, summary }
-
-        /// `takeover` is written as `null` when nobody takes over.
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(account, forKey: .account)
-            try c.encode(references, forKey: .references)
-            try c.encode(takeover, forKey: .takeover)
-            try c.encode(otherAccounts, forKey: .otherAccounts)
-            try c.encode(summary, forKey: .summary)
-        }
     }
 
     public func impact(_ id: String) throws -> Impact {
@@ -600,44 +589,18 @@ public struct AccountView: Sendable, Encodable {
     public let provider: String
     public let providerName: String
     public let displayName: String
-    public let authMethod: String?
-    public let baseUrl: String?
+    @EncodedAsNull public var authMethod: String?
+    @EncodedAsNull public var baseUrl: String?
     public let headers: [String: String]
-    public let maxConcurrent: Int?
-    public let timeoutSeconds: Int?
-    public let defaultModel: String?
+    @EncodedAsNull public var maxConcurrent: Int?
+    @EncodedAsNull public var timeoutSeconds: Int?
+    @EncodedAsNull public var defaultModel: String?
     public let status: AccountStatus
     public let statusDetail: String
-    public let lastTest: LastTest?
-    public let credential: CredentialMetadata?
+    @EncodedAsNull public var lastTest: LastTest?
+    @EncodedAsNull public var credential: CredentialMetadata?
     public let createdAt: Date
     public let updatedAt: Date
     public let version: Int
 
-    enum CodingKeys: String, CodingKey {
-        case id, provider, providerName, displayName, authMethod, baseUrl, headers, maxConcurrent, timeoutSeconds,
-             defaultModel, status, statusDetail, lastTest, credential, createdAt, updatedAt, version
-    }
-
-    /// Optional fields are written as `null`, so the page can tell "unset" from "missing".
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(id, forKey: .id)
-        try c.encode(provider, forKey: .provider)
-        try c.encode(providerName, forKey: .providerName)
-        try c.encode(displayName, forKey: .displayName)
-        try c.encode(authMethod, forKey: .authMethod)
-        try c.encode(baseUrl, forKey: .baseUrl)
-        try c.encode(headers, forKey: .headers)
-        try c.encode(maxConcurrent, forKey: .maxConcurrent)
-        try c.encode(timeoutSeconds, forKey: .timeoutSeconds)
-        try c.encode(defaultModel, forKey: .defaultModel)
-        try c.encode(status, forKey: .status)
-        try c.encode(statusDetail, forKey: .statusDetail)
-        try c.encode(lastTest, forKey: .lastTest)
-        try c.encode(credential, forKey: .credential)
-        try c.encode(createdAt, forKey: .createdAt)
-        try c.encode(updatedAt, forKey: .updatedAt)
-        try c.encode(version, forKey: .version)
-    }
 }

@@ -29,26 +29,13 @@ public struct Quota: Sendable, Codable, Equatable {
 public struct TestResult: Sendable, Encodable, Equatable {
     public var ok: Bool
     public var category: TestCategory
-    public var httpStatus: Int?
+    @EncodedAsNull public var httpStatus: Int?
     public var latencyMs: Int
     public var summary: String
-    public var modelCount: Int?
-    public var quota: Quota?
+    @EncodedAsNull public var modelCount: Int?
+    @EncodedAsNull public var quota: Quota?
     public var testedAt: Date
 
-    enum CodingKeys: String, CodingKey { case ok, category, httpStatus, latencyMs, summary, modelCount, quota, testedAt }
-
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(ok, forKey: .ok)
-        try c.encode(category, forKey: .category)
-        try c.encode(httpStatus, forKey: .httpStatus)
-        try c.encode(latencyMs, forKey: .latencyMs)
-        try c.encode(summary, forKey: .summary)
-        try c.encode(modelCount, forKey: .modelCount)
-        try c.encode(quota, forKey: .quota)
-        try c.encode(testedAt, forKey: .testedAt)
-    }
 }
 
 /// A model the provider listed.

@@ -98,16 +98,8 @@ public final class ProviderTestService: Sendable {
             public let id: String
             public let name: String
             public let source: String
-            public let contextWindow: Int?
+            @EncodedAsNull public var contextWindow: Int?
 
-            enum CodingKeys: String, CodingKey { case id, name, source, contextWindow }
-            public func encode(to encoder: any Encoder) throws {
-                var c = encoder.container(keyedBy: CodingKeys.self)
-                try c.encode(id, forKey: .id)
-                try c.encode(name, forKey: .name)
-                try c.encode(source, forKey: .source)
-                try c.encode(contextWindow, forKey: .contextWindow)
-            }
         }
         public struct Refresh: Sendable, Encodable {
             public let ok: Bool
@@ -116,17 +108,9 @@ public final class ProviderTestService: Sendable {
         }
         public let account: String
         public let models: [Entry]
-        public let fetchedAt: Date?
-        public let refresh: Refresh?
+        @EncodedAsNull public var fetchedAt: Date?
+        @EncodedAsNull public var refresh: Refresh?
 
-        enum CodingKeys: String, CodingKey { case account, models, fetchedAt, refresh }
-        public func encode(to encoder: any Encoder) throws {
-            var c = encoder.container(keyedBy: CodingKeys.self)
-            try c.encode(account, forKey: .account)
-            try c.encode(models, forKey: .models)
-            try c.encode(fetchedAt, forKey: .fetchedAt)
-            try c.encode(refresh, forKey: .refresh)
-        }
     }
 
     /// The catalog's models of the account's provider together with those last discovered, flagged.
