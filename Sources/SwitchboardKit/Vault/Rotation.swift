@@ -32,7 +32,7 @@ extension Vault {
             target = id
             resumed = true
         } else {
-            target = max(ring.highestID, referencedKeyIDs().keys.max() ?? 0) + 1
+            target = max(ring.highestID, census(ring).keys.max() ?? 0) + 1
             try DurableFile.write(Array("\(target)\n".utf8), to: rotationMarker)
         }
         if ring.keys[target] == nil {

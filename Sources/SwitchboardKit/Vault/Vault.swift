@@ -60,28 +60,21 @@ public final class Vault: Sendable {
         var report = StartupReport()
         var current = Keyring.load(keysDirectory)
         report.problems += current.problems.map(\.description)
-        let referenced = referencedKeyIDs()
-        for id in referenced.keys.sorted() where current.keys[id] == nil {
+        // One pass over the credential files: which key ids they name, and whether the key of that id opens them.
+        let census = census(current)
+        for (id, counts) in census.sorted(by: { $0.key < $1.key }) {
             let file = current.file(id).path
-            if !current.problems.contains(where: { $0.file == file }) {
-                report.problems.append("\(file): missing; \(referenced[id]!) credential file(s) were encrypted with master key \(id) and cannot be opened until it is restored")
+            if current.keys[id] == nil {
+                if !current.problems.contains(where: { $0.file == file }) {
+                    report.problems.append("\(file): missing; \(counts.files) credential file(s) were encrypted with master key \(id) and cannot be opened until it is restored")
+                }
+            } else if counts.opened == 0 {
+                // The wrong key (replaced, or from another installation): said once, by file, not only per account.
+                report.problems.append("\(file): opens none of the \(counts.files) credential file(s) encrypted with master key \(id); it is not the key they were written with (restore the right file)")
             }
         }
-        // A key file that opens none of the credentials written with its id is the wrong key (replaced, or
-        // from another installation); say so once, by file, rather than only per account.
-        var opened: [UInt32: (tried: Int, ok: Int)] = [:]
-        for file in credentialFiles() {
-            guard let account = Self.account(ofFile: file.lastPathComponent), let bytes = try? DurableFile.read(file),
-                  let envelope = try? Envelope(bytes: bytes), let key = current.keys[envelope.keyID] else { continue }
-            let ok = (try? envelope.open(key: key, account: account, field: Self.field)) != nil
-            opened[envelope.keyID, default: (0, 0)].tried += 1
-            if ok { opened[envelope.keyID, default: (0, 0)].ok += 1 }
-        }
-        for (id, counts) in opened.sorted(by: { $0.key < $1.key }) where counts.ok == 0 {
-            report.problems.append("\(current.file(id).path): opens none of the \(counts.tried) credential file(s) encrypted with master key \(id); it is not the key they were written with (restore the right file)")
-        }
         if current.active == nil {
-            let id = max(current.highestID, referenced.keys.max() ?? 0) + 1
+            let id = max(current.highestID, census.keys.max() ?? 0) + 1
             _ = try Keyring.create(id: id, in: keysDirectory)
             report.createdKey = id
             current = Keyring.load(keysDirectory)
@@ -91,12 +84,16 @@ public final class Vault: Sendable {
         return report
     }
 
-    /// Key ids named by the credential files' envelopes, with how many files name each.
-    func referencedKeyIDs() -> [UInt32: Int] {
-        var out: [UInt32: Int] = [:]
+    /// Per key id named by the credential files' envelopes: how many files name it, and how many of those the
+    /// key of that id (when `ring` has it) opens.
+    func census(_ ring: Keyring) -> [UInt32: (files: Int, opened: Int)] {
+        var out: [UInt32: (files: Int, opened: Int)] = [:]
         for file in credentialFiles() {
-            if let bytes = try? DurableFile.read(file), let envelope = try? Envelope(bytes: bytes) {
-                out[envelope.keyID, default: 0] += 1
+            guard let bytes = try? DurableFile.read(file), let envelope = try? Envelope(bytes: bytes) else { continue }
+            out[envelope.keyID, default: (0, 0)].files += 1
+            if let key = ring.keys[envelope.keyID], let account = Self.account(ofFile: file.lastPathComponent),
+               (try? envelope.open(key: key, account: account, field: Self.field)) != nil {
+                out[envelope.keyID, default: (0, 0)].opened += 1
             }
         }
         return out
