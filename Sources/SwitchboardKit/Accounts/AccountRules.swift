@@ -17,20 +17,13 @@ enum AccountRules {
         return ok(b[0]) && b[0] != 0x2D && b[0] != 0x5F && b.allSatisfy(ok)
     }
 
-    /// Why `text` is not an acceptable provider URL, or nil. https only, except hosts the operator allows
-    /// (`--allow-insecure-host`, e.g. a local Ollama); no user:password@, no query or fragment.
-    static func urlProblem(_ text: String, allowedInsecureHosts: Set<String>) -> String? {
-        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
-            return "must be an absolute URL such as https://api.example.com/v1"
-        }
-        if url.user != nil || url.password != nil { return "must not carry a user name or password (user@host); put credentials in the credential" }
+    /// Why `text` is not an acceptable base URL, or nil: the outbound rule (`OutboundPolicy.urlProblem`) and,
+    /// because paths are appended to it, no query or fragment.
+    static func urlProblem(_ text: String, policy: OutboundPolicy) -> String? {
+        let url = URLComponents(string: text) ?? URLComponents()
+        if let why = policy.urlProblem(url) { return why }
         if url.query != nil || url.fragment != nil { return "must not have a query or fragment" }
-        switch scheme {
-        case "https": return nil
-        case "http" where allowedInsecureHosts.contains(host.lowercased()): return nil
-        case "http": return "must use https; plain http is allowed only for hosts the operator lists with --allow-insecure-host (\(host) is not one)"
-        default: return "must use https, not \(scheme):"
-        }
+        return nil
     }
 
     /// `scheme://host[:port]`, lower-cased; nil when `text` is not a URL.

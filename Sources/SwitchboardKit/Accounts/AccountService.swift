@@ -13,15 +13,16 @@ public final class AccountService: Sendable {
     public let vault: Vault
     let catalog: CatalogStore
     let config: ConfigService
-    let allowedInsecureHosts: Set<String>
+    /// Which URLs may be saved as base URLs and endpoints: the outbound client's own rule.
+    let urlPolicy: OutboundPolicy
 
     public init(database: AppDatabase, vault: Vault, catalog: CatalogStore, config: ConfigService,
-                allowedInsecureHosts: Set<String> = []) {
+                urlPolicy: OutboundPolicy = OutboundPolicy()) {
         self.database = database
         self.vault = vault
         self.catalog = catalog
         self.config = config
-        self.allowedInsecureHosts = Set(allowedInsecureHosts.map { $0.lowercased() })
+        self.urlPolicy = urlPolicy
     }
 
     public enum Failure: Error, Equatable {
@@ -199,7 +200,7 @@ public final class AccountService: Sendable {
             }
         }
         if let base = string("baseUrl") {
-            if let problem = AccountRules.urlProblem(base, allowedInsecureHosts: allowedInsecureHosts) {
+            if let problem = AccountRules.urlProblem(base, policy: urlPolicy) {
                 fail("baseUrl", "invalid_format", problem)
             } else {
                 fields.baseURL = base
@@ -266,7 +267,7 @@ public final class AccountService: Sendable {
 
         var credential: Credential?
         if let input = object["credential"], input != .null {
-            var checker = CredentialInput(base: "/credential")
+            var checker = CredentialInput(base: "/credential", urlPolicy: urlPolicy)
             credential = checker.check(input, provider: provider, method: fields.authMethod, stored: nil)
             errors += checker.errors
             if let credential, fields.authMethod == nil { fields.authMethod = CredentialInput.method(for: credential.kind, provider: provider) }
@@ -419,7 +420,7 @@ public final class AccountService: Sendable {
             throw Failure.invalidCredential([.init(pointer: "", code: "unknown_provider", message: "\(current.provider) is no longer in the catalog")])
         }
         let stored = try? credential(of: current)
-        var checker = CredentialInput(base: "")
+        var checker = CredentialInput(base: "", urlPolicy: urlPolicy)
         let method = current.authMethod.flatMap(AuthMethod.init(rawValue:))
         guard let credential = checker.check(body, provider: provider, method: method, stored: stored) else {
             throw Failure.invalidCredential(checker.errors)

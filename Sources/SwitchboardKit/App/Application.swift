@@ -30,7 +30,7 @@ public struct Application: Sendable {
         self.catalog = catalog
         self.config = ConfigService(database: database, directory: catalog)
         self.accounts = AccountService(database: database, vault: vault, catalog: catalog, config: config,
-                                       allowedInsecureHosts: outbound.policy.insecureHosts)
+                                       urlPolicy: outbound.policy)
         self.providerTests = ProviderTestService(accounts: accounts, client: outbound)
 
         let routes = Routes()

@@ -26,6 +26,21 @@ public struct OutboundPolicy: Sendable {
         self.maxResponseBytes = maxResponseBytes
         self.defaultTimeout = defaultTimeout
     }
+
+    /// Why `url` may not be called, or nil: it must be absolute, carry no user name or password, and use
+    /// https (plain http only to `insecureHosts`). Account base URLs are held to the same rule when saved.
+    public func urlProblem(_ url: URLComponents) -> String? {
+        guard let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+            return "must be an absolute URL such as https://api.example.com/v1"
+        }
+        if url.user != nil || url.password != nil { return "must not carry a user name or password (user@host); put credentials in the credential" }
+        switch scheme {
+        case "https": return nil
+        case "http" where insecureHosts.contains(host.lowercased()): return nil
+        case "http": return "must use https; plain http is allowed only for hosts the operator lists with --allow-insecure-host (\(host) is not one)"
+        default: return "must use https, not \(scheme):"
+        }
+    }
 }
 
 /// One outbound request. Only the headers given here go out (the provider's own auth headers, chosen by its
@@ -82,7 +97,7 @@ public enum OutboundFailure: Error, Equatable, Sendable {
 
     public var summary: String {
         switch self {
-        case .invalidURL(let why): "The provider URL cannot be used: \(why)"
+        case .invalidURL(let why): "The provider URL \(why)."
         case .refusedAddress(let host, let reason): "Refused to connect: \(host) resolves to \(reason). Allow it with --allow-private-host if it is yours."
         case .dns(let host): "\(host) could not be resolved (DNS)."
         case .timeout(let host): "\(host) did not answer in time."
@@ -128,17 +143,9 @@ public final class OutboundClient: Sendable {
 
     public func send(_ request: OutboundRequest) async -> Result<OutboundResponse, OutboundFailure> {
         let started = ContinuousClock.now
-        guard let url = URLComponents(string: request.url), let scheme = url.scheme?.lowercased(), let rawHost = url.host, !rawHost.isEmpty else {
-            return .failure(.invalidURL("not an absolute URL"))
-        }
-        let host = rawHost.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
-        if url.user != nil || url.password != nil { return .failure(.invalidURL("it carries a user name or password")) }
-        switch scheme {
-        case "https": break
-        case "http" where policy.insecureHosts.contains(host): break
-        case "http": return .failure(.invalidURL("plain http to \(host) is not allowed (https only, unless --allow-insecure-host)"))
-        default: return .failure(.invalidURL("the scheme must be https"))
-        }
+        let url = URLComponents(string: request.url) ?? URLComponents()
+        if let why = policy.urlProblem(url) { return .failure(.invalidURL(why)) }
+        let host = (url.host ?? "").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
 
         // Resolve, check every address, and connect to the first one checked.
         let addresses: [String]

@@ -68,7 +68,7 @@ public final class ProviderTestService: Sendable {
         var errors: [Problem.FieldError] = []
         var baseURL: String?
         if let text = object["baseUrl"]?.stringValue, !text.trimmed.isEmpty {
-            if let problem = AccountRules.urlProblem(text.trimmed, allowedInsecureHosts: accounts.allowedInsecureHosts) {
+            if let problem = AccountRules.urlProblem(text.trimmed, policy: accounts.urlPolicy) {
                 errors.append(.init(pointer: "/baseUrl", code: "invalid_format", message: problem))
             } else {
                 baseURL = text.trimmed
@@ -83,7 +83,7 @@ public final class ProviderTestService: Sendable {
                 stored = try? accounts.credential(of: record)
             }
         }
-        var checker = CredentialInput(base: "/credential")
+        var checker = CredentialInput(base: "/credential", urlPolicy: accounts.urlPolicy)
         guard let input = object["credential"] else {
             throw AccountService.Failure.invalid(errors + [.init(pointer: "/credential", code: "required", message: "is required")])
         }

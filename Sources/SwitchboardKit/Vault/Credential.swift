@@ -92,6 +92,13 @@ public struct Credential: Sendable, Equatable {
 struct CredentialInput {
     var errors: [Problem.FieldError] = []
     let base: String
+    /// The rule an endpoint in the credential (Azure's) is held to.
+    let urlPolicy: OutboundPolicy
+
+    init(base: String, urlPolicy: OutboundPolicy) {
+        self.base = base
+        self.urlPolicy = urlPolicy
+    }
 
     mutating func fail(_ field: String, _ code: String, _ message: String) {
         errors.append(.init(pointer: base + (field.isEmpty ? "" : "/" + field), code: code, message: message))
@@ -204,7 +211,7 @@ struct CredentialInput {
                 fail(name, "invalid_format", "must be an AWS region such as us-east-1"); return nil
             }
         case (.azure, "endpoint"):
-            if let problem = AccountRules.urlProblem(text, allowedInsecureHosts: []) { fail(name, "invalid_format", problem); return nil }
+            if let problem = AccountRules.urlProblem(text, policy: urlPolicy) { fail(name, "invalid_format", problem); return nil }
         case (.azure, "apiVersion"):
             let parts = text.split(separator: "-")
             guard parts.count >= 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
