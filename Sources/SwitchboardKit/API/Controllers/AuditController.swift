@@ -31,12 +31,8 @@ struct AuditController {
     }
 
     @Sendable func list(_ request: Request, _ context: RequestContext) async throws -> Response {
-        let query = request.queryItems
-        let limit = try ConfigController.integerQuery(query, "limit", range: 1...200) ?? 50
-        let before = try ConfigController.integerQuery(query, "before", range: 1...Int.max)
-        let type = query["type"].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
-        let rows = try database.auditEvents(before: before, type: type, limit: limit + 1)
-        let page = Array(rows.prefix(limit))
-        return try .json(Page(events: page.map(EventView.init), nextBefore: rows.count > limit ? page.last?.seq : nil))
+        let type = request.queryItems["type"].flatMap { $0.isEmpty ? nil : String($0.prefix(64)) }
+        let page = try Paging(request).page(key: \.seq) { try database.auditEvents(before: $0, type: type, limit: $1) }
+        return try .json(Page(events: page.rows.map(EventView.init), nextBefore: page.nextBefore))
     }
 }

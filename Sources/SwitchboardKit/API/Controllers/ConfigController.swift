@@ -87,13 +87,8 @@ struct ConfigController {
     }
 
     @Sendable func history(_ request: Request, _ context: RequestContext) async throws -> Response {
-        let query = request.queryItems
-        let limit = try Self.integerQuery(query, "limit", range: 1...200) ?? 50
-        let before = try Self.integerQuery(query, "before", range: 1...Int.max)
-        let rows = try service.database.configHistory(before: before, limit: limit + 1)
-        let page = Array(rows.prefix(limit))
-        return try .json(HistoryPage(revisions: page.map { HistoryEntry($0) },
-                                     nextBefore: rows.count > limit ? page.last?.revision : nil))
+        let page = try Paging(request).page(key: \.revision) { try service.database.configHistory(before: $0, limit: $1) }
+        return try .json(HistoryPage(revisions: page.rows.map { HistoryEntry($0) }, nextBefore: page.nextBefore))
     }
 
     @Sendable func revision(_ request: Request, _ context: RequestContext) async throws -> Response {
@@ -137,15 +132,6 @@ struct ConfigController {
         return result
     }
 
-    static func integerQuery(_ query: [String: String], _ name: String, range: ClosedRange<Int>) throws -> Int? {
-        guard let text = query[name] else { return nil }
-        guard let n = Int(text), range.contains(n) else {
-            throw Problem(.badRequest, type: "invalid-query", title: "Invalid query parameter",
-                          detail: "\(name) must be a whole number from \(range.lowerBound)\(range.upperBound == .max ? " up" : " to \(range.upperBound)").",
-                          errors: [.init(pointer: "", code: "invalid", message: "query parameter \(name) is invalid")])
-        }
-        return n
-    }
 
     /// Maps the domain's refusals to HTTP: a stale revision is 412, an invalid result 422.
     static func answering(_ body: () throws -> Response) throws -> Response {
