@@ -61,6 +61,17 @@ public enum JSON {
         }
     }
 
+    /// The body as any JSON value (merge patches, account bodies checked field by field); 400 when it is
+    /// empty or not JSON.
+    public static func value(from request: Request, missing: String = "A JSON body is required") throws -> JSONValue {
+        let bytes = request.bodyBytes
+        guard !bytes.isEmpty else { throw Problem(.badRequest, type: "body-required", title: missing) }
+        guard let value = JSONValue.parse(bytes) else {
+            throw Problem(.badRequest, type: "malformed-json", title: "The body is not valid JSON")
+        }
+        return value
+    }
+
     /// RFC 6901 JSON pointer for a decoding path.
     static func pointer(_ path: [any CodingKey]) -> String {
         path.map { key in

@@ -26,12 +26,11 @@ struct AccountsController {
     }
 
     @Sendable func create(_ request: Request, _ context: RequestContext) async throws -> Response {
-        let body = try Self.body(request)
+        let body = try JSON.value(from: request)
         let caller = try Self.caller(context)
         return try Self.answering {
             let account = try service.create(body, by: caller)
-            return try .json(account, status: .created,
-                             headers: [.location: "/api/accounts/\(account.id)", .eTag: Self.etag(account.version)])
+            return try Self.answer(account, status: .created, headers: [.location: "/api/accounts/\(account.id)"])
         }
     }
 
@@ -39,13 +38,13 @@ struct AccountsController {
         let id = try context.parameters.require("id")
         return try Self.answering {
             let account = try service.get(id)
-            return try .json(account, headers: [.eTag: Self.etag(account.version)])
+            return try Self.answer(account)
         }
     }
 
     @Sendable func patch(_ request: Request, _ context: RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try Self.body(request)
+        let body = try JSON.value(from: request)
         let caller = try Self.caller(context)
         var expected: Int?
         if let value = request.headers[.ifMatch]?.trimmed, !value.isEmpty, value != "*" {
@@ -54,7 +53,7 @@ struct AccountsController {
         }
         return try Self.answering {
             let account = try service.patch(id, body, ifVersion: expected, by: caller)
-            return try .json(account, headers: [.eTag: Self.etag(account.version)])
+            return try Self.answer(account)
         }
     }
 
@@ -74,11 +73,11 @@ struct AccountsController {
 
     @Sendable func putCredential(_ request: Request, _ context: RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        let body = try Self.body(request)
+        let body = try JSON.value(from: request)
         let caller = try Self.caller(context)
         return try Self.answering {
             let account = try service.putCredential(id, body, by: caller)
-            return try .json(account, headers: [.eTag: Self.etag(account.version)])
+            return try Self.answer(account)
         }
     }
 
@@ -111,16 +110,15 @@ struct AccountsController {
 
     static func etag(_ version: Int) -> String { "\"\(version)\"" }
 
-    static func caller(_ context: RequestContext) throws -> AccountService.Caller {
-        AccountService.Caller(actor: try context.requirePrincipal().actor, requestID: context.requestID)
+    /// An account with its version as the ETag.
+    static func answer(_ account: AccountView, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
+        var headers = headers
+        headers[.eTag] = etag(account.version)
+        return try .json(account, status: status, headers: headers)
     }
 
-    static func body(_ request: Request) throws -> JSONValue {
-        guard !request.bodyBytes.isEmpty else { throw Problem(.badRequest, type: "body-required", title: "A JSON body is required") }
-        guard let value = JSONValue.parse(request.bodyBytes) else {
-            throw Problem(.badRequest, type: "malformed-json", title: "The body is not valid JSON")
-        }
-        return value
+    static func caller(_ context: RequestContext) throws -> AccountService.Caller {
+        AccountService.Caller(actor: try context.requirePrincipal().actor, requestID: context.requestID)
     }
 
     /// Maps the service's refusals to problems; anything else is a server failure (logged, generic 500).

@@ -29,11 +29,7 @@ struct ConfigController {
 
     @Sendable func patch(_ request: Request, _ context: RequestContext) async throws -> Response {
         let expected = try Self.precondition(request)
-        let body = request.bodyBytes
-        guard !body.isEmpty else { throw Problem(.badRequest, type: "body-required", title: "A JSON merge patch is required") }
-        guard let patch = JSONValue.parse(body) else {
-            throw Problem(.badRequest, type: "malformed-json", title: "The body is not valid JSON")
-        }
+        let patch = try JSON.value(from: request, missing: "A JSON merge patch is required")
         let principal = try context.requirePrincipal()
         return try Self.answering {
             Self.answer(try service.patch(patch, ifMatch: expected, actor: principal.actor, requestID: context.requestID))

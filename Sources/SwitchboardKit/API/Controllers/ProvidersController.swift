@@ -19,7 +19,7 @@ struct ProvidersController {
 
     @Sendable func draft(_ request: Request, _ context: RequestContext) async throws -> Response {
         let provider = try context.parameters.require("provider")
-        let body = try AccountsController.body(request)
+        let body = try JSON.value(from: request)
         return try await Self.answering { try .json(await service.testDraft(provider: provider, body)) }
     }
 
