@@ -89,11 +89,3 @@ public enum Base64URL {
             .replacingOccurrences(of: "=", with: "")
     }
 }
-
-extension Base64URL {
-    public static func decode(_ text: String) -> [UInt8]? {
-        var s = text.replacingOccurrences(of: "-", with: "+").replacingOccurrences(of: "_", with: "/")
-        while s.count % 4 != 0 { s += "=" }
-        return Data(base64Encoded: s).map(Array.init)
-    }
-}

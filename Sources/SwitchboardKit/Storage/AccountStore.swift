@@ -60,8 +60,6 @@ public struct AccountRecord: Sendable, Codable, Equatable, FetchableRecord, Pers
 
 /// An account id that is taken.
 public struct AccountExists: Error, Equatable { public var id: String }
-/// The caller's `If-Match` names an older version of the account.
-public struct StaleAccount: Error, Equatable { public var current: Int }
 
 extension AppDatabase {
     public func accounts() throws -> [AccountRecord] {
