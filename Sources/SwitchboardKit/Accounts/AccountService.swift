@@ -61,9 +61,14 @@ public final class AccountService: Sendable {
     }
 
     func record(_ id: String) throws -> AccountRecord {
-        guard AccountRules.isAccountID(id) else { throw Failure.invalidID(id) }
+        try checkID(id)
         guard let r = try database.account(id) else { throw Failure.notFound(id) }
         return r
+    }
+
+    /// A malformed id is a 400 before anything is read; a missing account is found inside the transaction.
+    func checkID(_ id: String) throws {
+        guard AccountRules.isAccountID(id) else { throw Failure.invalidID(id) }
     }
 
     /// The stored credential, decrypted; throws when there is none or it cannot be opened.
@@ -399,7 +404,7 @@ public final class AccountService: Sendable {
 
     /// Disconnects: removes the account and its credential file; audited as `connection.disconnected`.
     public func delete(_ id: String, by caller: Caller, at now: Date = Date()) throws {
-        _ = try record(id)
+        try checkID(id)
         let file = try database.writeAccounts { db -> String? in
             guard let fresh = try AccountRecord.fetchOne(db, key: id), try AccountRecord.deleteOne(db, key: id) else { throw Failure.notFound(id) }
             try AuditLog.append(AuditEntry("connection.disconnected", actor: caller.actor, target: id, requestID: caller.requestID,
@@ -451,7 +456,7 @@ public final class AccountService: Sendable {
     }
 
     public func deleteCredential(_ id: String, by caller: Caller, at now: Date = Date()) throws {
-        _ = try record(id)
+        try checkID(id)
         let removed = try database.writeAccounts { db -> (file: String, kind: String?) in
             guard var fresh = try AccountRecord.fetchOne(db, key: id) else { throw Failure.notFound(id) }
             guard let file = fresh.credentialFile else { throw Failure.noCredential }

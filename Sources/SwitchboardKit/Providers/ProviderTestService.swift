@@ -124,7 +124,7 @@ public final class ProviderTestService: Sendable {
         }
         let known = Set(catalogModels.map(\.id))
         entries += discovered.filter { !known.contains($0.id) }.map { ModelList.Entry(id: $0.id, name: $0.name, source: "discovered", contextWindow: $0.contextWindow) }
-        return ModelList(account: id, models: entries, fetchedAt: try accounts.database.account(id)?.modelsFetchedAt, refresh: refresh)
+        return ModelList(account: id, models: entries, fetchedAt: record.modelsFetchedAt, refresh: refresh)
     }
 
     /// Fetches the provider's list now (a connection test that keeps its models); on failure the answer keeps
