@@ -83,8 +83,22 @@ public final class AccountService: Sendable {
     /// Test outcomes newer than the stored one that only repeat it (same result, same wording) within a minute
     /// of it: kept here instead of written, so 50 tests a second against one account cost no commits. `view`
     /// shows the newest; the next outcome that differs, or comes a minute later, is written.
-    let repeatedTests = Locked<[String: Date]>([:])
-    static let repeatWindow: TimeInterval = 60
+    private let repeatedTests = Locked<[String: Date]>([:])
+    private static let repeatWindow: TimeInterval = 60
+
+    /// Stores the outcome, unless it only repeats the stored one within a minute (then only its time is kept,
+    /// in memory): see `repeatedTests`.
+    func recordTest(_ outcome: ProbeOutcome, for stored: AccountRecord, always: Bool) async throws {
+        let r = outcome.result
+        if !always, let at = stored.lastTestAt, r.testedAt.timeIntervalSince(at) < Self.repeatWindow,
+           stored.lastTestOK == r.ok, stored.lastTestCategory == r.category.rawValue, stored.lastTestSummary == r.summary,
+           at >= (stored.credentialUpdatedAt ?? .distantPast) {
+            repeatedTests.withLock { $0[stored.id] = max($0[stored.id] ?? r.testedAt, r.testedAt) }
+            return
+        }
+        try await database.recordTest(stored.id, r, models: outcome.models)
+        _ = repeatedTests.withLock { $0.removeValue(forKey: stored.id) }
+    }
 
     func view(_ stored: AccountRecord, _ catalog: Catalog) -> AccountView {
         var r = stored

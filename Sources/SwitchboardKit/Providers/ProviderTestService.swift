@@ -41,22 +41,8 @@ public final class ProviderTestService: Sendable {
             throw Failure.needsConfirmation("The base URL points at \(record.baseURL.flatMap(AccountRules.origin) ?? "another address") now; confirm the credential for it first (PUT …/credential with its placeholder).")
         }
         let outcome = try await probe(provider, credential, baseURL: record.baseURL, headers: record.headerValues, timeout: timeout(record.timeoutSeconds))
-        try await self.record(outcome, for: record, always: always)
+        try await accounts.recordTest(outcome, for: record, always: always)
         return outcome.result
-    }
-
-    /// Stores the outcome, unless it only repeats the stored one within a minute (then only its time is kept,
-    /// in memory): see `AccountService.repeatedTests`.
-    func record(_ outcome: ProbeOutcome, for stored: AccountRecord, always: Bool) async throws {
-        let r = outcome.result
-        if !always, let at = stored.lastTestAt, r.testedAt.timeIntervalSince(at) < AccountService.repeatWindow,
-           stored.lastTestOK == r.ok, stored.lastTestCategory == r.category.rawValue, stored.lastTestSummary == r.summary,
-           at >= (stored.credentialUpdatedAt ?? .distantPast) {
-            accounts.repeatedTests.withLock { $0[stored.id] = max($0[stored.id] ?? r.testedAt, r.testedAt) }
-            return
-        }
-        try await accounts.database.recordTest(stored.id, r, models: outcome.models)
-        _ = accounts.repeatedTests.withLock { $0.removeValue(forKey: stored.id) }
     }
 
     /// Tests a draft: `{credential, baseUrl?, authMethod?, account?}`. A redacted placeholder stands for the
