@@ -117,7 +117,6 @@ public final class OutboundClient: Sendable {
     public let policy: OutboundPolicy
     let group: any EventLoopGroup
     let tls: TLSConfiguration
-    private let resolverPool: NIOThreadPool
     /// One HTTP client per (host, pinned address), so connections and TLS sessions are reused; at most
     /// `maxClients`, the oldest shut down first.
     private let clients = Locked<[(key: String, client: HTTPClient)]>([])
@@ -132,12 +131,9 @@ public final class OutboundClient: Sendable {
             tls.additionalTrustRoots = [.file(file)]
         }
         self.tls = tls
-        resolverPool = NIOThreadPool(numberOfThreads: 4)
-        resolverPool.start()
     }
 
     deinit {
-        resolverPool.shutdownGracefully { _ in }
         for entry in clients.withLock({ $0 }) { try? entry.client.syncShutdown() }
     }
 
@@ -152,7 +148,7 @@ public final class OutboundClient: Sendable {
         if AddressPolicy.forbiddenReason(host) != "is not an IP address" {
             addresses = [host]
         } else {
-            let resolved = try? await resolverPool.runIfActive { AddressPolicy.resolve(host) }
+            let resolved = try? await NIOThreadPool.singleton.runIfActive { AddressPolicy.resolve(host) }
             guard case .success(let list)? = resolved else { return .failure(.dns(host: host)) }
             addresses = list
         }
