@@ -42,6 +42,9 @@ struct Serve: ParsableCommand {
     @Option(help: "An extra CA certificate (PEM) trusted for provider calls, besides the system's.")
     var outboundCaFile: String?
 
+    @Option(help: "The address browsers and paired machines reach this server at (https://switchboard.example.com): used for OAuth redirect URIs and pairing commands. Default: the Host of each request.")
+    var publicUrl: String?
+
     @Flag(help: "Do not turn provider keys found in the environment into accounts on first start.")
     var noImportEnvironment = false
 
@@ -99,7 +102,7 @@ struct Serve: ParsableCommand {
         let outbound = OutboundClient(policy: OutboundPolicy(insecureHosts: Set(allowInsecureHosts), privateHosts: Set(allowPrivateHosts),
                                                              extraCAFile: outboundCaFile))
         let application = Application(database: database, logger: logger, catalog: catalog, vault: vault,
-                                      outbound: outbound, requestLog: sink)
+                                      outbound: outbound, requestLog: sink, publicURL: publicUrl)
         try VaultStartup.run(application, vault: vault, importEnvironment: !noImportEnvironment, logger: logger)
         let listen: ListenAddress = inheritSocket ? .inherited : .unixSocket(path: socket!, group: socketGroup)
         let server = FastCGIServer(

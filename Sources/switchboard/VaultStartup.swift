@@ -21,7 +21,7 @@ enum VaultStartup {
             logger.critical("master key problem", metadata: ["problem": "\(problem)"])
         }
         let accounts = application.accounts
-        let referenced = Set(try application.database.accounts().compactMap(\.credentialFile))
+        let referenced = Set(try application.database.accounts().compactMap(\.credentialFile) + application.oauth.clients.secretFiles())
         for name in try vault.sweep(keeping: referenced) {
             logger.notice("removed a credential file no account refers to", metadata: ["file": "\(name)"])
         }

@@ -14,8 +14,11 @@ enum AccountRules {
         let b = Array(s.utf8)
         guard (1...64).contains(b.count) else { return false }
         let ok: (UInt8) -> Bool = { ($0 >= 0x61 && $0 <= 0x7A) || ($0 >= 0x30 && $0 <= 0x39) || $0 == 0x2D || $0 == 0x5F }
-        return ok(b[0]) && b[0] != 0x2D && b[0] != 0x5F && b.allSatisfy(ok)
+        return ok(b[0]) && b[0] != 0x2D && b[0] != 0x5F && b.allSatisfy(ok) && s != reservedName
     }
+
+    /// The vault files of a provider's OAuth client secret use this name in place of an account's.
+    static let reservedName = "oauth-client"
 
     /// Why `text` is not an acceptable base URL, or nil: the outbound rule (`OutboundPolicy.urlProblem`) and,
     /// because paths are appended to it, no query or fragment.

@@ -107,10 +107,12 @@ public final class AccountService: Sendable {
         var readable = false
         var unreadableReason: String?
         var kindMatches = true
+        var oauth: AccountView.OAuthUse?
         if r.credentialFile != nil {
             do {
                 let c = try credential(of: r)
                 readable = true
+                if c.kind == .oauth { oauth = AccountView.OAuthUse(c, directApiAllowed: r.directApiAllowed) }
                 if let method = r.authMethod.flatMap(AuthMethod.init(rawValue:)), let provider {
                     kindMatches = CredentialInput.kinds(provider: provider, method: method).contains(c.kind)
                 }
@@ -160,7 +162,7 @@ public final class AccountService: Sendable {
                                                updatedAt: r.credentialUpdatedAt ?? r.updatedAt, origin: r.credentialOrigin,
                                                needsConfirmation: needsConfirmation, readable: readable)
             },
-            createdAt: r.createdAt, updatedAt: r.updatedAt, version: r.version)
+            oauth: oauth, createdAt: r.createdAt, updatedAt: r.updatedAt, version: r.version)
     }
 
     /// Where requests for this account go: its base URL, else the catalog's endpoint.
@@ -173,7 +175,7 @@ public final class AccountService: Sendable {
     // MARK: Creating and changing
 
     /// The editable fields, as the API names them.
-    static let editable = ["displayName", "authMethod", "baseUrl", "headers", "maxConcurrent", "timeoutSeconds", "defaultModel"]
+    static let editable = ["displayName", "authMethod", "baseUrl", "headers", "maxConcurrent", "timeoutSeconds", "defaultModel", "allowDirectApi"]
 
     struct Fields {
         var displayName: String
@@ -183,6 +185,7 @@ public final class AccountService: Sendable {
         var maxConcurrent: Int?
         var timeoutSeconds: Int?
         var defaultModel: String?
+        var allowDirectApi = false
     }
 
     /// Checks the editable fields of `object` for an account of `provider`; every problem is collected.
@@ -243,6 +246,9 @@ public final class AccountService: Sendable {
                 fields.defaultModel = model
             }
         }
+        if let v = object["allowDirectApi"], v != .null {
+            if case .bool(let allowed) = v { fields.allowDirectApi = allowed } else { fail("allowDirectApi", "type", "must be true or false") }
+        }
         return fields
     }
 
@@ -298,7 +304,7 @@ public final class AccountService: Sendable {
             id: id, provider: provider.id, displayName: fields.displayName, authMethod: fields.authMethod?.rawValue,
             baseURL: fields.baseURL, headers: JSONValue.object(fields.headers).serialized, maxConcurrent: fields.maxConcurrent,
             timeoutSeconds: fields.timeoutSeconds, defaultModel: fields.defaultModel, createdAt: now, updatedAt: now, version: 1,
-            credentialVersion: 0)
+            credentialVersion: 0, directApiAllowed: fields.allowDirectApi)
         if object["displayName"] == nil && existing.contains(where: { $0.provider == provider.id }) {
             record.displayName = "\(provider.name) (\(id.split(separator: ":")[1]))"
         }
@@ -386,6 +392,7 @@ public final class AccountService: Sendable {
         next.maxConcurrent = fields.maxConcurrent
         next.timeoutSeconds = fields.timeoutSeconds
         next.defaultModel = fields.defaultModel
+        next.directApiAllowed = fields.allowDirectApi
         let changed = Self.editable.filter { editableObject(next)[$0] != before[$0] }
         if changed.isEmpty { return view(current, catalog.current) }
 
@@ -413,6 +420,7 @@ public final class AccountService: Sendable {
         if let v = r.maxConcurrent { o["maxConcurrent"] = .number(Double(v)) }
         if let v = r.timeoutSeconds { o["timeoutSeconds"] = .number(Double(v)) }
         if let v = r.defaultModel { o["defaultModel"] = .string(v) }
+        if r.directApiAllowed { o["allowDirectApi"] = .bool(true) }
         return o
     }
 
@@ -467,6 +475,49 @@ public final class AccountService: Sendable {
         // After the commit: a crash before this line leaves an unreferenced file, swept at the next start.
         if let old = replaced, old != record.credentialFile { vault.remove(file: old) }
         return view(record, catalog.current)
+    }
+
+    /// Stores a credential a sign-in obtained (OAuth, device code, pairing) into `accountID` (replacing its
+    /// credential; created when it does not exist) or, without one, into a new account `<provider>:default`
+    /// (or the next free name). The vault file, the account row, the audit event and whatever `also` writes
+    /// (the flow's outcome) commit in one transaction; on any failure nothing is left behind.
+    func storeObtained(_ credential: Credential, provider providerID: String, account accountID: String?, method: AuthMethod?,
+                       event: String, by caller: Caller, at now: Date,
+                       also: (Database, String) throws -> Void) throws -> AccountRecord {
+        guard let provider = provider(providerID) else { throw Failure.notFound(providerID) }
+        var written: String?
+        var replaced: String?
+        let record: AccountRecord
+        do {
+            record = try database.writeAccounts { db -> AccountRecord in
+                var target: AccountRecord
+                if let accountID, let existing = try AccountRecord.fetchOne(db, key: accountID) {
+                    target = existing
+                    replaced = existing.credentialFile
+                    target.version += 1
+                    target.updatedAt = now
+                } else {
+                    let taken = Set(try String.fetchAll(db, sql: "SELECT id FROM account WHERE provider = ?", arguments: [provider.id]))
+                    let id = accountID ?? (["\(provider.id):default"] + (2...1000).map { "\(provider.id):\($0)" }).first { !taken.contains($0) }!
+                    target = AccountRecord(id: id, provider: provider.id, displayName: taken.isEmpty ? provider.name : "\(provider.name) (\(id.split(separator: ":")[1]))",
+                                           authMethod: nil, baseURL: nil, headers: "{}", maxConcurrent: nil, timeoutSeconds: nil,
+                                           defaultModel: nil, createdAt: now, updatedAt: now, version: 1, credentialVersion: 0)
+                    try AuditLog.append(AuditEntry("account.created", actor: caller.actor, target: id, requestID: caller.requestID,
+                                                   detail: .object(["provider": .string(provider.id), "displayName": .string(target.displayName)])), in: db, at: now)
+                }
+                if let method, provider.authMethods.contains(where: { $0.method == method }) { target.authMethod = method.rawValue }
+                if target.authMethod == nil { target.authMethod = CredentialInput.method(for: credential.kind, provider: provider)?.rawValue }
+                written = try attach(credential, to: &target, provider: provider, event: event, caller: caller, db: db, now: now)
+                try target.save(db)
+                try also(db, target.id)
+                return target
+            }
+        } catch {
+            if let written { vault.remove(file: written) }
+            throw error
+        }
+        if let old = replaced, old != record.credentialFile { vault.remove(file: old) }
+        return record
     }
 
     public func deleteCredential(_ id: String, by caller: Caller, at now: Date = Date()) throws {
@@ -597,6 +648,25 @@ public struct AccountView: Sendable, Encodable {
         public let category: String?
         public let summary: String?
     }
+    /// The OAuth token use policy: tokens from a provider's own CLI sign-in may break its terms when used for
+    /// direct API calls, so without the operator's explicit consent such an account is offered only to runtimes
+    /// that go through the provider's CLI.
+    public struct OAuthUse: Sendable, Encodable {
+        public let directApiAllowed: Bool
+        public let usableBy: String
+        public let scopes: [String]
+        @EncodedAsNull public var expiresAt: String?
+        public let providerCliClient: Bool
+
+        init(_ c: Credential, directApiAllowed: Bool) {
+            let cliClient = c.fields["clientKind"]?.stringValue == OAuthClientKind.providerCLI.rawValue
+            self.directApiAllowed = directApiAllowed
+            self.usableBy = directApiAllowed || !cliClient ? "direct_api" : "provider_cli"
+            self.scopes = c.fields["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
+            self.expiresAt = c.fields["expiresAt"]?.stringValue
+            self.providerCliClient = cliClient
+        }
+    }
     public struct CredentialMetadata: Sendable, Encodable {
         public let kind: String
         public let hint: String
@@ -619,6 +689,8 @@ public struct AccountView: Sendable, Encodable {
     public let statusDetail: String
     @EncodedAsNull public var lastTest: LastTest?
     @EncodedAsNull public var credential: CredentialMetadata?
+    /// OAuth accounts: what the tokens may be used for.
+    @EncodedAsNull public var oauth: OAuthUse?
     public let createdAt: Date
     public let updatedAt: Date
     public let version: Int

@@ -14,6 +14,8 @@ public struct Application: Sendable {
     public let catalog: CatalogStore
     public let accounts: AccountService
     public let providerTests: ProviderTestService
+    public let oauth: OAuthService
+    public let pairing: PairingService
     let authenticator: Authenticator
     let logger: Logger
     /// Where the one line per request goes, formatted directly (no metadata dictionary) when `logger`'s
@@ -22,7 +24,7 @@ public struct Application: Sendable {
 
     public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle(),
                 catalog: CatalogStore = CatalogStore(), vault: Vault, outbound: OutboundClient = OutboundClient(),
-                requestLog: LogSink = .standardErrorUnbuffered) {
+                requestLog: LogSink = .standardErrorUnbuffered, publicURL: String? = nil) {
         self.database = database
         self.logger = logger
         self.requestLog = requestLog
@@ -31,7 +33,17 @@ public struct Application: Sendable {
         self.config = ConfigService(database: database, directory: catalog)
         self.accounts = AccountService(database: database, vault: vault, catalog: catalog, config: config,
                                        urlPolicy: outbound.policy)
-        self.providerTests = ProviderTestService(accounts: accounts, client: outbound)
+        let oauth = OAuthService(accounts: accounts, clients: OAuthClients(database: database, vault: vault, urlPolicy: outbound.policy),
+                                 http: outbound)
+        self.oauth = oauth
+        self.providerTests = ProviderTestService(accounts: accounts, client: outbound, oauth: oauth)
+        self.pairing = PairingService(accounts: accounts, oauth: oauth, tests: providerTests)
+        // Where browsers and paired machines reach this server: the operator's --public-url, else the address
+        // the request came to (nginx passes the Host it was asked for).
+        let fixedOrigin = publicURL.flatMap(AccountRules.origin)
+        let origin: @Sendable (Request) -> String = { request in
+            fixedOrigin ?? "\(request.scheme)://\(request.headers[.host] ?? "localhost")"
+        }
 
         let routes = Routes()
         HealthController().register(routes)
@@ -41,6 +53,8 @@ public struct Application: Sendable {
         AccountsController(service: accounts).register(routes)
         AuditController(database: database).register(routes)
         ProvidersController(service: providerTests).register(routes)
+        OAuthController(service: oauth, origin: origin).register(routes)
+        PairingController(service: pairing, origin: origin).register(routes)
         self.router = Router(routes)
     }
 

@@ -6,10 +6,13 @@ import Foundation
 public final class ProviderTestService: Sendable {
     let accounts: AccountService
     public let client: OutboundClient
+    /// Renews OAuth tokens before they expire and after a 401.
+    let oauth: OAuthService?
 
-    public init(accounts: AccountService, client: OutboundClient) {
+    public init(accounts: AccountService, client: OutboundClient, oauth: OAuthService? = nil) {
         self.accounts = accounts
         self.client = client
+        self.oauth = oauth
     }
 
     public enum Failure: Error, Equatable {
@@ -35,14 +38,48 @@ public final class ProviderTestService: Sendable {
     public func test(_ id: String, always: Bool = false) async throws -> TestResult {
         let record = try accounts.record(id)
         guard let provider = accounts.provider(record.provider) else { throw AccountService.Failure.notFound(record.provider) }
-        let credential = try accounts.credential(of: record)
+        var credential = try accounts.credential(of: record)
         let origin = accounts.effectiveOrigin(record, provider)
         if record.credentialOrigin != nil, origin != nil, origin != record.credentialOrigin {
             throw Failure.needsConfirmation("The base URL points at \(record.baseURL.flatMap(AccountRules.origin) ?? "another address") now; confirm the credential for it first (PUT …/credential with its placeholder).")
         }
-        let outcome = try await probe(provider, credential, baseURL: record.baseURL, headers: record.headerValues, timeout: timeout(record.timeoutSeconds))
-        try await accounts.recordTest(outcome, for: record, always: always)
+        var refreshed = false
+        if let oauth, Self.expiresSoon(credential) {
+            // Renewed before it is used; a refused renewal is the test's answer (the account is marked then).
+            switch await oauth.refresh(id) {
+            case .success(let fresh): credential = fresh; refreshed = true
+            case .failure(let failure): return try await refusedRenewal(failure, record, provider)
+            }
+        }
+        var outcome = try await probe(provider, credential, baseURL: record.baseURL, headers: record.headerValues, timeout: timeout(record.timeoutSeconds))
+        if let oauth, !refreshed, outcome.result.category == .auth, credential.kind == .oauth, credential.fields["refreshToken"] != nil {
+            // A 401 with a token that should still be good: renew once and try again.
+            switch await oauth.refresh(id) {
+            case .success(let fresh):
+                outcome = try await probe(provider, fresh, baseURL: record.baseURL, headers: record.headerValues, timeout: timeout(record.timeoutSeconds))
+            case .failure(let failure):
+                return try await refusedRenewal(failure, record, provider)
+            }
+        }
+        // Re-read: a renewal stored a new credential (and version) since `record` was read.
+        let current = refreshed || outcome.result.category == .auth ? (try? accounts.record(id)) ?? record : record
+        try await accounts.recordTest(outcome, for: current, always: always || current.credentialVersion != record.credentialVersion)
         return outcome.result
+    }
+
+    /// An OAuth credential whose access token expires within a minute (and can be renewed).
+    static func expiresSoon(_ c: Credential, now: Date = Date()) -> Bool {
+        guard c.kind == .oauth, c.fields["refreshToken"] != nil, let text = c.fields["expiresAt"]?.stringValue,
+              let at = try? Date(text, strategy: .iso8601) else { return false }
+        return at.timeIntervalSince(now) < 60
+    }
+
+    private func refusedRenewal(_ failure: TokenFailure, _ record: AccountRecord, _ provider: CatalogProvider) async throws -> TestResult {
+        let result = TestResult(ok: false, category: .auth, httpStatus: nil, latencyMs: 0,
+                                summary: "The sign-in could not be renewed: \(failure.message(provider.name))", modelCount: nil, quota: nil, testedAt: Date())
+        if case .oauth = failure { return result }   // already stored by the refresh
+        try accounts.database.recordTestNow(record.id, result)
+        return result
     }
 
     /// Tests a draft: `{credential, baseUrl?, authMethod?, account?}`. A redacted placeholder stands for the

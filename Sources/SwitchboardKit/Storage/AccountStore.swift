@@ -29,6 +29,8 @@ public struct AccountRecord: Sendable, Codable, Equatable, FetchableRecord, Pers
     public var lastTestCategory: String?
     public var lastTestSummary: String?
     public var modelsFetchedAt: Date?
+    /// OAuth accounts: the operator allowed direct API calls with the tokens (see `OAuthUse`).
+    public var directApiAllowed: Bool = false
 
     enum CodingKeys: String, CodingKey {
         case id, provider, headers, version
@@ -51,6 +53,7 @@ public struct AccountRecord: Sendable, Codable, Equatable, FetchableRecord, Pers
         case lastTestCategory = "last_test_category"
         case lastTestSummary = "last_test_summary"
         case modelsFetchedAt = "models_fetched_at"
+        case directApiAllowed = "direct_api_allowed"
     }
 
     public var headerValues: [String: String] {
@@ -101,6 +104,11 @@ extension AppDatabase {
                 return .commit
             }
         }
+    }
+
+    /// Stores a result at once (a sign-in's own finding: a missing scope, a refused refresh).
+    func recordTestNow(_ id: String, _ result: TestResult) throws {
+        try writeAccounts { db in try Self.storeTest(db, id, result, models: nil) }
     }
 
     private static func storeTest(_ db: Database, _ id: String, _ result: TestResult, models: [DiscoveredModel]?) throws {

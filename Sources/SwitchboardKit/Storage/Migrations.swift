@@ -110,6 +110,66 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v5 oauth and pairing") { db in
+            try db.execute(sql: """
+                -- Whether the operator allowed direct API calls with an OAuth account's tokens (issue 6's use policy).
+                ALTER TABLE account ADD COLUMN direct_api_allowed INTEGER NOT NULL DEFAULT 0;
+
+                -- The operator's OAuth client for a provider, replacing the built-in default. The client secret,
+                -- when there is one, is a vault file like any credential.
+                CREATE TABLE oauth_client (
+                    provider TEXT PRIMARY KEY NOT NULL,
+                    settings TEXT NOT NULL,                 -- JSON: urls, client id, scopes, redirect mode, issuer
+                    secret_file TEXT,
+                    updated_at TEXT NOT NULL
+                );
+
+                -- One sign-in in progress: browser (code + PKCE), paste or device code. `state_hash` is the
+                -- SHA-256 of the state sent to the provider; the state itself is never stored.
+                CREATE TABLE oauth_flow (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    state_hash TEXT UNIQUE,
+                    provider TEXT NOT NULL,
+                    account_id TEXT,                        -- the account to sign in again, or null for a new one
+                    actor TEXT NOT NULL,                    -- who started it: session:… or token:…
+                    binding_hash TEXT,                      -- SHA-256 of the browser binding cookie (session starts)
+                    mode TEXT NOT NULL,                     -- browser | paste | device
+                    verifier TEXT,                          -- the PKCE code verifier
+                    redirect_uri TEXT,
+                    device_code TEXT,
+                    user_code TEXT,
+                    verification_uri TEXT,
+                    verification_uri_complete TEXT,
+                    interval INTEGER,
+                    next_poll_at TEXT,
+                    created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL,
+                    consumed_at TEXT,
+                    status TEXT NOT NULL DEFAULT 'waiting', -- waiting | completed | failed | expired
+                    result_account TEXT,
+                    category TEXT,
+                    message TEXT,
+                    missing_scopes TEXT
+                );
+                CREATE INDEX oauth_flow_created ON oauth_flow(created_at);
+
+                -- Pairing codes: only the SHA-256 of the normalised code is kept.
+                CREATE TABLE pairing (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    provider TEXT NOT NULL,
+                    account_id TEXT,
+                    code_hash TEXT,
+                    actor TEXT NOT NULL,
+                    created_at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL,
+                    failed_attempts INTEGER NOT NULL DEFAULT 0,
+                    status TEXT NOT NULL DEFAULT 'waiting', -- waiting | completed | expired | burned
+                    result_account TEXT,
+                    completed_at TEXT
+                );
+                CREATE INDEX pairing_provider ON pairing(provider, status);
+                """)
+        }
         return migrator
     }
 }

@@ -20,7 +20,8 @@ public enum CredentialKind: String, Sendable, Codable, CaseIterable {
         case .aws: [("accessKeyId", true, false), ("secretAccessKey", true, true), ("sessionToken", false, true), ("region", false, false)]
         case .azure: [("endpoint", true, false), ("apiKey", true, true), ("apiVersion", true, false), ("deployment", false, false)]
         case .serviceAccount: [("json", true, true)]
-        case .oauth: [("accessToken", true, true), ("refreshToken", false, true), ("expiresAt", false, false), ("scopes", false, false), ("tokenType", false, false)]
+        case .oauth: [("accessToken", true, true), ("refreshToken", false, true), ("expiresAt", false, false), ("scopes", false, false),
+                      ("tokenType", false, false), ("clientKind", false, false)]
         }
     }
 
