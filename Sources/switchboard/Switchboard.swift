@@ -4,11 +4,11 @@ import Logging
 import SwitchboardKit
 
 @main
-struct Switchboard: ParsableCommand {
+struct Switchboard: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "The model & provider control plane of an AI-agent gateway.",
-        subcommands: [Serve.self, TokenCommand.self, KeysCommand.self, AuditCommand.self]
+        subcommands: [Serve.self, TokenCommand.self, KeysCommand.self, AuditCommand.self, AuthCommand.self]
     )
 }
 

@@ -155,3 +155,8 @@ struct TokenEndpoint {
         return out
     }
 }
+
+/// `application/x-www-form-urlencoded` for callers outside this module (the `switchboard auth pair` CLI).
+public enum FormURLEncoding {
+    public static func encode(_ pairs: [(String, String)]) -> String { TokenEndpoint.form(pairs) }
+}

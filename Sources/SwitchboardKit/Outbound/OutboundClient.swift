@@ -207,7 +207,7 @@ public final class OutboundClient: Sendable {
         return client
     }
 
-    static func classify(_ error: any Error, host: String) -> OutboundFailure {
+    public static func classify(_ error: any Error, host: String) -> OutboundFailure {
         if let e = error as? HTTPClientError {
             if e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout || e == .writeTimeout { return .timeout(host: host) }
             if e == .remoteConnectionClosed { return .network(host: host) }
