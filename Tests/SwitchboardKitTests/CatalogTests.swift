@@ -128,12 +128,12 @@ func temporaryDirectory() throws -> URL {
             (catalog.entry(id)?.authMethods ?? []).map { "\($0.method.rawValue)\($0.status == .phased ? "?" : "")" }
         }
         for id in ["openai", "anthropic", "google"] {
-            #expect(methods(id) == ["api_key", "oauth_browser", "oauth_device_code?", "pairing"])
+            #expect(methods(id) == ["api_key", "oauth_browser", "oauth_device_code", "pairing"])
         }
         #expect(methods("openrouter") == ["api_key", "pairing"])
         #expect(methods("zai") == ["api_key", "pairing"])
         #expect(methods("azureOpenai") == ["api_key", "cloud_credentials?", "pairing"])
         #expect(methods("bedrock") == ["cloud_credentials", "pairing"])
-        #expect(methods("vertex") == ["service_account", "cloud_credentials?", "oauth_browser", "oauth_device_code?", "pairing"])
+        #expect(methods("vertex") == ["service_account", "cloud_credentials?", "oauth_browser", "oauth_device_code", "pairing"])
     }
 }

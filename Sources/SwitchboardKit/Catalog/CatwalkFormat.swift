@@ -97,15 +97,17 @@ public enum CatwalkFormat {
     }
 
     /// The ways each provider can be connected (the settings design's MVP matrix); others by API family.
+    /// Device code is offered where OAuth is; whether it works depends on the provider's OAuth client having a
+    /// device endpoint (the start answer's `deviceCode` says so, and `…/device` answers 409 otherwise).
     static func authMethods(id: String, type: String) -> [AuthOption] {
         func s(_ m: AuthMethod) -> AuthOption { AuthOption(method: m, status: .supported) }
         func p(_ m: AuthMethod) -> AuthOption { AuthOption(method: m, status: .phased) }
         switch id {
-        case "openai", "anthropic", "google": return [s(.apiKey), s(.oauthBrowser), p(.oauthDeviceCode), s(.pairing)]
+        case "openai", "anthropic", "google": return [s(.apiKey), s(.oauthBrowser), s(.oauthDeviceCode), s(.pairing)]
         case "openrouter", "zai": return [s(.apiKey), s(.pairing)]
         case "azureOpenai": return [s(.apiKey), p(.cloudCredentials), s(.pairing)]
         case "bedrock": return [s(.cloudCredentials), s(.pairing)]
-        case "vertex": return [s(.serviceAccount), p(.cloudCredentials), s(.oauthBrowser), p(.oauthDeviceCode), s(.pairing)]
+        case "vertex": return [s(.serviceAccount), p(.cloudCredentials), s(.oauthBrowser), s(.oauthDeviceCode), s(.pairing)]
         default:
             switch type {
             case "ollama": return []
