@@ -2,7 +2,8 @@
 // every write carries the CSRF header. Failures become an ApiError built from the RFC 9457 problem.
 
 export class ApiError extends Error {
-    constructor({ status = 0, type = 'about:blank', title, detail = '', errors = [], retryAfter = null }) {
+    constructor({ status = 0, type = 'about:blank', title, detail = '', errors = [], retryAfter = null,
+        category = null, redirectUri = null, missingScopes = [] }) {
         super(detail ? `${title}: ${detail}` : title);
         this.name = 'ApiError';
         this.status = status;
@@ -11,6 +12,11 @@ export class ApiError extends Error {
         this.detail = detail;
         this.errors = errors;
         this.retryAfter = retryAfter;
+        // OAuth and pairing problems name what went wrong (`state_mismatch`) and, for a redirect URI the
+        // provider refused, the URI to register.
+        this.category = category;
+        this.redirectUri = redirectUri;
+        this.missingScopes = missingScopes;
     }
 }
 
@@ -39,6 +45,9 @@ async function problemFrom(response) {
                 title: typeof p.title === 'string' && p.title ? p.title : fallbackTitles[response.status] ?? 'Request failed',
                 detail: typeof p.detail === 'string' ? p.detail : '',
                 errors: Array.isArray(p.errors) ? p.errors : [],
+                category: typeof p.category === 'string' ? p.category : null,
+                redirectUri: typeof p.redirectUri === 'string' ? p.redirectUri : null,
+                missingScopes: Array.isArray(p.missingScopes) ? p.missingScopes : [],
             });
         } catch {
             // Not JSON after all: fall through to the generic problem.
@@ -82,6 +91,10 @@ async function request(method, path, body, { contentType = 'application/json', i
 /** `/api/accounts/anthropic:work`: the id's `:` stays as it is (a path segment may hold it). */
 function accountPath(id, rest = '') {
     return `/api/accounts/${encodeURIComponent(id).replace(/%3A/gi, ':')}${rest}`;
+}
+
+function oauthPath(provider) {
+    return `/api/oauth/clients/${encodeURIComponent(provider)}`;
 }
 
 /** An account answer with its version's ETag: `{...account, etag}`. */
@@ -151,6 +164,35 @@ export const api = {
     accountModels: (id) => request('GET', accountPath(id, '/models')),
     /** Fetches the provider's model list now: the list as `accountModels` gives it, and `refresh` ({ok, category, summary}). */
     refreshAccountModels: (id) => request('POST', accountPath(id, '/models/refresh')),
+
+    /** The OAuth client of each provider, built in or the operator's: `{clients}`. */
+    oauthClients: () => request('GET', '/api/oauth/clients'),
+    /** Registers the operator's own OAuth client for `provider` (422 with pointers into `client`). */
+    putOAuthClient: (provider, client) => request('PUT', oauthPath(provider), client),
+    /** Goes back to the built-in client. */
+    deleteOAuthClient: (provider) => request('DELETE', oauthPath(provider)),
+    /**
+     * Starts a browser sign-in (authorization code + PKCE); with `account`, it signs that account in again:
+     * `{flowId, account, authorizeUrl, redirectUri, redirectMode, expiresAt, deviceCode}`.
+     */
+    startOAuth: (provider, account = null) => request('POST', `/api/oauth/${encodeURIComponent(provider)}/start`, account ? { account } : {}),
+    /** Finishes a flow with the code the provider showed (or the whole address it sent the browser to): `{flow}`. */
+    pasteOAuthCode: (provider, flowId, code) =>
+        request('POST', `/api/oauth/${encodeURIComponent(provider)}/paste`, { flowId, code }),
+    /** A sign-in flow's state: `{status, category, message, account, missingScopes, …}`. */
+    oauthFlow: (flowId) => request('GET', `/api/oauth/flows/${encodeURIComponent(flowId)}`),
+    /** Starts a device-code sign-in: the flow with `userCode`, `verificationUri` and `interval`. */
+    startDeviceCode: (provider, account = null) =>
+        request('POST', `/api/oauth/${encodeURIComponent(provider)}/device`, account ? { account } : {}),
+    /** Has the server ask the provider whether the device code was entered (at most once per `interval`): the flow. */
+    pollDeviceCode: (flowId) => request('POST', `/api/oauth/flows/${encodeURIComponent(flowId)}/poll`),
+
+    /** A pairing code for `provider` (and `account` when it replaces that account's credential): `{id, code, command, expiresAt}`. */
+    createPairing: (provider, account = null) => request('POST', '/api/pairing', account ? { provider, account } : { provider }),
+    /** A pairing's state, without its code: `{status, account, expiresAt, …}`. */
+    pairing: (id) => request('GET', `/api/pairing/${encodeURIComponent(id)}`),
+    /** A new code for the pairing; the old one stops working. */
+    refreshPairing: (id) => request('POST', `/api/pairing/${encodeURIComponent(id)}/refresh`),
 
     /** The audit log, newest first: `{events, nextBefore}`; `type`, `limit`, `before` narrow it. */
     audit: ({ type, limit, before } = {}) => {
