@@ -212,8 +212,8 @@ def test_the_tiles_follow_the_catalog_with_the_mvp_providers_first_and_open_with
         api_key = browser.find_element(By.ID, "acct-auth-api_key")
         assert api_key.is_selected() and api_key.is_enabled()
         pairing = browser.find_element(By.ID, "acct-auth-pairing")
-        assert not pairing.is_enabled()
-        assert "Arrives with OAuth sign-in and pairing" in browser.find_element(By.ID, "acct-auth-pairing-description").text
+        assert pairing.is_enabled() and not pairing.is_selected()
+        assert "Run a command on a machine that has a browser" in browser.find_element(By.ID, "acct-auth-pairing-description").text
         assert browser.find_element(By.ID, "acct-name").get_attribute("value") == "default"
         models = [o.text for o in Select(browser.find_element(By.ID, "acct-default-model")).options]
         wait(browser).until(lambda d: "Acme One" in [o.text for o in Select(d.find_element(By.ID, "acct-default-model")).options])
@@ -250,12 +250,11 @@ def test_connecting_anthropic_with_an_api_key_stores_it_and_never_shows_it_again
     # When Anthropic's editor is opened for a new account
     open_editor(browser, "anthropic")
 
-    # Then the API key method is chosen, OAuth waits for a later release, and the key field is a masked field
+    # Then the API key method is chosen, OAuth sign-in is offered beside it, and the key field is a masked field
     assert browser.find_element(By.ID, "acct-auth-api_key").is_selected()
     oauth = browser.find_element(By.ID, "acct-auth-oauth_browser")
-    assert not oauth.is_enabled()
-    assert browser.find_element(By.ID, "acct-auth-oauth_browser-description").text == "Arrives with OAuth sign-in and pairing"
-    assert "Coming soon" in browser.find_element(By.ID, "acct-auth-oauth_device_code-description").text
+    assert oauth.is_enabled() and not oauth.is_selected()
+    assert "Sign in at the provider in a new tab" in browser.find_element(By.ID, "acct-auth-oauth_browser-description").text
     field = browser.find_element(By.ID, "acct-cred-apiKey")
     assert field.get_attribute("type") == "password"
     assert field.get_attribute("autocomplete") == "off"

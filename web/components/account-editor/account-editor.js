@@ -5,6 +5,8 @@ import { ancestry, segments } from '../../lib/pointer.js';
 import { confirmDialog } from '../account-dialog/account-dialog.js';
 import { credentialKind, secretNouns } from '../account-credential/account-credential.js';
 import { accountTestResult, refreshRelativeTimes, refusedTest, relativeTimeTag } from './connection-test.js';
+import '../oauth-sign-in/oauth-sign-in.js';
+import '../pairing-panel/pairing-panel.js';
 
 export const statusLabels = {
     connected: 'Connected',
@@ -28,11 +30,13 @@ const methodDescriptions = {
     api_key: 'Paste a key from the provider’s console.',
     cloud_credentials: 'Access keys of your cloud account.',
     service_account: 'The JSON key file of a Google Cloud service account.',
+    oauth_browser: 'Sign in at the provider in a new tab; Switchboard keeps the tokens.',
+    oauth_device_code: 'Type a short code at the provider, on this or any other device.',
+    pairing: 'Run a command on a machine that has a browser and type the code shown here.',
 };
 
-// Methods of a later release: shown, not offered yet.
-const laterMethods = new Set(['oauth_browser', 'oauth_device_code', 'pairing']);
-const laterNote = 'Arrives with OAuth sign-in and pairing';
+// Methods that connect through a flow (a sign-in, a pairing) instead of fields typed here, and the panel of each.
+const flowPanels = { oauth_browser: 'oauth-sign-in', oauth_device_code: 'oauth-sign-in', pairing: 'pairing-panel' };
 
 const roleLabels = {
     primary: 'Default model',
@@ -50,7 +54,7 @@ const accountName = /^[a-z0-9][a-z0-9_-]{0,63}$/;
 /** Why `option` cannot be chosen, or '' when it can. */
 function unavailable(provider, option) {
     if (option.status === 'phased') return 'Coming soon';
-    if (laterMethods.has(option.method)) return laterNote;
+    if (flowPanels[option.method]) return '';
     return credentialKind(provider, option.method) ? '' : 'Coming soon';
 }
 
@@ -103,6 +107,21 @@ export class AccountEditor extends HTMLElement {
         });
         this.addEventListener('confirm-key', () => this.#confirmKey());
         this.addEventListener('credential-problem', (event) => this.#requestProblem(event.detail.error));
+        this.addEventListener('sign-in-request', (event) => {
+            event.stopPropagation();
+            this.#beginFlow(event.detail.kind);
+        });
+        this.addEventListener('signed-in', (event) => {
+            event.stopPropagation();
+            this.#signedIn(event.detail);
+        });
+        this.addEventListener('pairing-request', (event) => {
+            event.stopPropagation();
+            if (this.#choose('pairing')) {
+                this.querySelector('pairing-panel')?.begin();
+                this.querySelector('[data-flow-panel]')?.scrollIntoView({ block: 'nearest' });
+            }
+        });
     }
 
     connectedCallback() {
@@ -174,6 +193,8 @@ export class AccountEditor extends HTMLElement {
                 </div>` : ''}
             ${this.#methodChoices(methods, method)}
             <account-credential class="account-credential"></account-credential>
+            <div class="account-flow" data-flow-panel></div>
+            <div class="account-oauth-use" data-oauth-use></div>
             <div class="field account-models">
                 <label for="acct-default-model">Default model for this provider</label>
                 <div class="account-models__row">
@@ -250,6 +271,7 @@ export class AccountEditor extends HTMLElement {
             authMethod: this.querySelector('[data-field="authMethod"]:checked')?.value ?? null,
         });
         this.#showCredential(method);
+        this.#renderOAuthUse(account);
         if (overlay?.credentialInputs) credential.restore(overlay.credentialInputs);
         if (overlay?.advancedOpen) this.querySelector('[data-advanced]').open = true;
     }
@@ -281,7 +303,20 @@ export class AccountEditor extends HTMLElement {
                     <span aria-hidden="true">${test.ok ? '✓' : '✗'}</span>
                     Last tested ${relativeTimeTag(test.at)}${test.summary && test.summary !== account.statusDetail ? html` — ${test.summary}` : ''}
                 </p>` : html`<p class="account-status__test muted" data-last-test>Not tested yet.</p>`}
-            <p class="account-status__id muted">Account id <code>${account.id}</code></p>`;
+            <p class="account-status__id muted">Account id <code>${account.id}</code></p>
+            ${this.#needsSignIn(account) ? html`
+                <p class="account-status__sign-in field__warning" data-sign-in-again>
+                    <span id="acct-sign-in-again-why">${this.provider.name} no longer accepts this sign-in.</span>
+                    <button type="button" class="button button--small" data-op="sign-in-again"
+                            aria-describedby="acct-sign-in-again-why">Sign in again</button>
+                </p>` : ''}`;
+    }
+
+    /** An OAuth account whose tokens the provider refused (the last test, or a failed refresh, says `auth`). */
+    #needsSignIn(account) {
+        const oauth = account.credential?.kind === 'oauth' || Boolean(account.oauth);
+        const offered = (this.provider.authMethods ?? []).some((o) => o.method === 'oauth_browser' && !unavailable(this.provider, o));
+        return oauth && offered && account.lastTest?.ok === false && account.lastTest?.category === 'auth';
     }
 
     /** Shows `account`'s status in place (the rest of the form, and what is typed in it, stays). */
@@ -344,7 +379,195 @@ export class AccountEditor extends HTMLElement {
 
     #showCredential(method) {
         const option = (this.provider.authMethods ?? []).find((o) => o.method === method);
-        this.querySelector('account-credential').show(method, option ? unavailable(this.provider, option) || 'Coming soon' : '');
+        const flow = flowPanels[method] && option && !unavailable(this.provider, option) ? flowPanels[method] : null;
+        this.querySelector('account-credential').show(method, flow ? '' : option ? unavailable(this.provider, option) || 'Coming soon' : '');
+        this.#showFlowPanel(flow);
+    }
+
+    /** The sign-in or pairing panel of the chosen method (a running one stays while its method stays chosen). */
+    #showFlowPanel(element) {
+        const box = this.querySelector('[data-flow-panel]');
+        if (!box) return;
+        const shown = box.firstElementChild;
+        if (!element) box.replaceChildren();
+        else if (shown?.localName !== element || shown.account?.id !== this.#current?.id) {
+            const panel = document.createElement(element);
+            panel.provider = this.provider;
+            panel.account = this.#current;
+            box.replaceChildren(panel);
+        }
+        // A new account in a flow is created by the panel's button (the sign-in needs the account first).
+        const save = this.querySelector('[data-op="save"]');
+        if (save) save.hidden = Boolean(element) && !this.#current;
+    }
+
+    /** How an OAuth account's tokens may be used: the direct-API switch (saved at once) and who may use it. */
+    #renderOAuthUse(account, note = '') {
+        const box = this.querySelector('[data-oauth-use]');
+        if (!box) return;
+        const oauth = account?.oauth;
+        if (!oauth) {
+            box.replaceChildren();
+            return;
+        }
+        const cli = `runtimes that go through ${this.provider.name}’s own CLI`;
+        render(box, html`
+            <fieldset class="group account-oauth" aria-describedby="acct-oauth-help">
+                <legend>How this sign-in may be used</legend>
+                <div class="field field--switch account-oauth__switch">
+                    <input type="checkbox" id="acct-allow-direct" data-op="allow-direct"
+                           ${oauth.directApiAllowed ? html`checked` : ''} aria-describedby="acct-oauth-help acct-oauth-status">
+                    <label for="acct-allow-direct">Allow direct API calls with this sign-in</label>
+                </div>
+                <p class="field__help" id="acct-oauth-help">Tokens obtained through a provider’s own CLI sign-in may break its terms
+                    when used for direct API calls. Without this, the account is offered only to ${cli}.</p>
+                <p class="account-oauth__usable" data-usable-by="${oauth.usableBy}">Used by: ${oauth.usableBy === 'direct_api'
+                    ? 'any runtime, with direct API calls' : `only ${cli}`}</p>
+                ${oauth.providerCliClient ? html`
+                    <p class="muted">This sign-in went through ${this.provider.name}’s own CLI client.</p>` : ''}
+                ${oauth.scopes?.length ? html`
+                    <p class="muted">Granted: ${oauth.scopes.map((s, i) => html`${i ? ' ' : ''}<code>${s}</code>`)}</p>` : ''}
+                ${oauth.expiresAt ? html`
+                    <p class="muted">The access token expires ${relativeTimeTag(oauth.expiresAt)}; Switchboard renews it before then.</p>` : ''}
+                <p class="field__note" id="acct-oauth-status" data-oauth-use-status role="status">${note}</p>
+            </fieldset>`);
+    }
+
+    /** Saves the direct-API switch at once (a merge patch with the account's ETag); on failure it flips back. */
+    async #allowDirect(checkbox) {
+        const account = this.#current;
+        if (!account) return;
+        const wanted = checkbox.checked;
+        const status = this.querySelector('[data-oauth-use-status]');
+        checkbox.disabled = true;
+        status.textContent = 'Saving…';
+        let updated;
+        try {
+            updated = await api.patchAccount(account.id, { allowDirectApi: wanted }, account.etag ?? `"${account.version}"`);
+        } catch (error) {
+            if (error.status === 401) {
+                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
+                return;
+            }
+            checkbox.disabled = false;
+            checkbox.checked = !wanted;
+            status.textContent = '';
+            render(status, html`<span class="field__error" data-oauth-use-error>${error.status === 412
+                ? 'This account was changed elsewhere: close the editor and open it again, then change this.'
+                : html`Not saved: ${error.title}${error.detail ? html`. ${withCode(error.detail)}` : ''}`}</span>`);
+            return;
+        }
+        if (!this.isConnected || this.#current?.id !== account.id) return;
+        this.#replace(updated);
+        this.querySelector('account-credential').account = updated;
+        const said = wanted ? 'Saved: direct API calls are allowed with this sign-in.' : 'Saved: only runtimes that go through the CLI may use this sign-in.';
+        this.#renderOAuthUse(updated, said);
+        this.querySelector('#acct-allow-direct')?.focus();
+        announce(said);
+        this.dispatchEvent(new CustomEvent('account-changed', { bubbles: true, detail: { account: updated } }));
+    }
+
+    // MARK: Sign-in and pairing
+
+    /** Starts the panel's flow; a new account is created first (the flow signs in an account that exists). */
+    async #beginFlow(kind) {
+        if (!this.#current) {
+            if (this.#busy) return;
+            const draft = this.#read();
+            this.#showProblem(null);
+            const local = this.#checkNew(draft);
+            if (local.length) {
+                this.#showProblem({ title: 'Not connected yet', detail: 'Fix the marked fields and try again.', errors: local, status: 422 });
+                return;
+            }
+            this.#setBusy(true);
+            try {
+                await this.#create(draft, (account) => `Created ${account.displayName}; now ${kind === 'pairing' ? 'pair it' : 'sign in'}`);
+            } catch (error) {
+                if (error.status === 401) {
+                    this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
+                    return;
+                }
+                if (error.status === 409 && !error.errors?.length) {
+                    error.errors = [{ pointer: '/id', code: 'duplicate', message: error.detail || 'An account with this id exists.' }];
+                }
+                this.#showProblem(error, { retry: false });
+                return;
+            } finally {
+                this.#setBusy(false);
+            }
+        }
+        const method = kind === 'pairing' ? 'pairing' : this.querySelector('[data-field="authMethod"]:checked')?.value;
+        if (!flowPanels[method] || (kind === 'pairing') !== (method === 'pairing')) this.#choose(kind === 'pairing' ? 'pairing' : 'oauth_browser');
+        const panel = this.querySelector(kind === 'pairing' ? 'pairing-panel' : 'oauth-sign-in');
+        panel?.begin(kind);
+    }
+
+    /** Checks the radio of `method` and shows its panel (when the provider offers it). */
+    #choose(method) {
+        const radio = this.querySelector(`[data-field="authMethod"][value="${CSS.escape(method)}"]`);
+        if (!radio || radio.disabled) return false;
+        radio.checked = true;
+        this.#showCredential(method);
+        return true;
+    }
+
+    /**
+     * A sign-in or pairing finished: the account as it is now, in place; what is typed in the form stays. A new
+     * sign-in is tested at once (a pairing was tested by the server; a missing scope is the test's outcome already).
+     */
+    async #signedIn({ account, id, category = null, tested = false }) {
+        let fresh = account;
+        if (!fresh) {
+            try {
+                fresh = await api.account(id);
+            } catch {
+                return;
+            }
+        }
+        if (!this.isConnected) return;
+        this.#replace(fresh);
+        this.#renderPicker();
+        this.#refreshStatus(fresh);
+        const credential = this.querySelector('account-credential');
+        credential.account = fresh;
+        const method = this.querySelector('[data-field="authMethod"]:checked')?.value ?? null;
+        const option = (this.provider.authMethods ?? []).find((o) => o.method === method);
+        credential.show(method, flowPanels[method] || !option ? '' : unavailable(this.provider, option));
+        for (const panel of this.querySelectorAll('[data-flow-panel] > *')) panel.account = fresh;
+        this.#renderOAuthUse(fresh);
+        announce(category === 'insufficient_scope'
+            ? `Signed in ${fresh.displayName}, but a permission is missing` : `Connected ${fresh.displayName}`);
+        this.dispatchEvent(new CustomEvent('account-changed', { bubbles: true, detail: { account: fresh } }));
+        if (!tested && category !== 'insufficient_scope') this.#test();
+        else this.#loadModels();
+    }
+
+    /** Shows `accountId` (one of this provider's accounts) in the editor. */
+    showAccount(accountId) {
+        const account = this.accounts.find((a) => a.id === accountId);
+        if (!account) return;
+        if (account !== this.#current) {
+            this.#current = account;
+            this.#showProblem(null);
+            this.#renderAll();
+        }
+        this.querySelector('[data-account-status]')?.scrollIntoView({ block: 'nearest' });
+    }
+
+    /**
+     * Shows `accountId` and starts its sign-in again at once (the page's "Sign in again" after a callback said
+     * a scope was missing). Call it from a click: the sign-in opens a new tab.
+     */
+    signInAgain(accountId) {
+        const account = this.accounts.find((a) => a.id === accountId);
+        if (account && account !== this.#current) {
+            this.#current = account;
+            this.#showProblem(null);
+            this.#renderAll();
+        }
+        this.#choose('oauth_browser');
+        this.querySelector('oauth-sign-in')?.begin('browser');
     }
 
     /** The models list of what the editor shows: the saved account's (catalog and discovered), or the catalog's. */
@@ -636,6 +859,11 @@ export class AccountEditor extends HTMLElement {
     /** Saves what the form holds; on failure everything typed stays where it is (Try again saves it again). */
     async #save() {
         if (this.#busy) return;
+        const method = this.querySelector('[data-field="authMethod"]:checked')?.value;
+        if (!this.#current && flowPanels[method] && this.querySelector('[data-flow-panel] > *')) {
+            this.#beginFlow(method === 'pairing' ? 'pairing' : method === 'oauth_device_code' ? 'device' : 'browser');
+            return;
+        }
         const draft = this.#read();
         this.#showProblem(null);
         const local = this.#current ? [] : this.#checkNew(draft);
@@ -672,7 +900,7 @@ export class AccountEditor extends HTMLElement {
         return errors;
     }
 
-    async #create(draft) {
+    async #create(draft, message = (account) => `Connected ${account.displayName}`) {
         const input = {
             id: `${this.provider.id}:${draft.name}`,
             provider: this.provider.id,
@@ -686,7 +914,7 @@ export class AccountEditor extends HTMLElement {
         if (draft.defaultModel) input.defaultModel = draft.defaultModel;
         if (draft.credential) input.credential = draft.credential;
         const account = await api.createAccount(input);
-        this.#accepted(account, `Connected ${account.displayName}`);
+        this.#accepted(account, message(account));
     }
 
     /** PATCH the changed fields (with the account's ETag), then PUT the credential if one was typed. */
@@ -968,6 +1196,9 @@ export class AccountEditor extends HTMLElement {
         case 'disconnect':
             this.#disconnect();
             break;
+        case 'sign-in-again':
+            if (this.#current) this.signInAgain(this.#current.id);
+            break;
         default:
         }
     }
@@ -981,6 +1212,8 @@ export class AccountEditor extends HTMLElement {
             this.querySelector('[data-op="pick"]')?.focus();
         } else if (target.matches('[data-field="authMethod"]') && target.checked) {
             this.#showCredential(target.value);
+        } else if (target.matches('[data-op="allow-direct"]')) {
+            this.#allowDirect(target);
         }
     }
 

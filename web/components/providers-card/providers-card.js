@@ -1,6 +1,9 @@
 import { api } from '../../api.js';
+import { announce } from '../../lib/announce.js';
+import { copyable, copyFrom } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
 import { statusLabels } from '../account-editor/account-editor.js';
+import { failureText } from '../oauth-sign-in/sign-in-words.js';
 
 // The MVP providers lead, in this order; the rest follow by name.
 const leading = ['anthropic', 'openai', 'google', 'openrouter', 'zai', 'azureOpenai', 'bedrock', 'vertex'];
@@ -11,6 +14,19 @@ const statusRank = ['connected', 'untested', 'error', 'missing_credential', 'cre
 function rank(status) {
     const i = statusRank.indexOf(status);
     return i < 0 ? statusRank.length : i;
+}
+
+// What the OAuth callback adds to /settings when it sends the browser back here.
+const landingParams = ['connected', 'error', 'flow', 'account'];
+
+/** The callback's outcome from the address (once: the address is cleaned so that a reload does not repeat it). */
+function takeLanding() {
+    const url = new URL(window.location.href);
+    const found = Object.fromEntries(landingParams.map((p) => [p, url.searchParams.get(p)]));
+    if (!found.connected && !found.error) return null;
+    for (const p of landingParams) url.searchParams.delete(p);
+    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
+    return found;
 }
 
 function ordered(providers) {
@@ -30,6 +46,7 @@ export class ProvidersCard extends HTMLElement {
     #accounts = [];
     #problems = [];
     #open = null;
+    #landing = null;
 
     constructor() {
         super();
@@ -41,10 +58,12 @@ export class ProvidersCard extends HTMLElement {
 
     connectedCallback() {
         if (this.firstElementChild) return;
+        this.#landing = takeLanding();
         render(this, html`
             <section class="card settings-card providers" aria-labelledby="providers-card-title">
-                <h3 id="providers-card-title">Providers &amp; Auth</h3>
+                <h3 id="providers-card-title" tabindex="-1">Providers &amp; Auth</h3>
                 <p class="muted">Connect model providers once. Agents can use them immediately.</p>
+                <div class="providers__landing" data-landing-box></div>
                 <div class="providers__body"><p class="loading">Loading providers…</p></div>
                 <div class="providers__editor" id="providers-editor"></div>
             </section>`);
@@ -75,6 +94,7 @@ export class ProvidersCard extends HTMLElement {
                         <ul>${this.#problems.map((p) => html`<li><code>${p.file}</code>${p.pointer ? html` at <code>${p.pointer}</code>` : ''}: ${p.message}</li>`)}</ul>
                     </div>` : ''}`);
             this.#renderTiles();
+            if (this.#landing) this.#showLanding(this.#landing);
         } catch (error) {
             if (error.status === 401) {
                 this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
@@ -163,11 +183,70 @@ export class ProvidersCard extends HTMLElement {
         this.#renderTiles();
     }
 
+    // MARK: Back from the provider's sign-in page
+
+    /** Says how the sign-in the provider sent the browser back from ended, above the tiles. */
+    async #showLanding({ connected, error, flow: flowId, account: accountId }) {
+        this.#landing = null;
+        const box = this.querySelector('[data-landing-box]');
+        if (connected) {
+            const account = this.#accounts.find((a) => a.id === connected);
+            const name = account ? `${account.displayName} (${account.id})` : connected;
+            render(box, html`
+                <div class="notice notice--ok" data-landing="connected" role="status">
+                    <p><span aria-hidden="true">✓</span> Connected <strong>${name}</strong>.</p>
+                    <p class="notice__actions">
+                        ${account ? html`<button type="button" class="button button--small" data-op="landing-open" data-account="${account.id}">Show the account</button>` : ''}
+                        <button type="button" class="button button--small button--quiet" data-op="landing-dismiss">Dismiss</button>
+                    </p>
+                </div>`);
+            announce(`Connected ${name}`);
+            return;
+        }
+        let flow = null;
+        if (flowId) {
+            try {
+                flow = await api.oauthFlow(flowId);
+            } catch {
+                // An unknown or finished flow: the category alone says enough.
+            }
+        }
+        const account = this.#accounts.find((a) => a.id === (accountId ?? flow?.account));
+        const provider = this.#providers.find((p) => p.id === (account?.provider ?? flow?.provider ?? accountId?.split(':')[0]));
+        const scope = error === 'insufficient_scope';
+        const redirectUri = flow?.redirectUri ?? null;
+        render(box, html`
+            <div class="error" role="alert" data-landing="error" data-category="${error}">
+                <p class="error__title">${scope ? 'Signed in, but a permission is missing' : `The sign-in${provider ? ` at ${provider.name}` : ''} did not finish`}</p>
+                <p>${failureText(error, { missingScopes: flow?.missingScopes ?? [], message: flow?.message ?? '' })}</p>
+                ${error === 'redirect_uri_mismatch' && redirectUri ? html`<p>${copyable('landing-redirect', redirectUri, 'Copy the redirect URI')}</p>` : ''}
+                <p class="notice__actions">
+                    ${account && provider ? html`
+                        <button type="button" class="button button--small" data-op="landing-sign-in-again" data-account="${account.id}">${scope ? 'Sign in again' : 'Start again'}</button>`
+                        : provider ? html`
+                        <button type="button" class="button button--small" data-op="open" data-provider="${provider.id}">Open ${provider.name}</button>` : ''}
+                    <button type="button" class="button button--small button--quiet" data-op="landing-dismiss">Dismiss</button>
+                </p>
+            </div>`);
+    }
+
     #onClick(event) {
         const button = event.target.closest('button[data-op]');
         if (!button || button.closest('account-editor')) return;
         if (button.dataset.op === 'open') this.#openEditor(button.dataset.provider);
-        else if (button.dataset.op === 'load') {
+        else if (button.dataset.op === 'landing-dismiss') {
+            this.querySelector('[data-landing-box]').replaceChildren();
+            this.querySelector('#providers-card-title')?.focus();
+        } else if (button.dataset.op === 'landing-open' || button.dataset.op === 'landing-sign-in-again') {
+            const account = this.#accounts.find((a) => a.id === button.dataset.account);
+            if (!account) return;
+            this.#openEditor(account.provider);
+            const editor = this.querySelector('account-editor');
+            if (button.dataset.op === 'landing-sign-in-again') editor?.signInAgain(account.id);
+            else editor?.showAccount(account.id);
+        } else if (button.dataset.op === 'copy-value') {
+            copyFrom(button);
+        } else if (button.dataset.op === 'load') {
             render(this.querySelector('.providers__body'), html`<p class="loading">Loading providers…</p>`);
             this.#load();
         }
