@@ -156,17 +156,23 @@ def provider_stack(fake_provider):
         yield running
 
 
-@pytest.fixture
-def browser(stack):
+def chromium(*extra_arguments):
+    """Headless Chromium with the CSP watch on every page; `extra_arguments` go on its command line."""
     options = Options()
     options.binary_location = os.environ.get("CHROMIUM", "/usr/bin/chromium")
     for argument in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                     "--window-size=1280,900", "--force-prefers-reduced-motion"):
+                     "--window-size=1280,900", "--force-prefers-reduced-motion", *extra_arguments):
         options.add_argument(argument)
     options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
     driver = webdriver.Chrome(service=Service(os.environ.get("CHROMEDRIVER", "/usr/bin/chromedriver")),
                               options=options)
     driver.execute_cdp_cmd("Page.addScriptToEvaluateOnNewDocument", {"source": CSP_WATCH})
+    return driver
+
+
+@pytest.fixture
+def browser(stack):
+    driver = chromium()
     yield driver
     driver.quit()
 

@@ -159,6 +159,9 @@ class FakeProvider:
     def __init__(self):
         self._dir = Path(tempfile.mkdtemp(prefix="switchboard-fake-provider-"))
         self.ca_file, cert, key = make_certificates(self._dir)
+        # The certificate for localhost, signed by `ca_file`: other fakes (fake_oauth.py) serve it too, so one
+        # --outbound-ca-file covers them all.
+        self.cert_file, self.key_file = cert, key
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._tls.load_cert_chain(cert, key)
         self._lock = threading.Lock()
