@@ -506,7 +506,8 @@ def test_device_code_waits_through_slow_down_and_connects(browser, oauth_stack, 
     # When "Use a device code instead" is pressed
     visible(browser, 'account-editor oauth-sign-in [data-op="device-start"]').click()
 
-    # Then the user code shows large with the provider's verification links
+    # Then the user code shows large with the provider's verification links (the device method is offered too)
+    assert browser.find_element(By.ID, "acct-auth-oauth_device_code").is_enabled()
     box = visible(browser, "account-editor [data-device-code]")
     assert box.find_element(By.CSS_SELECTOR, "[data-copy-value]").text == "WDJB-MJHT"
     verify = box.find_element(By.CSS_SELECTOR, "[data-verification-uri]")
@@ -532,11 +533,19 @@ def test_device_code_waits_through_slow_down_and_connects(browser, oauth_stack, 
 
 
 def test_an_expired_device_code_asks_for_a_new_one(browser, oauth_stack, fake_provider, fake, client, created):
-    # Given a device code that has expired at the provider
-    account_id = given_account(oauth_stack, created, fake_provider, "device-expired")
+    # Given an account that signs in with a device code, and a code that has expired at the provider
+    account_id = given_account(oauth_stack, created, fake_provider, "device-expired", auth_method="oauth_device_code")
     fake.device_expired = True
     open_account(browser, oauth_stack, account_id)
-    visible(browser, 'account-editor oauth-sign-in [data-op="device-start"]').click()
+
+    # When the editor shows it, Then "Get a device code" comes first
+    assert browser.find_element(By.ID, "acct-auth-oauth_device_code").is_selected()
+    button = visible(browser, 'account-editor oauth-sign-in [data-op="device-start"]')
+    assert button.text == "Get a device code"
+    assert "button--primary" in button.get_attribute("class")
+
+    # When it is pressed
+    button.click()
 
     # Then the page says "expired — request a new code" with a button for it
     box = failure(browser)

@@ -382,6 +382,8 @@ export class AccountEditor extends HTMLElement {
         const flow = flowPanels[method] && option && !unavailable(this.provider, option) ? flowPanels[method] : null;
         this.querySelector('account-credential').show(method, flow ? '' : option ? unavailable(this.provider, option) || 'Coming soon' : '');
         this.#showFlowPanel(flow);
+        const signIn = this.querySelector('[data-flow-panel] > oauth-sign-in');
+        if (signIn) signIn.mode = method === 'oauth_device_code' ? 'device' : 'browser';
     }
 
     /** The sign-in or pairing panel of the chosen method (a running one stays while its method stays chosen). */
@@ -498,7 +500,9 @@ export class AccountEditor extends HTMLElement {
             }
         }
         const method = kind === 'pairing' ? 'pairing' : this.querySelector('[data-field="authMethod"]:checked')?.value;
-        if (!flowPanels[method] || (kind === 'pairing') !== (method === 'pairing')) this.#choose(kind === 'pairing' ? 'pairing' : 'oauth_browser');
+        if (!flowPanels[method] || (kind === 'pairing') !== (method === 'pairing')) {
+            if (!this.#choose(kind === 'pairing' ? 'pairing' : kind === 'device' ? 'oauth_device_code' : 'oauth_browser')) this.#choose('oauth_browser');
+        }
         const panel = this.querySelector(kind === 'pairing' ? 'pairing-panel' : 'oauth-sign-in');
         panel?.begin(kind);
     }

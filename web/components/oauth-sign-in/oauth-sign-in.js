@@ -30,6 +30,7 @@ export class OAuthSignIn extends HTMLElement {
     provider = null;
     account = null;
     callbackPatience = callbackPatienceMs;
+    #mode = 'browser';
     #id = ++panels;
     #client = null;
     #flow = null;
@@ -65,6 +66,14 @@ export class OAuthSignIn extends HTMLElement {
 
     disconnectedCallback() {
         this.#stop();
+    }
+
+    /** What the panel offers first: `browser` (Sign in with …) or `device` (Get a device code). */
+    get mode() { return this.#mode; }
+
+    set mode(mode) {
+        this.#mode = mode === 'device' ? 'device' : 'browser';
+        if (this.#state === 'idle' && this.firstElementChild) this.#renderIdle();
     }
 
     /** Starts a sign-in now: `browser` (a new tab at the provider) or `device` (a code to type at the provider). */
@@ -122,6 +131,11 @@ export class OAuthSignIn extends HTMLElement {
     // MARK: Rendering
 
     #startButtons({ again = false } = {}) {
+        if (this.#mode === 'device' && !again) {
+            return html`
+                <button type="button" class="button button--primary" data-op="device-start">Get a device code</button>
+                <button type="button" class="button" data-op="oauth-start">Sign in in this browser instead</button>`;
+        }
         return html`
             <button type="button" class="button ${again ? '' : 'button--primary'}" data-op="oauth-start">${again ? 'Start again' : `Sign in with ${this.#name}`}</button>
             ${this.#deviceOffered ? html`
@@ -142,6 +156,16 @@ export class OAuthSignIn extends HTMLElement {
         this.#setState('idle');
         render(this.querySelector('[data-actions]'), this.#startButtons());
         const client = this.#client;
+        if (this.#mode === 'device') {
+            render(this.querySelector('[data-body]'), html`
+                <p class="muted">Switchboard asks ${this.#name} for a short code; you type it at ${this.#name}’s device page, on this
+                    or any other device, and sign in there.</p>
+                ${client && !client.deviceAuthorizationUrl ? html`
+                    <p class="field__warning">The OAuth client set for ${this.#name} has no device authorization endpoint, so ${this.#name}
+                        may refuse to issue a code. Sign in in this browser, or pair from another machine.</p>` : ''}`);
+            this.#status('');
+            return;
+        }
         render(this.querySelector('[data-body]'), html`
             ${client?.redirectMode === 'paste_code' ? html`
                 <p class="muted">After you sign in, ${this.#name} shows a code: paste it here to finish.</p>` : ''}
