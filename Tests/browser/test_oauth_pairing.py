@@ -380,8 +380,20 @@ def test_a_missing_scope_is_named_and_sign_in_again_is_offered(browser, oauth_st
         message = landing(browser)
         assert message.get_attribute("data-category") == "insufficient_scope"
         wait(browser).until(lambda d: "did not grant models.read; sign in again and allow it" in landing(d).text)
-        assert landing(browser).find_element(By.CSS_SELECTOR, '[data-op="landing-sign-in-again"]').text == "Sign in again"
+        again = landing(browser).find_element(By.CSS_SELECTOR, '[data-op="landing-sign-in-again"]')
+        assert again.text == "Sign in again"
         assert browser.execute_script("return location.search") == "?section=model-provider"
+
+        # When Sign in again is pressed there with the full grant, Then the account's editor opens and signs it in
+        fake.granted_scope = None
+        before = set(browser.window_handles)
+        again.click()
+        with new_window(browser, before):
+            assert landing(browser).get_attribute("data-landing") == "connected"
+        assert account_id in signed_in(browser).text
+        assert account_id in text_of(browser, "account-editor .account-status__id")
+        assert unexpected_console_errors(browser) == []
+        fake.granted_scope = "openid"
 
     # And so does the editor
     box = failure(browser)
@@ -389,7 +401,7 @@ def test_a_missing_scope_is_named_and_sign_in_again_is_offered(browser, oauth_st
     assert "Signed in, but the provider did not grant models.read; sign in again and allow it" in box.text
     assert panel(browser, '[data-op="oauth-start"]').text == "Sign in again"
 
-    # When it is pressed with the full grant back, Then the account is connected
+    # When it is pressed with the full grant, Then the account is connected
     fake.granted_scope = None
     before = set(browser.window_handles)
     panel(browser, '[data-op="oauth-start"]').click()

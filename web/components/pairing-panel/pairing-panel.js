@@ -107,7 +107,7 @@ export class PairingPanel extends HTMLElement {
             </div>
             <div class="pairing__step">
                 <p id="pairing-${this.#id}-code-label">When it asks, type this pairing code:</p>
-                <p class="pairing__code" data-pairing-code tabindex="-1" aria-labelledby="pairing-${this.#id}-code-label">${groupedCode(pairing.code)}</p>
+                <p class="pairing__code" data-pairing-code tabindex="-1">${groupedCode(pairing.code)}</p>
                 <p class="pairing__expiry muted" data-pairing-expiry></p>
             </div>`);
         this.#tick();
