@@ -8,7 +8,7 @@ import SwitchboardKit
 import Glibc
 #endif
 
-struct AuthCommand: AsyncParsableCommand {
+struct AuthCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "auth", abstract: "Connect a provider account from this machine.", subcommands: [Pair.self])
 }
@@ -16,7 +16,7 @@ struct AuthCommand: AsyncParsableCommand {
 /// `switchboard auth pair`: run on a machine with a browser. Takes the pairing code the settings page shows,
 /// signs in to the provider here (OAuth with a loopback redirect, PKCE and state) or reads an API key without
 /// echo, and uploads the result to the server, which stores it in its vault.
-struct Pair: AsyncParsableCommand {
+struct Pair: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Pair with a Switchboard server: sign in here, the credential lands in the server's vault.")
 
@@ -47,7 +47,21 @@ struct Pair: AsyncParsableCommand {
     @Option(help: "Seconds to wait for the browser to come back after sign-in.")
     var timeout: Int = 300
 
-    func run() async throws {
+    /// Synchronous on purpose: the root command stays a plain `ParsableCommand`, so `serve` keeps blocking its
+    /// termination signals before any thread (Swift's cooperative pool included) exists. This command alone
+    /// waits for its async work here.
+    func run() throws {
+        let outcome = Locked<(any Error)??>(nil)
+        let done = DispatchSemaphore(value: 0)
+        Task {
+            do { try await runAsync(); outcome.withLock { $0 = .some(nil) } } catch { outcome.withLock { $0 = .some(error) } }
+            done.signal()
+        }
+        done.wait()
+        if let error = outcome.withLock({ $0 }) ?? nil { throw error }
+    }
+
+    func runAsync() async throws {
         let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration())
         do {
             try await pair(http)

@@ -4,7 +4,7 @@ import Logging
 import SwitchboardKit
 
 @main
-struct Switchboard: AsyncParsableCommand {
+struct Switchboard: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "switchboard",
         abstract: "The model & provider control plane of an AI-agent gateway.",

@@ -83,6 +83,7 @@ import TestSupport
         let pairing = try stack.send("POST", "/api/pairing", json: #"{"provider":"openai","account":"openai:paired"}"#)
         #expect(pairing.status == 201, "\(pairing)")
         let code = pairing.json["code"] as! String
+        Canary.remember(code)
         #expect(pairing.json["command"] as? String == "switchboard auth pair --server http://127.0.0.1:\(stack.port) --provider openai --account paired")
 
         let run = try pair(stack, "--provider openai --code \(code.lowercased()) --ca-file '\(TestCA.files.caCertificate)' --no-browser")
@@ -112,6 +113,7 @@ import TestSupport
         #expect(try stack.send("POST", "/api/accounts", json: #"{"provider":"openrouter","id":"openrouter:paired","baseUrl":"\#(Self.emulator.baseURL)/openrouter/api/v1"}"#).status == 201)
         let pairing = try stack.send("POST", "/api/pairing", json: #"{"provider":"openrouter","account":"openrouter:paired"}"#)
         let code = pairing.json["code"] as! String
+        Canary.remember(code)
 
         let wrongProvider = try pair(stack, "--provider anthropic --code \(code) --method api-key", stdin: "sk-CANARYSECRET-x-0123456789")
         #expect(waitFor(wrongProvider.output) { $0.contains("auth pair:") }.contains("Wrong provider: This pairing code was issued for openrouter"))

@@ -26,6 +26,7 @@ import TestSupport
     func create(_ t: TestApp, _ body: String = #"{"provider":"openai","account":"openai:paired"}"#) async throws -> [String: Any] {
         let r = await t.json(.post, "/api/pairing", body)
         guard r.status == .created else { throw TestFailure("create: \(r.status) \(r.text)") }
+        if let code = r.json["code"] as? String { Canary.remember(code) }
         return r.json
     }
 
@@ -104,6 +105,7 @@ import TestSupport
         let refreshed = await t.bearer(.post, "/api/pairing/\(pairing["id"] as! String)/refresh")
         #expect(refreshed.status == .ok)
         let new = refreshed.json["code"] as! String
+        Canary.remember(new)
         #expect(new != old)
         #expect(await complete(t, code: old).problemSlug == "pairing-code-invalid")
 

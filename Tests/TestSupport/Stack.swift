@@ -204,3 +204,17 @@ public final class NginxOnly: @unchecked Sendable {
 
     deinit { stop() }
 }
+
+/// Secrets the server makes itself (pairing codes) cannot carry the CANARYSECRET marker: a test that sees one
+/// records it here, and the whole-suite canary scan (Tests/canary/scan.py) searches every artifact for it too.
+public enum Canary {
+    public static func remember(_ secret: String) {
+        guard let root = ProcessInfo.processInfo.environment["SWITCHBOARD_TEST_ARTIFACTS"], !root.isEmpty else { return }
+        let path = root + "/canary-needles.txt"
+        let fd = open(path, O_WRONLY | O_CREAT | O_APPEND, 0o600)
+        guard fd >= 0 else { return }
+        let line = Array((secret + "\n").utf8)
+        _ = line.withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
+        close(fd)
+    }
+}
