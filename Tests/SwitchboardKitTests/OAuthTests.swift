@@ -65,6 +65,8 @@ import TestSupport
 
     @Test func browserSignInStoresTheTokensAndRedirectsToACleanURL() async throws {
         let s = try await Setup()
+        // A token caller has no browser session for the callback to come back to.
+        #expect(await s.t.json(.post, "/api/oauth/openai/start", "{}").problemSlug == "oauth-unavailable")
         let (started, binding) = try await s.start()
         #expect(binding.hasPrefix("sb_oauth="))
         let authorize = try #require(URLComponents(string: started["authorizeUrl"] as? String ?? ""))

@@ -95,6 +95,10 @@ public final class OAuthService: Sendable {
                       at now: Date = Date()) throws -> (Started, binding: String?) {
         let (client, entry) = try usableClient(CatwalkFormat.aliases[providerID] ?? providerID, .oauthBrowser)
         let account = try targetAccount(body, provider: entry.id)
+        if client.redirectMode == .serverCallback && principal.method != .session {
+            // The callback is bound to a browser session (its binding cookie); a token caller has none.
+            throw Failure.unavailable("A browser sign-in that returns to this server finishes in the settings page's session: sign in to the page, or pair from a machine with a browser (switchboard auth pair).")
+        }
         let state = OAuthRandom.state()
         let verifier = PKCE.verifier()
         let redirect = client.redirectURI(origin: origin)
