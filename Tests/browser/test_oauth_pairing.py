@@ -22,7 +22,7 @@ import pytest
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
-from conftest import chromium, console_errors, csp_violations, sign_in, visible
+from conftest import chromium, console_errors, csp_violations, remember_secret, sign_in, visible
 from fake_oauth import FakeOAuth
 from test_providers import call, editor_status, open_editor, replace_text, shot, text_of, tile, unique, wait
 
@@ -45,9 +45,12 @@ def fake_oauth_server(fake_provider):
 
 @pytest.fixture
 def fake(fake_oauth_server):
-    """The fake authorization server, well-behaved at the start and the end of each test."""
+    """The fake authorization server, well-behaved at the start and the end of each test. The authorization codes
+    it issued go to the canary scan: no log or database may hold one."""
     fake_oauth_server.reset()
     yield fake_oauth_server
+    for code in list(fake_oauth_server.codes):
+        remember_secret(code)
     fake_oauth_server.reset()
 
 
@@ -502,6 +505,7 @@ def test_pair_from_another_machine_is_offered_when_the_callback_never_comes(brow
     # Then the pairing method is chosen and a code and the command show
     assert browser.find_element(By.ID, "acct-auth-pairing").is_selected()
     code = visible(browser, "account-editor pairing-panel [data-pairing-code]")
+    remember_secret(code.text)
     assert re.fullmatch(r"[A-Z2-9]{3}-[A-Z2-9]{3}-[A-Z2-9]{3}", code.text)
     assert "switchboard auth pair" in text_of(browser, "account-editor pairing-panel [data-copy-value]")
 
@@ -597,6 +601,7 @@ def test_pairing_a_new_account_shows_the_code_and_command_and_connects_when_the_
 
     # Then the account exists, and the page shows the code grouped and large, the exact command, a countdown
     code = visible(browser, "account-editor pairing-panel [data-pairing-code]").text
+    remember_secret(code)
     assert re.fullmatch(r"[A-Z2-9]{3}-[A-Z2-9]{3}-[A-Z2-9]{3}", code)
     command = text_of(browser, "account-editor pairing-panel [data-copy-value]")
     assert command == f"switchboard auth pair --server {oauth_stack.base_url} --provider {PROVIDER} --account {name}"
@@ -631,6 +636,7 @@ def test_get_a_new_code_replaces_the_pairing_code(browser, oauth_stack, fake_pro
     browser.find_element(By.ID, "acct-auth-pairing").click()
     visible(browser, 'account-editor pairing-panel [data-op="pairing-start"]').click()
     first = visible(browser, "account-editor pairing-panel [data-pairing-code]").text
+    remember_secret(first)
 
     # When "Get a new code" is pressed
     browser.find_element(By.CSS_SELECTOR, 'account-editor pairing-panel [data-op="pairing-refresh"]').click()
@@ -638,6 +644,7 @@ def test_get_a_new_code_replaces_the_pairing_code(browser, oauth_stack, fake_pro
     # Then another code shows, the old one no longer works and the new one does
     wait(browser).until(lambda d: text_of(d, "account-editor pairing-panel [data-pairing-code]") not in (None, first))
     second = text_of(browser, "account-editor pairing-panel [data-pairing-code]")
+    remember_secret(second)
     status, _, body = call_open(oauth_stack, "/api/pairing/check", {"code": first, "provider": PROVIDER})
     assert status in (400, 404, 410), body
     status, _, body = call_open(oauth_stack, "/api/pairing/check", {"code": second, "provider": PROVIDER})
@@ -652,6 +659,7 @@ def test_an_expired_pairing_code_asks_for_a_new_one(browser, oauth_stack, fake_p
     browser.find_element(By.ID, "acct-auth-pairing").click()
     visible(browser, 'account-editor pairing-panel [data-op="pairing-start"]').click()
     first = visible(browser, "account-editor pairing-panel [data-pairing-code]").text
+    remember_secret(first)
     browser.execute_script("window.__now = Date.now; Date.now = () => window.__now() + 11 * 60 * 1000;")
 
     # Then the page says "expired — request a new code"
@@ -662,6 +670,7 @@ def test_an_expired_pairing_code_asks_for_a_new_one(browser, oauth_stack, fake_p
     browser.execute_script("Date.now = window.__now;")
     browser.find_element(By.CSS_SELECTOR, 'account-editor pairing-panel [data-op="pairing-refresh"]').click()
     wait(browser).until(lambda d: text_of(d, "account-editor pairing-panel [data-pairing-code]") not in (None, first))
+    remember_secret(text_of(browser, "account-editor pairing-panel [data-pairing-code]"))
 
 
 # MARK: Landing and the direct-API switch
