@@ -27,9 +27,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler
-
-from fake_provider import _Server
+from fake_provider import TLSHandler, TLSService
 
 DEVICE_GRANT = "urn:ietf:params:oauth:grant-type:device_code"
 
@@ -48,23 +46,8 @@ def s256(verifier):
     return base64.urlsafe_b64encode(hashlib.sha256(verifier.encode()).digest()).rstrip(b"=").decode()
 
 
-class _Handler(BaseHTTPRequestHandler):
-    protocol_version = "HTTP/1.1"
+class _Handler(TLSHandler):
     server_version = "FakeOAuth/1.0"
-
-    def setup(self):
-        self.request = self.server.tls.wrap_socket(self.request, server_side=True)
-        self.server.track(self.request)
-        super().setup()
-
-    def finish(self):
-        try:
-            super().finish()
-        finally:
-            self.server.untrack(self.request)
-
-    def log_message(self, *args):
-        pass
 
     def _send(self, status, body=b"", content_type="application/json", headers=None):
         self.send_response(status)
@@ -260,8 +243,7 @@ class FakeOAuth:
         self._tls = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
         self._tls.load_cert_chain(cert_file, key_file)
         self.lock = threading.Lock()
-        self._server = None
-        self._thread = None
+        self._service = TLSService()
         self.port = None
         self.reset()
 
@@ -330,19 +312,8 @@ class FakeOAuth:
             return [s for s in self.seen if path is None or s.path == path]
 
     def start(self):
-        server = _Server(("127.0.0.1", self.port or 0), _Handler)
-        server.fake = self
-        server.tls = self._tls
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-oauth", daemon=True)
-        self._thread.start()
+        self.port = self._service.start(self, _Handler, self._tls, self.port, "fake-oauth")
         return self
 
     def close(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server.drop_connections()
-            self._thread.join(timeout=5)
-            self._server = None
+        self._service.stop()

@@ -66,9 +66,9 @@ def make_certificates(directory):
     return d / "ca.pem", d / "server.pem", d / "server.key"
 
 
-class _Handler(BaseHTTPRequestHandler):
+class TLSHandler(BaseHTTPRequestHandler):
+    """HTTP/1.1 over TLS for the fakes (this one and fake_oauth.py); `self.server.fake` is the fake it serves."""
     protocol_version = "HTTP/1.1"
-    server_version = "FakeAI/1.0"
 
     def setup(self):
         # The TLS handshake happens here, in the request's thread, so one slow client holds up nobody else.
@@ -84,6 +84,10 @@ class _Handler(BaseHTTPRequestHandler):
 
     def log_message(self, *args):
         pass  # quiet: the test output is for the tests
+
+
+class _Handler(TLSHandler):
+    server_version = "FakeAI/1.0"
 
     def _answer(self, status, body, headers=None):
         data = json.dumps(body).encode()
@@ -153,6 +157,32 @@ class _Server(ThreadingHTTPServer):
         pass  # a client that drops the connection or refuses the certificate is not the test's failure
 
 
+class TLSService:
+    """One fake's server on 127.0.0.1 in a thread of its own: `start(fake, handler, tls, port, name)`, `stop()`."""
+
+    def __init__(self):
+        self._server = None
+        self._thread = None
+
+    def start(self, fake, handler, tls, port, name):
+        """Serves on `port` (0: any free one) and returns the port."""
+        server = _Server(("127.0.0.1", port or 0), handler)
+        server.fake = fake
+        server.tls = tls
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name=name, daemon=True)
+        self._thread.start()
+        return server.server_address[1]
+
+    def stop(self):
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server.drop_connections()
+            self._thread.join(timeout=5)
+            self._server = None
+
+
 class FakeProvider:
     """Start with `start()`; `url` is the OpenAI base URL (`https://localhost:PORT/v1`), `ca_file` the CA to trust."""
 
@@ -166,8 +196,7 @@ class FakeProvider:
         self._tls.load_cert_chain(cert, key)
         self._lock = threading.Lock()
         self._seen = []
-        self._server = None
-        self._thread = None
+        self._service = TLSService()
         self.port = None
         self.delay = 0.0
 
@@ -187,22 +216,11 @@ class FakeProvider:
         return [r for r in self.requests() if key in r.headers.get("authorization", "")]
 
     def start(self):
-        server = _Server(("127.0.0.1", self.port or 0), _Handler)
-        server.fake = self
-        server.tls = self._tls
-        self.port = server.server_address[1]
-        self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="fake-provider", daemon=True)
-        self._thread.start()
+        self.port = self._service.start(self, _Handler, self._tls, self.port, "fake-provider")
         return self
 
     def stop(self):
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server.drop_connections()
-            self._thread.join(timeout=5)
-            self._server = None
+        self._service.stop()
 
     @contextmanager
     def down(self):

@@ -9,13 +9,10 @@ serves the test CA's localhost certificate; the server trusts that CA through --
 Every test uses account ids of its own and deletes what it created."""
 
 import http.client
-import json
 import re
 import secrets
 import ssl
-import urllib.error
 import urllib.parse
-import urllib.request
 from contextlib import contextmanager
 
 import pytest
@@ -24,6 +21,7 @@ from selenium.webdriver.common.keys import Keys
 
 from conftest import chromium, console_errors, csp_violations, remember_secret, sign_in, visible
 from fake_oauth import FakeOAuth
+from test_provider_tests import created  # noqa: F401 (a fixture: the account ids a test made, deleted after it)
 from test_providers import call, editor_status, open_editor, replace_text, shot, text_of, tile, unique, wait
 
 PROVIDER = "openai"
@@ -76,14 +74,6 @@ def browser():
     driver.execute_cdp_cmd("Browser.grantPermissions", {"permissions": ["clipboardReadWrite", "clipboardSanitizedWrite"]})
     yield driver
     driver.quit()
-
-
-@pytest.fixture
-def created(oauth_stack):
-    ids = []
-    yield ids
-    for account_id in ids:
-        call(oauth_stack, "DELETE", f"/api/accounts/{account_id}")
 
 
 def given_account(stack, created, fake_provider, prefix, auth_method="oauth_browser"):
@@ -156,6 +146,16 @@ def new_window(driver, before):
 def landing(driver, timeout=FLOW_TIMEOUT):
     """The Providers & Auth card's message about the sign-in the browser came back from."""
     return wait(driver, timeout).until(lambda d: next(iter(d.find_elements(By.CSS_SELECTOR, "providers-card [data-landing]")), None))
+
+
+def through_the_fake(driver, button):
+    """Presses `button`, which opens the fake's sign-in page in a new window, and answers what the settings page
+    that window lands on says: its `data-landing` ("connected" or "error") and `data-category`."""
+    before = set(driver.window_handles)
+    button.click()
+    with new_window(driver, before):
+        message = landing(driver)
+        return message.get_attribute("data-landing"), message.get_attribute("data-category")
 
 
 def unexpected_console_errors(driver, *allowed):
@@ -271,12 +271,10 @@ def test_a_new_account_is_created_when_its_sign_in_starts(browser, oauth_stack, 
     replace_text(browser.find_element(By.ID, "acct-name"), name)
     browser.find_element(By.CSS_SELECTOR, "account-editor [data-advanced] > summary").click()
     browser.find_element(By.ID, "acct-base-url").send_keys(fake_provider.url)
-    before = set(browser.window_handles)
-    start_button(browser).click()
+    outcome = through_the_fake(browser, start_button(browser))
 
     # Then the account is created with them and signed in
-    with new_window(browser, before):
-        assert landing(browser).get_attribute("data-landing") == "connected"
+    assert outcome[0] == "connected"
     assert account_id in signed_in(browser).text
     stored = account(oauth_stack, account_id)
     assert stored["baseUrl"] == fake_provider.url
@@ -312,10 +310,7 @@ def test_a_blocked_pop_up_offers_a_link_and_a_device_code_and_the_link_finishes_
     shot(browser, "switchboard-oauth-popup-blocked.png", "account-editor [data-flow-panel]")
 
     # When the link is followed, Then the sign-in finishes in that tab and the page says Connected
-    before = set(browser.window_handles)
-    link.click()
-    with new_window(browser, before):
-        assert landing(browser).get_attribute("data-landing") == "connected"
+    assert through_the_fake(browser, link)[0] == "connected"
     assert account_id in signed_in(browser).text
     assert unexpected_console_errors(browser) == []
     assert csp_violations(browser) == []
@@ -356,10 +351,7 @@ def test_an_answer_from_another_issuer_is_refused_and_said_so(browser, oauth_sta
     open_account(browser, oauth_stack, account_id)
 
     # When the sign-in runs
-    before = set(browser.window_handles)
-    start_button(browser).click()
-    with new_window(browser, before):
-        assert landing(browser).get_attribute("data-category") == "issuer_mismatch"
+    assert through_the_fake(browser, start_button(browser)) == ("error", "issuer_mismatch")
 
     # Then the code was never exchanged, and the page says why
     box = failure(browser)
@@ -389,10 +381,7 @@ def test_a_missing_scope_is_named_and_sign_in_again_is_offered(browser, oauth_st
 
         # When Sign in again is pressed there with the full grant, Then the account's editor opens and signs it in
         fake.granted_scope = None
-        before = set(browser.window_handles)
-        again.click()
-        with new_window(browser, before):
-            assert landing(browser).get_attribute("data-landing") == "connected"
+        assert through_the_fake(browser, again)[0] == "connected"
         assert account_id in signed_in(browser).text
         assert account_id in text_of(browser, "account-editor .account-status__id")
         assert unexpected_console_errors(browser) == []
@@ -406,10 +395,7 @@ def test_a_missing_scope_is_named_and_sign_in_again_is_offered(browser, oauth_st
 
     # When it is pressed with the full grant, Then the account is connected
     fake.granted_scope = None
-    before = set(browser.window_handles)
-    panel(browser, '[data-op="oauth-start"]').click()
-    with new_window(browser, before):
-        assert landing(browser).get_attribute("data-landing") == "connected"
+    assert through_the_fake(browser, panel(browser, '[data-op="oauth-start"]'))[0] == "connected"
     assert account_id in signed_in(browser).text
     assert csp_violations(browser) == []
 
@@ -611,11 +597,11 @@ def test_pairing_a_new_account_shows_the_code_and_command_and_connects_when_the_
 
     # When the other machine checks the code and completes with a key (plain HTTP, no session)
     key = canary_key()
-    status, _, body = call_open(oauth_stack, "/api/pairing/check", {"code": code.lower(), "provider": PROVIDER})
+    status, _, body = call(oauth_stack, "POST", "/api/pairing/check", {"code": code.lower(), "provider": PROVIDER}, token=False)
     assert status == 200, body
     assert body["account"] == account_id
-    status, _, body = call_open(oauth_stack, "/api/pairing/complete", {
-        "code": code, "provider": PROVIDER, "credential": {"kind": "api_key", "apiKey": key}})
+    status, _, body = call(oauth_stack, "POST", "/api/pairing/complete", {
+        "code": code, "provider": PROVIDER, "credential": {"kind": "api_key", "apiKey": key}}, token=False)
     assert status == 200, body
 
     # Then the page says Connected, and the account is tested against the fake provider and connected
@@ -645,9 +631,9 @@ def test_get_a_new_code_replaces_the_pairing_code(browser, oauth_stack, fake_pro
     wait(browser).until(lambda d: text_of(d, "account-editor pairing-panel [data-pairing-code]") not in (None, first))
     second = text_of(browser, "account-editor pairing-panel [data-pairing-code]")
     remember_secret(second)
-    status, _, body = call_open(oauth_stack, "/api/pairing/check", {"code": first, "provider": PROVIDER})
+    status, _, body = call(oauth_stack, "POST", "/api/pairing/check", {"code": first, "provider": PROVIDER}, token=False)
     assert status in (400, 404, 410), body
-    status, _, body = call_open(oauth_stack, "/api/pairing/check", {"code": second, "provider": PROVIDER})
+    status, _, body = call(oauth_stack, "POST", "/api/pairing/check", {"code": second, "provider": PROVIDER}, token=False)
     assert status == 200, body
     assert body["account"] == account_id
 
@@ -716,10 +702,7 @@ def test_the_direct_api_switch_of_an_oauth_account_round_trips(browser, oauth_st
     # Given an account signed in through the page
     account_id = given_account(oauth_stack, created, fake_provider, "direct")
     open_account(browser, oauth_stack, account_id)
-    before = set(browser.window_handles)
-    start_button(browser).click()
-    with new_window(browser, before):
-        landing(browser)
+    through_the_fake(browser, start_button(browser))
     signed_in(browser)
 
     # Then the editor explains the direct-API switch, off, and who may use the sign-in
@@ -767,10 +750,7 @@ def test_a_sign_in_the_provider_no_longer_accepts_offers_sign_in_again(browser, 
     open_account(browser, oauth_stack, account_id)
 
     # When the account is signed in (the page tests the new sign-in at once)
-    before = set(browser.window_handles)
-    start_button(browser).click()
-    with new_window(browser, before):
-        landing(browser)
+    through_the_fake(browser, start_button(browser))
     signed_in(browser)
     wait(browser, FLOW_TIMEOUT).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, 'account-editor [data-test-result] .test-result[data-ok="false"]'))
@@ -783,24 +763,8 @@ def test_a_sign_in_the_provider_no_longer_accepts_offers_sign_in_again(browser, 
 
     # When Sign in again is pressed with the provider accepting tokens again, Then the account is connected
     fake.access_marker = ""
-    before = set(browser.window_handles)
-    browser.find_element(By.CSS_SELECTOR, 'account-editor [data-op="sign-in-again"]').click()
-    with new_window(browser, before):
-        assert landing(browser).get_attribute("data-landing") == "connected"
+    assert through_the_fake(browser, browser.find_element(By.CSS_SELECTOR, 'account-editor [data-op="sign-in-again"]'))[0] == "connected"
     wait(browser, FLOW_TIMEOUT).until(lambda d: editor_status(d) == "Connected")
     assert not browser.find_elements(By.CSS_SELECTOR, 'account-editor [data-op="sign-in-again"]')
     assert unexpected_console_errors(browser) == []
     assert csp_violations(browser) == []
-
-
-def call_open(stack, path, body):
-    """A request without the admin token: what `switchboard auth pair` sends."""
-    request = urllib.request.Request(stack.url(path), data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json", "Accept": "application/json, application/problem+json"})
-    try:
-        with urllib.request.urlopen(request, timeout=20) as response:
-            raw = response.read()
-            return response.status, response.headers, json.loads(raw) if raw else None
-    except urllib.error.HTTPError as error:
-        raw = error.read()
-        return error.code, error.headers, json.loads(raw) if raw else None

@@ -24,10 +24,13 @@ SONNET = "anthropic/claude-sonnet-4-5-20250929"
 MVP = ["anthropic", "openai", "google", "openrouter", "zai", "azureOpenai", "bedrock", "vertex"]
 
 
-def call(stack, method, path, body=None, content_type="application/json", headers=None):
-    """(status, headers, parsed body or None) from the API with the admin token; errors are answers too."""
+def call(stack, method, path, body=None, content_type="application/json", headers=None, token=True):
+    """(status, headers, parsed body or None) from the API with the admin token (without it when `token` is False);
+    errors are answers too."""
     data = None if body is None else json.dumps(body).encode()
-    sent = {"Authorization": f"Bearer {stack.token}", "Accept": "application/json, application/problem+json"}
+    sent = {"Accept": "application/json, application/problem+json"}
+    if token:
+        sent["Authorization"] = f"Bearer {stack.token}"
     if data is not None:
         sent["Content-Type"] = content_type
     sent.update(headers or {})

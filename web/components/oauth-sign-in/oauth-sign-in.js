@@ -2,6 +2,7 @@ import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
 import { copyable, copyFrom } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
+import { connectedAccount, refusal } from './outcome.js';
 import { categorySentence, expiredCode, failureText, neverCameBack } from './sign-in-words.js';
 
 const pollMs = 2000;
@@ -513,13 +514,7 @@ export class OAuthSignIn extends HTMLElement {
         this.#stop();
         const scope = answer.category === 'insufficient_scope';
         this.#setState(scope ? 'failed' : 'completed');
-        let account = null;
-        try {
-            account = accountId ? await api.account(accountId) : null;
-        } catch {
-            // The id says enough; the editor reads the account again anyway.
-        }
-        const name = account ? `${account.displayName} (${account.id})` : accountId ?? this.#name;
+        const { account, name } = await connectedAccount(accountId, this.#name);
         render(this.querySelector('[data-actions]'), scope ? html`
             <button type="button" class="button button--primary" data-op="oauth-start">Sign in again</button>` : this.#startButtons({ again: true }));
         render(this.querySelector('[data-body]'), scope ? html`
@@ -561,8 +556,7 @@ export class OAuthSignIn extends HTMLElement {
         render(this.querySelector('[data-actions]'), this.#startButtons({ again: true }));
         render(this.querySelector('[data-body]'), html`
             <div class="field__error oauth-flow__failure" data-sign-in-failure data-category="${error.category ?? 'refused'}">
-                <p>${what}: ${error.category ? categorySentence(error.category) : error.title}</p>
-                ${error.detail ? html`<p>${withCode(error.detail)}</p>` : ''}
+                ${refusal(error, what)}
             </div>`);
         this.#status(`${what}: ${error.title}`);
     }

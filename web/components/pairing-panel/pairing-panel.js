@@ -1,7 +1,8 @@
 import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
 import { copyable, copyFrom } from '../../lib/copy.js';
-import { html, render, withCode } from '../../lib/html.js';
+import { html, render } from '../../lib/html.js';
+import { connectedAccount, refusal } from '../oauth-sign-in/outcome.js';
 import { expiredCode } from '../oauth-sign-in/sign-in-words.js';
 
 const pollMs = 2000;
@@ -217,13 +218,7 @@ export class PairingPanel extends HTMLElement {
     async #connected(accountId) {
         this.#stop();
         this.#setState('completed');
-        let account = null;
-        try {
-            account = accountId ? await api.account(accountId) : null;
-        } catch {
-            // The id says enough; the editor reads the account again anyway.
-        }
-        const name = account ? `${account.displayName} (${account.id})` : accountId ?? this.provider.name;
+        const { account, name } = await connectedAccount(accountId, this.provider.name);
         render(this.querySelector('[data-actions]'), html`
             <button type="button" class="button" data-op="pairing-start">Pair again</button>`);
         render(this.querySelector('[data-body]'), html`
@@ -242,10 +237,7 @@ export class PairingPanel extends HTMLElement {
         render(this.querySelector('[data-actions]'), html`
             <button type="button" class="button" data-op="pairing-start">Try again</button>`);
         render(this.querySelector('[data-body]'), html`
-            <div class="field__error" data-pairing-problem>
-                <p>${what}: ${error.title}</p>
-                ${error.detail ? html`<p>${withCode(error.detail)}</p>` : ''}
-            </div>`);
+            <div class="field__error" data-pairing-problem>${refusal(error, what)}</div>`);
         this.#status(`${what}: ${error.title}`);
     }
 
