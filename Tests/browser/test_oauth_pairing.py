@@ -21,7 +21,7 @@ from selenium.webdriver.common.keys import Keys
 
 from conftest import chromium, console_errors, csp_violations, remember_secret, sign_in, visible
 from fake_oauth import FakeOAuth
-from test_provider_tests import created  # noqa: F401 (a fixture: the account ids a test made, deleted after it)
+from test_provider_tests import account, created  # noqa: F401 (created: a fixture, the account ids a test made)
 from test_providers import call, editor_status, open_editor, replace_text, shot, text_of, tile, unique, wait
 
 PROVIDER = "openai"
@@ -86,12 +86,6 @@ def given_account(stack, created, fake_provider, prefix, auth_method="oauth_brow
     assert status == 201, body
     created.append(account_id)
     return account_id
-
-
-def account(stack, account_id):
-    status, _, body = call(stack, "GET", f"/api/accounts/{account_id}")
-    assert status == 200, body
-    return body
 
 
 def canary_key():
@@ -163,6 +157,17 @@ def unexpected_console_errors(driver, *allowed):
     patterns = [re.compile(p) for p in allowed]
     return [e for e in console_errors(driver)
             if not (e.get("source") == "network" and any(p.search(e["message"]) for p in patterns))]
+
+
+def a_sign_in_that_never_comes_back(driver, patience_ms):
+    """Starts a sign-in whose window opens but never reaches the callback, on a page that waits `patience_ms`
+    instead of 3 minutes; answers the page's message that the provider never sent the browser back."""
+    button = start_button(driver)
+    driver.execute_script("""
+        window.open = () => ({ location: {}, close() {} });
+        document.querySelector('account-editor oauth-sign-in').callbackPatience = arguments[0];""", patience_ms)
+    button.click()
+    return visible(driver, "account-editor [data-sign-in-late]", timeout=FLOW_TIMEOUT)
 
 
 def location_without_following(url, ca_file):
@@ -446,14 +451,9 @@ def test_when_the_provider_never_sends_the_browser_back_pairing_and_paste_are_of
     # that waits 3 s instead of 3 minutes
     account_id = given_account(oauth_stack, created, fake_provider, "late")
     open_account(browser, oauth_stack, account_id)
-    button = start_button(browser)
-    browser.execute_script("""
-        window.open = () => ({ location: {}, close() {} });
-        document.querySelector('account-editor oauth-sign-in').callbackPatience = 3000;""")
 
     # When the sign-in starts and the time passes
-    button.click()
-    late = visible(browser, "account-editor [data-sign-in-late]", timeout=FLOW_TIMEOUT)
+    late = a_sign_in_that_never_comes_back(browser, 3000)
 
     # Then the page says the callback never came, offers pairing and a field for the address the browser ended on
     assert "The provider never sent you back here: this server may not be reachable from your browser" in late.text
@@ -478,12 +478,7 @@ def test_pair_from_another_machine_is_offered_when_the_callback_never_comes(brow
     # Given a sign-in whose window never comes back
     account_id = given_account(oauth_stack, created, fake_provider, "late-pair")
     open_account(browser, oauth_stack, account_id)
-    button = start_button(browser)
-    browser.execute_script("""
-        window.open = () => ({ location: {}, close() {} });
-        document.querySelector('account-editor oauth-sign-in').callbackPatience = 1000;""")
-    button.click()
-    late = visible(browser, "account-editor [data-sign-in-late]", timeout=FLOW_TIMEOUT)
+    late = a_sign_in_that_never_comes_back(browser, 1000)
 
     # When Pair from another machine is pressed
     late.find_element(By.CSS_SELECTOR, '[data-op="pairing-request"]').click()
