@@ -19,7 +19,7 @@ struct OpenAICompatibleFamily: ProviderFamily {
                 guard let id = m["id"]?.stringValue else { return nil }
                 return DiscoveredModel(id: id, name: m["name"]?.stringValue ?? id, contextWindow: m["context_window"]?.intValue ?? m["context_length"]?.intValue)
             }
-            return p.result(.ok, "\(p.name) accepted the key; \(models.count) models available.", status: 200, models: models, quota: quota)
+            return p.result(.ok, "\(p.name) \(p.accepted); \(models.count) models available.", status: 200, models: models, quota: quota)
         }
     }
 
@@ -79,7 +79,7 @@ struct AnthropicFamily: ProviderFamily {
                 guard let id = m["id"]?.stringValue else { return nil }
                 return DiscoveredModel(id: id, name: m["display_name"]?.stringValue ?? id, contextWindow: nil)
             }
-            return p.result(.ok, "\(p.name) accepted the key; \(models.count) models available.", status: 200, models: models, quota: quota)
+            return p.result(.ok, "\(p.name) \(p.accepted); \(models.count) models available.", status: 200, models: models, quota: quota)
         }
     }
 
@@ -119,7 +119,7 @@ struct GeminiFamily: ProviderFamily {
                 let id = name.hasPrefix("models/") ? String(name.dropFirst(7)) : name
                 return DiscoveredModel(id: id, name: m["displayName"]?.stringValue ?? id, contextWindow: m["inputTokenLimit"]?.intValue)
             }
-            return p.result(.ok, "\(p.name) accepted the key; \(models.count) models available.", status: 200, models: models)
+            return p.result(.ok, "\(p.name) \(p.accepted); \(models.count) models available.", status: 200, models: models)
         }
     }
 
@@ -162,7 +162,7 @@ struct OpenRouterFamily: ProviderFamily {
             quota.creditLimit = data["limit"]?.numberValue
             quota.creditUsed = data["usage"]?.numberValue
             if let limit = quota.creditLimit, let used = quota.creditUsed, used >= limit {
-                return p.result(.billing, "\(p.name) accepted the key, but its credit limit is used up.", status: 200, quota: quota)
+                return p.result(.billing, "\(p.name) \(p.accepted), but its credit limit is used up.", status: 200, quota: quota)
             }
         }
         switch await p.send(.GET, base + "/models", headers: auth) {
@@ -176,7 +176,7 @@ struct OpenRouterFamily: ProviderFamily {
                 guard let id = m["id"]?.stringValue else { return nil }
                 return DiscoveredModel(id: id, name: m["name"]?.stringValue ?? id, contextWindow: m["context_length"]?.intValue)
             }
-            return p.result(.ok, "\(p.name) accepted the key; \(models.count) models available.", status: 200, models: models, quota: quota)
+            return p.result(.ok, "\(p.name) \(p.accepted); \(models.count) models available.", status: 200, models: models, quota: quota)
         }
     }
 }
@@ -203,7 +203,7 @@ struct AzureOpenAIFamily: ProviderFamily {
             listed = data.compactMap { m in m["id"]?.stringValue.map { DiscoveredModel(id: $0, name: $0, contextWindow: nil) } }
         }
         guard let deployment = fields["deployment"]?.stringValue else {
-            return p.result(.ok, "Azure OpenAI accepted the key; \(listed.count) models available to this resource.", status: 200, models: listed)
+            return p.result(.ok, "Azure OpenAI \(p.accepted); \(listed.count) models available to this resource.", status: 200, models: listed)
         }
         let body = Array(#"{"messages":[{"role":"user","content":"ping"}],"max_tokens":1}"#.utf8)
         switch await p.send(.POST, "\(endpoint)/openai/deployments/\(deployment)/chat/completions?api-version=\(version)",
@@ -213,7 +213,7 @@ struct AzureOpenAIFamily: ProviderFamily {
             // Any answer but a 404 or an auth error means the deployment exists (a model that refuses
             // max_tokens answers 400, and that is still a deployment).
             if r.status == 200 || (r.status == 400 && r.json?["error"] != nil) {
-                return p.result(.ok, "Azure OpenAI accepted the key and deployment '\(deployment)' answers.", status: r.status, models: listed, quota: Probe.openAIQuota(r))
+                return p.result(.ok, "Azure OpenAI \(p.accepted) and deployment '\(deployment)' answers.", status: r.status, models: listed, quota: Probe.openAIQuota(r))
             }
             return Self.error(p, r, deployment: deployment)
         }

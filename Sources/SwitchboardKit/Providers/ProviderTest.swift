@@ -97,6 +97,8 @@ struct Probe {
     let client: OutboundClient
     let started = ContinuousClock.now
     var name: String { target.provider.name }
+    /// What the provider accepted: an OAuth sign-in's token, or a key.
+    var accepted: String { "accepted the " + (target.credential.kind == .oauth ? "sign-in" : "key") }
 
     func send(_ method: HTTPMethod = .GET, _ url: String, headers: [(String, String)], body: [UInt8]? = nil) async -> Result<OutboundResponse, OutboundFailure> {
         // The account's own headers first; the adapter's auth headers are added last and cannot be overridden.

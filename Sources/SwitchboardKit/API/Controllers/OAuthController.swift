@@ -96,7 +96,7 @@ struct OAuthController {
                 // A person's browser: a short page in words, with the way back. No script (the CSP forbids it).
                 headers[.contentType] = "text/html; charset=utf-8"
                 let page = """
-                    <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in not finished</title></head>
+                    <!doctype html><html lang="en"><head><meta charset="utf-8"><title>Sign-in not finished</title><link rel="icon" href="/favicon.svg"></head>
                     <body><h1>The sign-in was not finished</h1><p>\(Self.escape(detail))</p>
                     <p><a href="\(restart)">Back to the settings page</a> to start again.</p></body></html>
                     """
