@@ -342,6 +342,9 @@ import TestSupport
         #expect(start.status == .created, "\(start.text)")
         #expect(start.json["userCode"] as? String == "WDJB-MJHT")
         let id = start.json["flowId"] as! String
+        // The device code alone can fetch tokens: the database holds it sealed with the master key.
+        let stored = try await s.t.database.pool.read { db in try String.fetchOne(db, sql: "SELECT device_code FROM oauth_flow WHERE id = ?", arguments: [id]) }
+        #expect(stored != nil && stored?.contains("CANARYSECRET") == false)
         let t0 = Date()
         let deviceGrants = { s.fake.tokenRequests.filter { $0.form["grant_type"]?.hasSuffix("device_code") == true }.count }
 

@@ -420,7 +420,8 @@ public final class OAuthService: Sendable {
                 INSERT INTO oauth_flow (id, provider, account_id, actor, mode, device_code, user_code, verification_uri, verification_uri_complete,
                                         interval, next_poll_at, created_at, expires_at)
                 VALUES (?, ?, ?, ?, 'device', ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, entry.id, account, principal.actor, device.deviceCode, device.userCode, device.verificationURI,
+                """, arguments: [id, entry.id, account, principal.actor, try accounts.vault.sealValue(device.deviceCode, context: "oauth-device:\(id)"),
+                                 device.userCode, device.verificationURI,
                                  device.verificationURIComplete, device.interval, now.addingTimeInterval(TimeInterval(device.interval)), now,
                                  now.addingTimeInterval(TimeInterval(min(device.expiresIn, 1800)))])
         }
@@ -440,7 +441,11 @@ public final class OAuthService: Sendable {
             try db.execute(sql: "UPDATE oauth_flow SET next_poll_at = ? WHERE id = ?", arguments: [now.addingTimeInterval(TimeInterval(flow.interval ?? 5)), id])
             return flow
         }
-        guard let claimed, let deviceCode = claimed.deviceCode, let client = try clients.client(claimed.provider) else { return current }
+        guard let claimed, let sealed = claimed.deviceCode, let client = try clients.client(claimed.provider) else { return current }
+        guard let deviceCode = accounts.vault.openValue(sealed, context: "oauth-device:\(id)") else {
+            fail(claimed, "expired_token", "The device code can no longer be read (the master key changed) — request a new code.", at: now)
+            return try flow(id, principal: principal, at: now)
+        }
         let endpoint = TokenEndpoint(client: client, secret: try? clients.secret(of: client), http: http)
         switch await endpoint.pollDevice(deviceCode) {
         case .success(let tokens):

@@ -165,6 +165,22 @@ public final class Vault: Sendable {
         }
     }
 
+    /// Encrypts a short-lived secret that lives in the database rather than in a file (an OAuth device code,
+    /// which alone can fetch tokens) under the newest master key; base64 of the envelope, bound to `context`.
+    public func sealValue(_ plaintext: String, context: String) throws -> String {
+        guard let key = ring.read({ $0.active }) ?? Keyring.load(keysDirectory).active else {
+            throw DurableFile.Failure(description: "no usable master key in \(keysDirectory.path); see the startup log")
+        }
+        return Data(try Envelope.seal(Array(plaintext.utf8), key: key, account: context, field: "value").bytes).base64EncodedString()
+    }
+
+    /// The secret `sealValue` made for `context`; nil when it cannot be opened (another context, a deleted key).
+    public func openValue(_ sealed: String, context: String) -> String? {
+        guard let data = Data(base64Encoded: sealed), let envelope = try? Envelope(bytes: Array(data)),
+              let key = key(envelope.keyID), let plaintext = try? envelope.open(key: key, account: context, field: "value") else { return nil }
+        return String(decoding: plaintext, as: UTF8.self)
+    }
+
     /// The key with this id, reading the directory again once when it is not known (rotation by the CLI).
     private func key(_ id: UInt32) -> MasterKey? {
         if let k = ring.read({ $0.keys[id] }) { return k }
