@@ -2,6 +2,7 @@ import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
 import { copyable, copyFrom } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
+import './oauth-client-form.js';
 import { connectedAccount, refusal } from './outcome.js';
 import { categorySentence, expiredCode, failureText, neverCameBack } from './sign-in-words.js';
 
@@ -61,6 +62,11 @@ export class OAuthSignIn extends HTMLElement {
                 <div class="oauth-flow__body" data-body></div>
                 <p class="oauth-flow__status" data-sign-in-status role="status" aria-live="polite"></p>
             </div>`);
+        // The operator's own OAuth app: a save or a revert changes the client the next sign-in uses.
+        const clientForm = document.createElement('oauth-client-form');
+        clientForm.provider = this.provider;
+        clientForm.addEventListener('oauth-client-changed', () => this.#loadClient());
+        this.append(clientForm);
         this.#renderIdle();
         this.#loadClient();
     }
@@ -97,12 +103,16 @@ export class OAuthSignIn extends HTMLElement {
     }
 
     async #loadClient() {
+        const form = this.querySelector('oauth-client-form');
         try {
             const { clients } = await api.oauthClients();
             this.#client = (clients ?? []).find((c) => c.provider === this.provider.id) ?? null;
-        } catch {
-            return; // Only a nicety (the redirect URI up front, the device code button): the sign-in works without.
+        } catch (error) {
+            // Only a nicety (the redirect URI up front, the device code button): the sign-in works without.
+            form?.failed(error);
+            return;
         }
+        if (form) form.client = this.#client;
         if (this.#state === 'idle' && this.isConnected) this.#renderIdle();
     }
 
