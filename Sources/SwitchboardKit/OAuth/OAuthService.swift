@@ -65,7 +65,15 @@ public final class OAuthService: Sendable {
 
     // MARK: Starting
 
-    /// The client for `provider`, when the catalog offers `method` for it and a client id is set.
+    /// The provider's display name (its id when it left the catalog).
+    func name(_ provider: String) -> String { accounts.provider(provider)?.name ?? provider }
+
+    /// The token endpoint of `client`, with its secret when the operator stored one.
+    func endpoint(_ client: OAuthClient) -> TokenEndpoint {
+        TokenEndpoint(client: client, secret: try? clients.secret(of: client), http: http)
+    }
+
+    /// The client for `provider` (an id or alias), when the catalog offers `method` for it and a client id is set.
     func usableClient(_ provider: String, _ method: AuthMethod) throws -> (OAuthClient, CatalogProvider) {
         guard let entry = accounts.provider(provider) else { throw AccountService.Failure.notFound(provider) }
         guard entry.authMethods.contains(where: { $0.method == method || ($0.method == .oauthBrowser && method == .oauthDeviceCode) }) else {
@@ -93,7 +101,7 @@ public final class OAuthService: Sendable {
     /// in several tabs of one browser all work); the answer names the one to set.
     public func start(_ providerID: String, _ body: JSONValue, principal: Principal, origin: String, binding: String?,
                       at now: Date = Date()) throws -> (Started, binding: String?) {
-        let (client, entry) = try usableClient(CatwalkFormat.aliases[providerID] ?? providerID, .oauthBrowser)
+        let (client, entry) = try usableClient(providerID, .oauthBrowser)
         let account = try targetAccount(body, provider: entry.id)
         if client.redirectMode == .serverCallback && principal.method != .session {
             // The callback is bound to a browser session (its binding cookie); a token caller has none.
@@ -188,11 +196,11 @@ public final class OAuthService: Sendable {
     public func callback(_ providerID: String, query: [String: String], binding: String?, at now: Date = Date()) async -> CallbackOutcome {
         let returned = Returned(query: query)
         do {
-            let flow = try consume(state: returned.state, provider: providerID, at: now) { flow, db in
+            let flow = try consume(.state(returned.state), provider: providerID, at: now) { flow, db in
                 // Bound to the browser session that started it: its binding cookie, and the session still live.
                 guard let expected = flow.bindingHash, let binding,
                       Digest.constantTimeEqual(Array(Digest.sha256Hex(binding).utf8), Array(expected.utf8)),
-                      try Self.sessionIsLive(flow.actor, db, now) else {
+                      try AppDatabase.sessionIsLive(actor: flow.actor, db, now: now) else {
                     return "The sign-in was started from another browser session: several tabs, an old page, or a session that has since ended."
                 }
                 return nil
@@ -223,7 +231,7 @@ public final class OAuthService: Sendable {
         }
         var returned = Returned(pasted: text)
         let stored = try flowRow(flowID)
-        guard let stored, stored.provider == (CatwalkFormat.aliases[providerID] ?? providerID), stored.actor == principal.actor else {
+        guard let stored, stored.provider == (accounts.provider(providerID)?.id ?? providerID), stored.actor == principal.actor else {
             throw Failure.state(category: "state_mismatch", detail: "No sign-in of yours is waiting under this flow id for \(providerID); start again.")
         }
         if let state = returned.state {
@@ -231,26 +239,39 @@ public final class OAuthService: Sendable {
                 throw Failure.state(category: "state_mismatch", detail: "The pasted code belongs to another sign-in (its state does not match this one): several tabs or an old page. Start again.")
             }
         }
-        let flow = try consume(flowID: flowID, at: now)
+        let flow = try consume(.id(flowID), provider: stored.provider, at: now)
         returned.state = nil
         _ = await finish(flow, returned, at: now)
         return try self.flow(flowID, principal: principal, at: now)
     }
 
-    /// Consumes the flow whose state is `state` (single use, unexpired, this provider), running `bound` in the
-    /// same transaction: a non-nil answer from it is the reason the flow is refused.
-    func consume(state: String?, provider: String, at now: Date, bound: (FlowRow, Database) throws -> String?) throws -> FlowRow {
-        guard let state, !state.isEmpty, state.count <= 512 else {
-            throw Failure.state(category: "state_mismatch", detail: "The provider's answer carried no state; start the sign-in again from the settings page.")
+    /// How a returning answer names its flow: the provider's redirect by its state, a paste by the flow id
+    /// (its caller and any pasted state were checked against the flow already).
+    enum FlowKey {
+        case state(String?)
+        case id(String)
+    }
+
+    /// Consumes the flow (single use, unexpired, this provider), running `bound` in the same transaction: a
+    /// non-nil answer from it is the reason the flow is refused. A refused flow is consumed and audited.
+    func consume(_ key: FlowKey, provider: String, at now: Date,
+                 bound: (FlowRow, Database) throws -> String? = { _, _ in nil }) throws -> FlowRow {
+        let lookup: (column: String, value: String)
+        switch key {
+        case .state(let state):
+            guard let state, !state.isEmpty, state.count <= 512 else {
+                throw Failure.state(category: "state_mismatch", detail: "The provider's answer carried no state; start the sign-in again from the settings page.")
+            }
+            lookup = ("state_hash", Digest.sha256Hex(state))
+        case .id(let id):
+            lookup = ("id", id)
         }
-        let hash = Digest.sha256Hex(state)
         return try database.writeAccounts { db -> Result<FlowRow, Failure> in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM oauth_flow WHERE state_hash = ?", arguments: [hash]) else {
+            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM oauth_flow WHERE \(lookup.column) = ?", arguments: [lookup.value]) else {
                 return .failure(.state(category: "state_mismatch", detail: "This sign-in is not known here: it may come from an old page or another server. Start again."))
             }
             let flow = FlowRow(row)
-            let consumed: Date? = row["consumed_at"]
-            if consumed != nil {
+            if (row["consumed_at"] as Date?) != nil {
                 return .failure(.state(category: "state_mismatch", detail: "This sign-in answer was already used; start again."))
             }
             try db.execute(sql: "UPDATE oauth_flow SET consumed_at = ? WHERE id = ?", arguments: [now, flow.id])
@@ -272,40 +293,15 @@ public final class OAuthService: Sendable {
         }.get()
     }
 
-    /// Consumes a paste flow by id (the caller was checked against the flow's starter).
-    func consume(flowID: String, at now: Date) throws -> FlowRow {
-        try database.writeAccounts { db -> Result<FlowRow, Failure> in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM oauth_flow WHERE id = ?", arguments: [flowID]) else { return .failure(.flowNotFound) }
-            let flow = FlowRow(row)
-            if (row["consumed_at"] as Date?) != nil {
-                return .failure(.state(category: "state_mismatch", detail: "This sign-in was already finished or used; start again."))
-            }
-            if flow.expiresAt <= now {
-                try db.execute(sql: "UPDATE oauth_flow SET consumed_at = ?, status = 'expired', category = 'expired' WHERE id = ?", arguments: [now, flowID])
-                return .failure(.state(category: "expired", detail: "The sign-in took longer than 10 minutes and expired; start again."))
-            }
-            try db.execute(sql: "UPDATE oauth_flow SET consumed_at = ? WHERE id = ?", arguments: [now, flowID])
-            return .success(flow)
-        }.get()
-    }
-
     func flowRow(_ id: String) throws -> FlowRow? {
         try database.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM oauth_flow WHERE id = ?", arguments: [id]).map(FlowRow.init) }
-    }
-
-    static func sessionIsLive(_ actor: String, _ db: Database, _ now: Date) throws -> Bool {
-        guard actor.hasPrefix("session:") else { return false }
-        return try Bool.fetchOne(db, sql: """
-            SELECT 1 FROM admin_session s JOIN admin_token t ON t.id = s.token_id
-            WHERE s.id = ? AND s.expires_at > ? AND t.revoked_at IS NULL
-            """, arguments: [String(actor.dropFirst("session:".count)), now]) ?? false
     }
 
     struct Finished { var status: String; var category: String?; var account: String? }
 
     /// After a valid state: the provider's `error`, the `iss` check, the code exchange, storing the tokens.
     func finish(_ flow: FlowRow, _ returned: Returned, at now: Date) async -> Finished {
-        let name = accounts.provider(flow.provider)?.name ?? flow.provider
+        let name = name(flow.provider)
         guard let client = try? clients.client(flow.provider) else {
             return fail(flow, "token_exchange_failed", "The OAuth client for \(name) is gone.", at: now)
         }
@@ -326,8 +322,8 @@ public final class OAuthService: Sendable {
         guard let code = returned.code, !code.isEmpty, let verifier = flow.verifier, let redirect = flow.redirectURI else {
             return fail(flow, "token_exchange_failed", "\(name) sent no authorization code.", at: now)
         }
-        let endpoint = TokenEndpoint(client: client, secret: try? clients.secret(of: client), http: http)
-        switch await endpoint.exchange(code: code, redirectURI: redirect, verifier: verifier) {
+        let server = endpoint(client)
+        switch await server.exchange(code: code, redirectURI: redirect, verifier: verifier) {
         case .failure(let failure):
             var message = failure.message(name)
             if failure.category == "redirect_uri_mismatch" { message += " Register exactly: \(redirect)" }
@@ -340,12 +336,13 @@ public final class OAuthService: Sendable {
     /// Stores the token set in the vault (one transaction with the flow's outcome and the audit event). A
     /// failure leaves nothing behind and marks the flow `storage_failed`; starting again works.
     func store(_ tokens: TokenSet, flow: FlowRow, client: OAuthClient, at now: Date) -> Finished {
-        let name = accounts.provider(flow.provider)?.name ?? flow.provider
+        let name = name(flow.provider)
         let missing = client.scopes.filter { !(tokens.scopes ?? client.scopes).contains($0) }
         let method: AuthMethod = flow.mode == "device" ? .oauthDeviceCode : .oauthBrowser
         do {
-            let previous = try? flow.account.flatMap { try database.account($0) }.map { try accounts.credential(of: $0) }
-            let credential = tokens.credential(kind: client.kind, requested: client.scopes, previous: previous ?? nil)
+            // Signing an account in again keeps a refresh token the new answer did not include.
+            let previous = flow.account.flatMap { try? database.account($0) }.flatMap { try? accounts.credential(of: $0) }
+            let credential = tokens.credential(kind: client.kind, requested: client.scopes, previous: previous)
             let category: String? = missing.isEmpty ? nil : "insufficient_scope"
             let message: String? = missing.isEmpty ? nil : "Signed in, but \(name) did not grant \(missing.joined(separator: ", ")); sign in again and allow \(missing.count == 1 ? "it" : "them")."
             let record = try accounts.storeObtained(credential, provider: flow.provider, account: flow.account, method: method,
@@ -406,11 +403,11 @@ public final class OAuthService: Sendable {
     // MARK: Device code (RFC 8628)
 
     public func startDevice(_ providerID: String, _ body: JSONValue, principal: Principal, at now: Date = Date()) async throws -> Flow {
-        let (client, entry) = try usableClient(CatwalkFormat.aliases[providerID] ?? providerID, .oauthDeviceCode)
+        let (client, entry) = try usableClient(providerID, .oauthDeviceCode)
         let account = try targetAccount(body, provider: entry.id)
-        let endpoint = TokenEndpoint(client: client, secret: try clients.secret(of: client), http: http)
+        let server = endpoint(client)
         let device: DeviceAuthorization
-        switch await endpoint.deviceAuthorization() {
+        switch await server.deviceAuthorization() {
         case .success(let d): device = d
         case .failure(let f): throw Failure.unavailable(f.message(entry.name))
         }
@@ -446,8 +443,8 @@ public final class OAuthService: Sendable {
             fail(claimed, "expired_token", "The device code can no longer be read (the master key changed) — request a new code.", at: now)
             return try flow(id, principal: principal, at: now)
         }
-        let endpoint = TokenEndpoint(client: client, secret: try? clients.secret(of: client), http: http)
-        switch await endpoint.pollDevice(deviceCode) {
+        let server = endpoint(client)
+        switch await server.pollDevice(deviceCode) {
         case .success(let tokens):
             let consumedNow = try database.writeAccounts { db -> Bool in
                 try db.execute(sql: "UPDATE oauth_flow SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL", arguments: [now, id])
@@ -463,7 +460,7 @@ public final class OAuthService: Sendable {
                                arguments: [interval, now.addingTimeInterval(TimeInterval(interval)), "The provider asked to poll less often; waiting \(interval) s between checks.", id])
             }
         case .failure(let failure):
-            fail(claimed, failure.category, failure.message(accounts.provider(claimed.provider)?.name ?? claimed.provider), at: now)
+            fail(claimed, failure.category, failure.message(name(claimed.provider)), at: now)
         }
         return try flow(id, principal: principal, at: now)
     }
@@ -472,7 +469,8 @@ public final class OAuthService: Sendable {
 
     /// A fresh access token for an OAuth account: one refresh at a time per account (callers arriving during
     /// one wait for it). The new token set (with a rotated refresh token) is committed before it is returned,
-    /// so a crash cannot lose the only valid refresh token. A refused refresh marks the account `error`/`auth`.
+    /// so a crash cannot lose the only valid refresh token. The caller records a refusal on the account
+    /// (`ProviderTestService`: `error`, category `auth` when the provider refused).
     public func refresh(_ accountID: String) async -> Result<Credential, TokenFailure> {
         let (task, owner) = refreshing.withLock { running -> (Task<Result<Credential, TokenFailure>, Never>, Bool) in
             if let task = running[accountID] { return (task, false) }
@@ -490,11 +488,11 @@ public final class OAuthService: Sendable {
               let refreshToken = credential.fields["refreshToken"]?.stringValue else {
             return .failure(.badResponse("the account has no refresh token"))
         }
-        let name = accounts.provider(record.provider)?.name ?? record.provider
+        let name = name(record.provider)
         guard let client = try? clients.client(record.provider) else { return .failure(.badResponse("no OAuth client for \(name)")) }
-        let endpoint = TokenEndpoint(client: client, secret: try? clients.secret(of: client), http: http)
+        let server = endpoint(client)
         let now = Date()
-        switch await endpoint.refresh(refreshToken) {
+        switch await server.refresh(refreshToken) {
         case .success(let tokens):
             let fresh = tokens.credential(kind: OAuthClientKind(rawValue: credential.fields["clientKind"]?.stringValue ?? "") ?? client.kind,
                                           requested: client.scopes, previous: credential)
@@ -506,11 +504,6 @@ public final class OAuthService: Sendable {
             }
             return .success(fresh)
         case .failure(let failure):
-            if case .oauth = failure {
-                let result = TestResult(ok: false, category: .auth, httpStatus: nil, latencyMs: 0,
-                                        summary: "The sign-in could not be renewed: \(failure.message(name))", modelCount: nil, quota: nil, testedAt: now)
-                try? database.recordTestNow(accountID, result)
-            }
             return .failure(failure)
         }
     }

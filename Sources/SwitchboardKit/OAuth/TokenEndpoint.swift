@@ -50,6 +50,16 @@ public enum TokenFailure: Error, Equatable, Sendable {
         }
     }
 
+    /// The connection-test category of a failed renewal: the provider refusing is `auth` (sign in again); a
+    /// network or TLS failure stays what it was.
+    public var testCategory: TestCategory {
+        switch self {
+        case .oauth: .auth
+        case .outbound(let failure): failure.category
+        case .badResponse: .badResponse
+        }
+    }
+
     public func message(_ provider: String) -> String {
         switch self {
         case .oauth(_, true): "\(provider) refused the redirect URI: register the exact URI shown here with your OAuth app."

@@ -45,7 +45,7 @@ public final class ProviderTestService: Sendable {
         }
         var refreshed = false
         if let oauth, Self.expiresSoon(credential) {
-            // Renewed before it is used; a refused renewal is the test's answer (the account is marked then).
+            // Renewed before it is used; a refused renewal is the test's answer.
             switch await oauth.refresh(id) {
             case .success(let fresh): credential = fresh; refreshed = true
             case .failure(let failure): return try await refusedRenewal(failure, record, provider)
@@ -56,14 +56,16 @@ public final class ProviderTestService: Sendable {
             // A 401 with a token that should still be good: renew once and try again.
             switch await oauth.refresh(id) {
             case .success(let fresh):
+                refreshed = true
                 outcome = try await probe(provider, fresh, baseURL: record.baseURL, headers: record.headerValues, timeout: timeout(record.timeoutSeconds))
             case .failure(let failure):
                 return try await refusedRenewal(failure, record, provider)
             }
         }
-        // Re-read: a renewal stored a new credential (and version) since `record` was read.
-        let current = refreshed || outcome.result.category == .auth ? (try? accounts.record(id)) ?? record : record
-        try await accounts.recordTest(outcome, for: current, always: always || current.credentialVersion != record.credentialVersion)
+        // A renewal stored a new credential (and version) since `record` was read: re-read it, and store this
+        // outcome whatever the last one was.
+        let current = refreshed ? (try? accounts.record(id)) ?? record : record
+        try await accounts.recordTest(outcome, for: current, always: always || refreshed)
         return outcome.result
     }
 
@@ -74,10 +76,10 @@ public final class ProviderTestService: Sendable {
         return at.timeIntervalSince(now) < 60
     }
 
+    /// A renewal that failed is the test's outcome, stored on the account.
     private func refusedRenewal(_ failure: TokenFailure, _ record: AccountRecord, _ provider: CatalogProvider) async throws -> TestResult {
-        let result = TestResult(ok: false, category: .auth, httpStatus: nil, latencyMs: 0,
+        let result = TestResult(ok: false, category: failure.testCategory, httpStatus: nil, latencyMs: 0,
                                 summary: "The sign-in could not be renewed: \(failure.message(provider.name))", modelCount: nil, quota: nil, testedAt: Date())
-        if case .oauth = failure { return result }   // already stored by the refresh
         try accounts.database.recordTestNow(record.id, result)
         return result
     }
@@ -85,8 +87,7 @@ public final class ProviderTestService: Sendable {
     /// Tests a draft: `{credential, baseUrl?, authMethod?, account?}`. A redacted placeholder stands for the
     /// secret of `account` only when the draft goes to the origin that secret was confirmed for.
     public func testDraft(provider providerID: String, _ body: JSONValue) async throws -> TestResult {
-        let id = CatwalkFormat.aliases[providerID] ?? providerID
-        guard let provider = accounts.provider(id) else { throw AccountService.Failure.notFound(providerID) }
+        guard let provider = accounts.provider(providerID) else { throw AccountService.Failure.notFound(providerID) }
         guard let object = body.objectValue else { throw AccountService.Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")]) }
         var errors: [Problem.FieldError] = []
         var baseURL: String?

@@ -116,6 +116,16 @@ extension AppDatabase {
         return found
     }
 
+    /// Whether the session an actor names (`session:ses_…`) is still signed in with an unrevoked token, read
+    /// inside the caller's transaction (an OAuth callback checks the session that started its sign-in).
+    static func sessionIsLive(actor: String, _ db: Database, now: Date) throws -> Bool {
+        guard actor.hasPrefix("session:") else { return false }
+        guard let session = try AdminSession.filter(Column("id") == String(actor.dropFirst("session:".count)) && Column("expires_at") > now).fetchOne(db) else {
+            return false
+        }
+        return try AdminToken.filter(Column("id") == session.tokenID && Column("revoked_at") == nil).fetchCount(db) > 0
+    }
+
     public func deleteSession(hash: String) async throws {
         _ = try await pool.write { db in try AdminSession.deleteOne(db, key: hash) }
         credentials.forget(hash: hash)
