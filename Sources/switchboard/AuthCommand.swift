@@ -317,8 +317,7 @@ final class LoopbackListener {
                 let n = recv(client, &buffer, buffer.count, 0)
                 if n <= 0 { break }
                 data += buffer[0..<n]
-                if data.count >= 4 && data.suffix(4) == [13, 10, 13, 10] { break }
-                if String(decoding: data, as: UTF8.self).contains("\r\n\r\n") { break }
+                if String(decoding: data, as: UTF8.self).contains("\r\n\r\n") { break }   // the whole head is in
             }
             let line = String(decoding: data, as: UTF8.self).split(separator: "\r\n").first ?? ""
             let parts = line.split(separator: " ")

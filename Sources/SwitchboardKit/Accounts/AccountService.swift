@@ -252,7 +252,19 @@ public final class AccountService: Sendable {
         return fields
     }
 
+    /// The catalog entry for a provider id or one of Catwalk's aliases.
     func provider(_ id: String) -> CatalogProvider? { catalog.current.entry(id) }
+
+    /// The id a new account of `provider` gets when none is given: `<provider>:default`, then `<provider>:2`, ….
+    static func freeID(_ provider: CatalogProvider, taken: Set<String>) -> String {
+        (["\(provider.id):default"] + (2...1000).map { "\(provider.id):\($0)" }).first { !taken.contains($0) }!
+    }
+
+    /// A new account's name when none is given: the provider's, with the account's own name in brackets when
+    /// the provider has other accounts.
+    static func defaultName(_ provider: CatalogProvider, id: String, hasOthers: Bool) -> String {
+        hasOthers ? "\(provider.name) (\(id.split(separator: ":")[1]))" : provider.name
+    }
 
     /// Creates an account (and stores its credential when one is sent).
     public func create(_ body: JSONValue, by caller: Caller, at now: Date = Date()) throws -> AccountView {
@@ -267,8 +279,7 @@ public final class AccountService: Sendable {
             errors.append(.init(pointer: "/provider", code: "required", message: "is required: a provider id from the catalog"))
             throw Failure.invalid(errors)
         }
-        let providerID = CatwalkFormat.aliases[providerText] ?? providerText
-        guard let provider = provider(providerID) else {
+        guard let provider = provider(providerText) else {
             errors.append(.init(pointer: "/provider", code: "unknown_provider", message: "is not a provider in the catalog; GET /api/catalog lists them"))
             throw Failure.invalid(errors)
         }
@@ -285,8 +296,7 @@ public final class AccountService: Sendable {
             }
             id = text
         } else {
-            let taken = Set(existing.map(\.id))
-            id = (["\(provider.id):default"] + (2...1000).map { "\(provider.id):\($0)" }).first { !taken.contains($0) }!
+            id = Self.freeID(provider, taken: Set(existing.map(\.id)))
         }
         var fields = checkFields(object, provider: provider, errors: &errors)
 
@@ -305,8 +315,8 @@ public final class AccountService: Sendable {
             baseURL: fields.baseURL, headers: JSONValue.object(fields.headers).serialized, maxConcurrent: fields.maxConcurrent,
             timeoutSeconds: fields.timeoutSeconds, defaultModel: fields.defaultModel, createdAt: now, updatedAt: now, version: 1,
             credentialVersion: 0, directApiAllowed: fields.allowDirectApi)
-        if object["displayName"] == nil && existing.contains(where: { $0.provider == provider.id }) {
-            record.displayName = "\(provider.name) (\(id.split(separator: ":")[1]))"
+        if object["displayName"] == nil {
+            record.displayName = Self.defaultName(provider, id: id, hasOthers: existing.contains { $0.provider == provider.id })
         }
         var written: String?
         do {
@@ -498,8 +508,8 @@ public final class AccountService: Sendable {
                     target.updatedAt = now
                 } else {
                     let taken = Set(try String.fetchAll(db, sql: "SELECT id FROM account WHERE provider = ?", arguments: [provider.id]))
-                    let id = accountID ?? (["\(provider.id):default"] + (2...1000).map { "\(provider.id):\($0)" }).first { !taken.contains($0) }!
-                    target = AccountRecord(id: id, provider: provider.id, displayName: taken.isEmpty ? provider.name : "\(provider.name) (\(id.split(separator: ":")[1]))",
+                    let id = accountID ?? Self.freeID(provider, taken: taken)
+                    target = AccountRecord(id: id, provider: provider.id, displayName: Self.defaultName(provider, id: id, hasOthers: !taken.isEmpty),
                                            authMethod: nil, baseURL: nil, headers: "{}", maxConcurrent: nil, timeoutSeconds: nil,
                                            defaultModel: nil, createdAt: now, updatedAt: now, version: 1, credentialVersion: 0)
                     try AuditLog.append(AuditEntry("account.created", actor: caller.actor, target: id, requestID: caller.requestID,

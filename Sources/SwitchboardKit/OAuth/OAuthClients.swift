@@ -96,28 +96,22 @@ public final class OAuthClients: Sendable {
 
     public enum Failure: Error, Equatable {
         case invalid([Problem.FieldError])
-        case none(String)
     }
 
     /// The client for `provider`: the operator's, else the default, else nil.
     public func client(_ provider: String) throws -> OAuthClient? {
-        if let row = try database.pool.read({ db in
-            try Row.fetchOne(db, sql: "SELECT settings, secret_file FROM oauth_client WHERE provider = ?", arguments: [provider])
-        }) {
-            let settings: String = row["settings"]
-            guard let value = JSONValue.parse(Array(settings.utf8)) else { return nil }
-            return Self.decode(value, provider: provider, secretFile: row["secret_file"])
+        let row = try database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT provider, settings, secret_file FROM oauth_client WHERE provider = ?", arguments: [provider])
         }
-        return OAuthClient.defaults[provider]
+        return row.map(Self.decode) ?? OAuthClient.defaults[provider]
     }
 
-    /// Every provider with a client (default or operator's).
+    /// Every provider with a client (default or operator's), in one read.
     public func all() throws -> [OAuthClient] {
-        let stored = try database.pool.read { db in
-            try Row.fetchAll(db, sql: "SELECT provider FROM oauth_client").map { $0["provider"] as String }
-        }
-        let providers = Set(OAuthClient.defaults.keys).union(stored).sorted()
-        return try providers.compactMap { try client($0) }
+        let stored = try database.pool.read { db in try Row.fetchAll(db, sql: "SELECT provider, settings, secret_file FROM oauth_client") }
+        var clients = OAuthClient.defaults
+        for row in stored { clients[row["provider"]] = Self.decode(row) }
+        return clients.keys.sorted().compactMap { clients[$0] }
     }
 
     /// The client secret, when the operator stored one.
@@ -204,7 +198,7 @@ public final class OAuthClients: Sendable {
                 case .none: break
                 case .some(.none): replaced = old; file = nil
                 case .some(.some(let secret)):
-                    let version = Int(Date().timeIntervalSince1970 * 1000)
+                    let version = Int(now.timeIntervalSince1970 * 1000)
                     written = try vault.store(Array(secret.utf8), account: pseudoAccount, version: version)
                     replaced = old
                     file = written
@@ -244,7 +238,12 @@ public final class OAuthClients: Sendable {
         try database.pool.read { db in try String.fetchAll(db, sql: "SELECT secret_file FROM oauth_client WHERE secret_file IS NOT NULL") }
     }
 
-    static func decode(_ v: JSONValue, provider: String, secretFile: String?) -> OAuthClient? {
+    /// An `oauth_client` row; nil (no client) when its settings cannot be read.
+    static func decode(_ row: Row) -> OAuthClient? {
+        let provider: String = row["provider"]
+        let settings: String = row["settings"]
+        guard let v = JSONValue.parse(Array(settings.utf8)) else { return nil }
+        let secretFile: String? = row["secret_file"]
         guard let authorize = v["authorizeUrl"]?.stringValue, let token = v["tokenUrl"]?.stringValue,
               let id = v["clientId"]?.stringValue else { return nil }
         return OAuthClient(provider: provider, authorizeURL: authorize, tokenURL: token,

@@ -77,8 +77,7 @@ public final class PairingService: Sendable {
         guard let providerText = body["provider"]?.stringValue else {
             throw Failure.invalid([.init(pointer: "/provider", code: "required", message: "is required: the provider to pair")])
         }
-        let providerID = CatwalkFormat.aliases[providerText] ?? providerText
-        guard let provider = accounts.provider(providerID) else {
+        guard let provider = accounts.provider(providerText) else {
             throw Failure.invalid([.init(pointer: "/provider", code: "unknown_provider", message: "is not a provider in the catalog")])
         }
         guard provider.authMethods.contains(where: { $0.method == .pairing }) else {
@@ -149,7 +148,7 @@ public final class PairingService: Sendable {
         guard let code = body["code"]?.stringValue, let providerText = body["provider"]?.stringValue else {
             throw Failure.invalid([.init(pointer: body["code"] == nil ? "/code" : "/provider", code: "required", message: "is required")])
         }
-        let provider = CatwalkFormat.aliases[providerText] ?? providerText
+        let provider = accounts.provider(providerText)?.id ?? providerText
         let normalized = Self.normalize(code)
         let hash = Array((normalized.count == Self.length ? Self.hash(normalized) : String(repeating: "0", count: 64)).utf8)
         let outcome = try database.writeAccounts { db -> Result<Claimed, Failure> in
@@ -178,17 +177,8 @@ public final class PairingService: Sendable {
             }
             return .failure(.wrongCode(expired: false))
         }
-        switch outcome {
-        case .success(let claimed): return claimed
-        case .failure(let failure):
-            if case .wrongCode(false) = failure { throw recordWrong(failure, client: client, now: now) }
-            throw failure
-        }
-    }
-
-    private func recordWrong(_ failure: Failure, client: String, now: Date) -> Failure {
-        throttle.recordFailure(for: client, now: now)
-        return failure
+        if case .failure(.wrongCode(expired: false)) = outcome { throttle.recordFailure(for: client, now: now) }
+        return try outcome.get()
     }
 
     /// What the CLI needs before it signs in: the provider, and the OAuth client to run locally if any.
@@ -216,7 +206,7 @@ public final class PairingService: Sendable {
 
     /// Stores the credential the paired machine obtained, then tests it once.
     public func complete(_ body: JSONValue, client: String, at now: Date = Date()) async throws -> JSONValue {
-        guard let provider = accounts.provider(CatwalkFormat.aliases[body["provider"]?.stringValue ?? ""] ?? body["provider"]?.stringValue ?? "") else {
+        guard let provider = accounts.provider(body["provider"]?.stringValue ?? "") else {
             throw Failure.invalid([.init(pointer: "/provider", code: "unknown_provider", message: "is not a provider in the catalog")])
         }
         guard let input = body["credential"] else {

@@ -102,10 +102,8 @@ struct OAuthController {
                     """
                 return Response(status: .badRequest, headers: headers, body: Array(page.utf8))
             }
-            var problem = Problem(.badRequest, type: "oauth-state", title: "The sign-in answer cannot be used", detail: detail,
-                                  headers: headers, members: ["category": .string(category)])
-            problem.headers[.location] = nil
-            throw problem
+            throw Problem(.badRequest, type: "oauth-state", title: "The sign-in answer cannot be used", detail: detail,
+                          headers: headers, members: ["category": .string(category)])
         }
     }
 
@@ -167,13 +165,8 @@ struct OAuthController {
             case .flowNotFound:
                 throw Problem(.notFound, type: "not-found", title: "Not found", detail: "No sign-in of yours has this id.")
             }
-        } catch let failure as OAuthClients.Failure {
-            switch failure {
-            case .invalid(let errors):
-                throw Problem(.unprocessableContent, type: "validation", title: "The OAuth client has invalid fields", errors: errors)
-            case .none(let why):
-                throw Problem(.notFound, type: "not-found", title: "Not found", detail: why)
-            }
+        } catch OAuthClients.Failure.invalid(let errors) {
+            throw Problem(.unprocessableContent, type: "validation", title: "The OAuth client has invalid fields", errors: errors)
         } catch let failure as AccountService.Failure {
             throw AccountsController.problem(failure)
         }
