@@ -35,6 +35,18 @@ import TestSupport
         }
     }
 
+    /// Issue 12, item 10: the IPv4-translated form (RFC 2765) and the local-use NAT64 prefix (RFC 8215), plus
+    /// the other IPv6 blocks that never hold a provider's API.
+    @Test func translatedAndLocalNAT64FormsAreRefused() {
+        for address in ["::ffff:0:7f00:1", "::ffff:0:a9fe:a9fe", "::ffff:0:0a00:0001", "::ffff:0:808:808",
+                        "64:ff9b:1::7f00:1", "64:ff9b:1:ffff::1", "64:ff9b:1:0:a9:fea9:fe00:0",
+                        "100::1", "2001::1", "2001:20::1", "3fff::1", "192.88.99.1"] {
+            #expect(AddressPolicy.forbiddenReason(address) != nil, "\(address)")
+        }
+        #expect(AddressPolicy.forbiddenReason("64:ff9b:1::808:808")?.contains("NAT64") == true)
+        #expect(AddressPolicy.forbiddenReason("::ffff:0:808:808")?.contains("translated") == true)
+    }
+
     @Test func publicAddressesPass() {
         for address in ["1.1.1.1", "8.8.8.8", "172.32.0.1", "192.169.0.1", "2606:4700:4700::1111", "::ffff:8.8.8.8", "2002:0808:0808::1"] {
             #expect(AddressPolicy.forbiddenReason(address) == nil, "\(address)")
@@ -241,6 +253,31 @@ let families: [FamilyCase] = [
         #expect(await strict.send(OutboundRequest(.GET, "http://example.com/")).failureCategory == .network)
         #expect(await strict.send(OutboundRequest(.GET, "file:///etc/passwd")).failureCategory == .network)
         #expect(await strict.send(OutboundRequest(.GET, "https://user:pw@localhost/")).failureCategory == .network)
+    }
+
+    /// Issue 12, item 2: the address that was checked is the address connected to, however the URL writes the
+    /// host. The resolver answers the emulator's address once and an address where nothing listens after that
+    /// (a rebinding DNS server): every call must succeed, each with exactly one lookup of the canonical name.
+    @Test func theCheckedAddressIsPinnedWhateverTheHostsSpelling() async throws {
+        let lookups = Shared([String]())
+        let rebinding: OutboundClient.Resolver = { host in
+            lookups.withLock { seen in
+                seen.append(host)
+                return [seen.filter { $0 == host }.count == 1 ? "127.0.0.1" : "127.0.0.2"]
+            }
+        }
+        let client = OutboundClient(policy: OutboundPolicy(privateHosts: ["rebind.test", "xn--bcher-kva.test"], extraCAFile: TestCA.files.caCertificate),
+                                    resolver: rebinding)
+        let cases = [("https://Rebind.test:\(emulator.port)", "rebind.test"), ("https://rebind.TEST.:\(emulator.port)", "rebind.test"),
+                     ("https://Bücher.test:\(emulator.port)", "xn--bcher-kva.test"), ("https://XN--BCHER-KVA.test.:\(emulator.port)", "xn--bcher-kva.test")]
+        for (base, canonical) in cases {
+            lookups.withLock { $0.removeAll() }
+            let result = await client.send(OutboundRequest(.GET, base + "/openai/v1/models",
+                                                           headers: [("Authorization", "Bearer sk-CANARYSECRET-good-0123456789abcdef")]))
+            guard case .success(let response) = result else { Issue.record("\(base): \(result)"); continue }
+            #expect(response.status == 200, "\(base)")
+            #expect(lookups.current == [canonical], "\(base) was looked up as \(lookups.current)")
+        }
     }
 
     @Test func anUntrustedCertificateIsATLSFailure() async throws {

@@ -6,7 +6,8 @@ import NIOHTTP1
 import NIOPosix
 import NIOSSL
 
-/// A throwaway CA and a certificate for `localhost`/127.0.0.1 signed by it, made once per test process with
+/// A throwaway CA and a certificate for `localhost`/127.0.0.1 (and `rebind.test`, `bücher.test` for the DNS-pinning
+/// tests, whose resolver the test controls) signed by it, made once per test process with
 /// the `openssl` command. Only tests trust this CA (`--outbound-ca-file`).
 public enum TestCA {
     public struct Files: Sendable {
@@ -26,7 +27,7 @@ public enum TestCA {
             openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj '/CN=Switchboard Test CA' \
                 -addext 'basicConstraints=critical,CA:TRUE' -addext 'keyUsage=critical,keyCertSign,cRLSign' 2>/dev/null
             openssl req -newkey rsa:2048 -nodes -keyout server.key -out server.csr -subj '/CN=localhost' 2>/dev/null
-            printf 'subjectAltName=DNS:localhost,IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ext.cnf
+            printf 'subjectAltName=DNS:localhost,DNS:rebind.test,DNS:xn--bcher-kva.test,IP:127.0.0.1\\nbasicConstraints=CA:FALSE\\nextendedKeyUsage=serverAuth\\n' > ext.cnf
             openssl x509 -req -in server.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out server.pem -days 2 -extfile ext.cnf 2>/dev/null
             openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 -out sa.key 2>/dev/null
             """

@@ -29,9 +29,12 @@ enum AccountRules {
         return nil
     }
 
-    /// `scheme://host[:port]`, lower-cased; nil when `text` is not a URL.
+    /// `scheme://host[:port]` with the host in the form connections use (`OutboundPolicy.canonicalHost`), so
+    /// two spellings of one address are one origin; nil when `text` is not a URL.
     static func origin(_ text: String) -> String? {
-        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(), let host = url.host?.lowercased(), !host.isEmpty else { return nil }
+        guard let url = URLComponents(string: text), let scheme = url.scheme?.lowercased(),
+              let canonical = OutboundPolicy.canonicalHost(url) else { return nil }
+        let host = canonical.contains(":") ? "[\(canonical)]" : canonical
         let port = url.port.map { ":\($0)" } ?? ""
         let defaultPort = (scheme == "https" && port == ":443") || (scheme == "http" && port == ":80")
         return "\(scheme)://\(host)\(defaultPort ? "" : port)"

@@ -30,16 +30,33 @@ public struct OutboundPolicy: Sendable {
     /// Why `url` may not be called, or nil: it must be absolute, carry no user name or password, and use
     /// https (plain http only to `insecureHosts`). Account base URLs are held to the same rule when saved.
     public func urlProblem(_ url: URLComponents) -> String? {
-        guard let scheme = url.scheme?.lowercased(), let host = url.host, !host.isEmpty else {
+        guard let scheme = url.scheme?.lowercased(), let host = Self.canonicalHost(url) else {
             return "must be an absolute URL such as https://api.example.com/v1"
         }
         if url.user != nil || url.password != nil { return "must not carry a user name or password (user@host); put credentials in the credential" }
         switch scheme {
         case "https": return nil
-        case "http" where insecureHosts.contains(host.lowercased()): return nil
+        case "http" where insecureHosts.contains(host): return nil
         case "http": return "must use https; plain http is allowed only for hosts the operator lists with --allow-insecure-host (\(host) is not one)"
         default: return "must use https, not \(scheme):"
         }
+    }
+}
+
+extension OutboundPolicy {
+    /// The host as a connection names it, whatever way the URL wrote it: IDNA's ASCII form (punycode), lower
+    /// case, no trailing dot, an IPv6 address without brackets. `Rebind.test.`, `rebind.test` and their IDN
+    /// forms are one host here, so the name that is checked, pinned and connected to is always the same.
+    public static func canonicalHost(_ url: URLComponents) -> String? {
+        guard var host = (url.encodedHost ?? url.host)?.lowercased() else { return nil }
+        if host.hasPrefix("[") && host.hasSuffix("]") { host = String(host.dropFirst().dropLast()) }
+        while host.hasSuffix(".") { host.removeLast() }
+        // Letters, digits, '-', '.', '_' and an IPv6 address's ':': anything else is not a host a call can use
+        // (and URLComponents refuses to be given it back as an encoded host).
+        let allowed = host.utf8.allSatisfy { b in
+            (b >= 0x61 && b <= 0x7A) || (b >= 0x30 && b <= 0x39) || b == 0x2D || b == 0x2E || b == 0x5F || b == 0x3A
+        }
+        return host.isEmpty || !allowed ? nil : host
     }
 }
 
@@ -115,6 +132,9 @@ public enum OutboundFailure: Error, Equatable, Sendable {
 /// Built on AsyncHTTPClient over NIO: a handler awaiting a slow provider holds no thread.
 public final class OutboundClient: Sendable {
     public let policy: OutboundPolicy
+    /// Answers a host's addresses (the system resolver; tests give one they control). Called once per call.
+    public typealias Resolver = @Sendable (String) -> [String]?
+    let resolver: Resolver
     let group: any EventLoopGroup
     let tls: TLSConfiguration
     /// One HTTP client per (host, pinned address), so connections and TLS sessions are reused; at most
@@ -122,8 +142,10 @@ public final class OutboundClient: Sendable {
     private let clients = Locked<[(key: String, client: HTTPClient)]>([])
     static let maxClients = 32
 
-    public init(policy: OutboundPolicy = OutboundPolicy()) {
+    public init(policy: OutboundPolicy = OutboundPolicy(),
+                resolver: @escaping Resolver = AddressPolicy.systemAddresses) {
         self.policy = policy
+        self.resolver = resolver
         group = MultiThreadedEventLoopGroup.singleton
         var tls = TLSConfiguration.makeClientConfiguration()
         tls.minimumTLSVersion = .tlsv12
@@ -139,17 +161,26 @@ public final class OutboundClient: Sendable {
 
     public func send(_ request: OutboundRequest) async -> Result<OutboundResponse, OutboundFailure> {
         let started = ContinuousClock.now
-        let url = URLComponents(string: request.url) ?? URLComponents()
+        var url = URLComponents(string: request.url) ?? URLComponents()
         if let why = policy.urlProblem(url) { return .failure(.invalidURL(why)) }
-        let host = (url.host ?? "").lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]"))
+        guard let host = OutboundPolicy.canonicalHost(url) else { return .failure(.invalidURL("must name a host")) }
+        // The HTTP client looks its address override up by the URL's host exactly as written, so the URL it
+        // gets is written with the canonical host: the name checked and pinned below is the name it looks up
+        // (`Rebind.test`, `rebind.test.` or an IDN form would otherwise be resolved again after the check).
+        url.encodedHost = host.contains(":") ? "[\(host)]" : host
+        guard let target = url.string,
+              URL(string: target)?.host.map({ $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")) }) == host else {
+            return .failure(.invalidURL("has a host that cannot be written in one canonical form"))
+        }
 
         // Resolve, check every address, and connect to the first one checked.
         let addresses: [String]
         if AddressPolicy.forbiddenReason(host) != "is not an IP address" {
             addresses = [host]
         } else {
-            let resolved = try? await NIOThreadPool.singleton.runIfActive { AddressPolicy.resolve(host) }
-            guard case .success(let list)? = resolved else { return .failure(.dns(host: host)) }
+            let resolver = self.resolver
+            let resolved = try? await NIOThreadPool.singleton.runIfActive { resolver(host) }
+            guard let list = resolved ?? nil, !list.isEmpty else { return .failure(.dns(host: host)) }
             addresses = list
         }
         if !policy.privateHosts.contains(host) {
@@ -161,7 +192,7 @@ public final class OutboundClient: Sendable {
 
         let client = client(host: host, pinned: pinned)
 
-        var outbound = HTTPClientRequest(url: request.url)
+        var outbound = HTTPClientRequest(url: target)
         outbound.method = request.method
         outbound.headers.add(name: "User-Agent", value: "switchboard/1")
         for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
