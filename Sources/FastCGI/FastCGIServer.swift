@@ -57,6 +57,12 @@ public final class FastCGIServer: Sendable {
 
     public typealias Handler = @Sendable (FastCGIRequest) async -> FastCGIResponse
 
+    /// Looks at a request's parameters before its body is read, on the acceptor thread; an answer refuses the
+    /// request there and then: the body is discarded unread (not buffered, not parsed) and `Handler` never
+    /// runs. For callers who should cost nothing, such as an address throttled for guessing secrets. Must not
+    /// block.
+    public typealias Admission = @Sendable ([String: String]) -> FastCGIResponse?
+
     /// What happened at shutdown.
     public struct Outcome: Sendable {
         /// Requests still running when the grace period ran out (0 on a clean shutdown).
@@ -66,14 +72,16 @@ public final class FastCGIServer: Sendable {
     public let configuration: Configuration
     private let logger: Logger
     private let handler: Handler
+    private let admission: Admission?
     private let gate: Gate
     private let stopRequested = DispatchSemaphore(value: 0)
     /// When draining must end (CLOCK_MONOTONIC seconds); set by `run()` once `stop()` was called.
     private let shutdownDeadline = Mutex(Double.infinity)
 
-    public init(configuration: Configuration, logger: Logger, handler: @escaping Handler) {
+    public init(configuration: Configuration, logger: Logger, admission: Admission? = nil, handler: @escaping Handler) {
         self.configuration = configuration
         self.logger = logger
+        self.admission = admission
         self.handler = handler
         self.gate = Gate(limit: configuration.maxInFlight)
     }
@@ -188,10 +196,17 @@ public final class FastCGIServer: Sendable {
             }
             return true
         }
-        let request = Self.read(raw, maxBodyBytes: configuration.maxBodyBytes)
-        var inputRead = false
-        if case .complete = request.body { inputRead = true }
-        let owned = OwnedRequest(raw, inputRead: inputRead)
+        let params = Self.params(raw)
+        if let admission, let refusal = admission(params) {
+            let ended = Self.discardInput(raw.pointee.in)
+            OwnedRequest(raw, inputEnded: ended).finish(with: refusal)
+            gate.leave()
+            return true
+        }
+        let declared = FCGX_GetParam("CONTENT_LENGTH", raw.pointee.envp).map { String(cString: $0) } ?? ""
+        let (body, ended) = Self.readBody(raw.pointee.in, declared: declared, limit: configuration.maxBodyBytes)
+        let request = FastCGIRequest(params: params, body: body)
+        let owned = OwnedRequest(raw, inputEnded: ended)
         let handler = self.handler
         let gate = self.gate
         Task(executorPreference: executor) {
@@ -202,7 +217,8 @@ public final class FastCGIServer: Sendable {
         return true
     }
 
-    private static func read(_ raw: UnsafeMutablePointer<FCGX_Request>, maxBodyBytes: Int) -> FastCGIRequest {
+    /// The request's own CGI parameters (never `environ`), without `HTTP_PROXY`.
+    private static func params(_ raw: UnsafeMutablePointer<FCGX_Request>) -> [String: String] {
         var params: [String: String] = [:]
         params.reserveCapacity(32)
         if var cursor = raw.pointee.envp {
@@ -221,25 +237,22 @@ public final class FastCGIServer: Sendable {
         }
         // HTTPoxy: a `Proxy:` request header must never look like a proxy setting to anything downstream.
         params["HTTP_PROXY"] = nil
-
-        let declared = FCGX_GetParam("CONTENT_LENGTH", raw.pointee.envp).map { String(cString: $0) } ?? ""
-        return FastCGIRequest(params: params, body: readBody(raw.pointee.in, declared: declared, limit: maxBodyBytes))
+        return params
     }
 
-    private static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, declared: String, limit: Int) -> FastCGIRequest.Body {
-        if declared.isEmpty { return .complete([]) }
+    /// The body, and whether the web server's end of the input (the empty FCGI_STDIN record) was read.
+    ///
+    /// That end is read before the request is answered, even when the body is complete: nginx writes it after
+    /// the last body bytes, sometimes in a later write, and a socket closed before it arrives makes nginx's
+    /// write fail with EPIPE, so it answers 502 for a request that was handled (a committed write answered
+    /// 503). Reading it is one more record from a peer that is already sending it.
+    private static func readBody(_ stream: UnsafeMutablePointer<FCGX_Stream>?, declared: String, limit: Int) -> (FastCGIRequest.Body, ended: Bool) {
+        if declared.isEmpty { return (.complete([]), endOfInput(stream)) }
         guard declared.utf8.allSatisfy({ $0 >= 0x30 && $0 <= 0x39 }), declared.utf8.count <= 18,
-              let length = Int(declared) else { return .invalidLength(declared) }
+              let length = Int(declared) else { return (.invalidLength(declared), discardInput(stream)) }
         if length > limit {
-            // Drain (bounded) so the web server is not cut off mid-write before it reads our answer.
-            var scratch = [CChar](repeating: 0, count: 64 * 1024)
-            var drained = 0
-            while drained < min(length, 64 << 20) {
-                let n = FCGX_GetStr(&scratch, Int32(scratch.count), stream)
-                if n <= 0 { break }
-                drained += Int(n)
-            }
-            return .tooLarge(declared: length, limit: limit)
+            // Discard it (bounded) so the web server is not cut off mid-write before it reads our answer.
+            return (.tooLarge(declared: length, limit: limit), discardInput(stream))
         }
         var body = [UInt8](repeating: 0, count: length)
         var received = 0
@@ -251,8 +264,26 @@ public final class FastCGIServer: Sendable {
             if n <= 0 { break }   // end of the stdin stream (or an error): the body is short
             received += Int(n)
         }
-        if received < length { return .truncated(declared: length, received: received) }
-        return .complete(body)
+        if received < length { return (.truncated(declared: length, received: received), FCGX_HasSeenEOF(stream) != 0) }
+        return (.complete(body), endOfInput(stream))
+    }
+
+    /// Reads the end of the input: true when nothing but the end-of-input record followed (blocks until the
+    /// web server sends it, which it does right after the body).
+    private static func endOfInput(_ stream: UnsafeMutablePointer<FCGX_Stream>?) -> Bool {
+        FCGX_GetChar(stream) == EOF && FCGX_HasSeenEOF(stream) != 0 && FCGX_GetError(stream) == 0
+    }
+
+    /// Reads and drops the rest of the input without keeping it (at most 64 MiB); true when its end was reached.
+    private static func discardInput(_ stream: UnsafeMutablePointer<FCGX_Stream>?) -> Bool {
+        var scratch = [CChar](repeating: 0, count: 64 * 1024)
+        var drained = 0
+        while drained < 64 << 20 {
+            let n = FCGX_GetStr(&scratch, Int32(scratch.count), stream)
+            if n <= 0 { break }
+            drained += Int(n)
+        }
+        return FCGX_HasSeenEOF(stream) != 0 && FCGX_GetError(stream) == 0
     }
 
     // MARK: Library set-up
@@ -267,12 +298,12 @@ public final class FastCGIServer: Sendable {
 // (the acceptor until the task starts, then the task), and `finish` frees it.
 private struct OwnedRequest: @unchecked Sendable {
     let raw: UnsafeMutablePointer<FCGX_Request>
-    /// The whole request body was read, so nothing but the empty end-of-stdin record can still be waiting.
-    let inputRead: Bool
+    /// The input was read to its end-of-stdin record, so the web server has nothing left to send.
+    let inputEnded: Bool
 
-    init(_ raw: UnsafeMutablePointer<FCGX_Request>, inputRead: Bool) {
+    init(_ raw: UnsafeMutablePointer<FCGX_Request>, inputEnded: Bool) {
         self.raw = raw
-        self.inputRead = inputRead
+        self.inputEnded = inputEnded
     }
 
     /// Writes the answer and closes the connection; it is never kept (a kept connection would pin an
@@ -280,9 +311,10 @@ private struct OwnedRequest: @unchecked Sendable {
     ///
     /// libfcgi's own close (`OS_Close`) shuts the socket down and then blocks in `poll` until the web server
     /// closes its end (up to 2 s), reading and discarding whatever arrives: protection against unread input
-    /// turning the close into a reset. That wait costs a sleep and a wake-up on every request. When the body
-    /// was read whole, the little that can remain (the empty stdin record) is read here without waiting
-    /// and the socket closed at once; otherwise libfcgi's draining close runs as before.
+    /// turning the close into a reset. That wait costs a sleep and a wake-up on every request. When the input
+    /// was read to its end-of-stdin record, the web server has nothing left to send, so the socket is closed
+    /// at once; otherwise (a body not read to its end) libfcgi's draining close runs. Closing early on less
+    /// than the end record raced nginx's last write (bench/README.md).
     func finish(with response: FastCGIResponse) {
         let bytes = response.serialized()
         bytes.withUnsafeBufferPointer { buffer in
@@ -290,7 +322,7 @@ private struct OwnedRequest: @unchecked Sendable {
                 _ = FCGX_PutStr(chars.baseAddress, Int32(chars.count), raw.pointee.out)
             }
         }
-        if inputRead {
+        if inputEnded {
             // keepConnection = 1 makes FCGX_Finish_r flush the answer and FCGI_END_REQUEST but leave the
             // socket open (it still closes it, and sets ipcFd to -1, if the stream had an error).
             raw.pointee.keepConnection = 1

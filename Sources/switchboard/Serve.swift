@@ -109,6 +109,7 @@ struct Serve: ParsableCommand {
             configuration: .init(listen: listen, acceptThreads: acceptThreads, maxInFlight: maxInFlight,
                                  maxBodyBytes: maxBodyBytes),
             logger: logger,
+            admission: { FastCGIBridge.refusal(application, before: $0) },
             handler: { await FastCGIBridge.respond(application, to: $0) }
         )
         TerminationSignals.onTermination { signal in
@@ -139,8 +140,18 @@ enum FastCGIBridge {
             return FastCGIResponse(status: 400, reason: "Bad Request", headers: [("Content-Type", "text/plain")],
                                    body: Array("missing REQUEST_METHOD\n".utf8))
         }
-        let response = await application.respond(to: request)
-        return FastCGIResponse(status: response.status.code, reason: response.status.reasonPhrase,
-                               headers: response.headers.map { ($0.name.rawName, $0.value) }, body: response.body)
+        return fastCGI(await application.respond(to: request))
+    }
+
+    /// The application's answer from a request's head alone, before the body is read (a throttled address).
+    /// Nothing is built while no address is throttled: this runs for every request.
+    static func refusal(_ application: Application, before params: [String: String]) -> FastCGIResponse? {
+        guard application.mayRefuseBeforeBody, let request = Request(cgi: params, body: .bytes([])) else { return nil }
+        return application.refusal(beforeBody: request).map(fastCGI)
+    }
+
+    static func fastCGI(_ response: Response) -> FastCGIResponse {
+        FastCGIResponse(status: response.status.code, reason: response.status.reasonPhrase,
+                        headers: response.headers.map { ($0.name.rawName, $0.value) }, body: response.body)
     }
 }

@@ -108,6 +108,50 @@ func fields(_ reply: FastCGIClient.Reply?) -> [String: String] {
         #expect(f["_body"] == "complete:1000")
     }
 
+    /// nginx can send the end-of-stdin record in a write of its own after the last body bytes; a responder
+    /// that answers and closes before it arrives makes that write fail (EPIPE), and nginx then answers 502
+    /// for a request that was handled.
+    @Test func theEndOfTheInputIsReadBeforeTheConnectionCloses() throws {
+        let s = try RunningServer(handler: echo)
+        defer { _ = s.stop() }
+        let body = Array(repeating: UInt8(ascii: "x"), count: 1000)
+        let reply = try #require(try s.client.send(params: FastCGIClient.params(method: "POST", uri: "/", contentLength: 1000),
+                                                   body: body, stdin: .delayedEnd(milliseconds: 300)))
+        #expect(fields(reply)["_body"] == "complete:1000")
+        #expect(!reply.endOfInputRefused, "the responder closed before the web server had finished writing")
+    }
+
+    @Test func admissionRefusesFromTheHeadWithoutReadingTheBody() throws {
+        let handled = Counter()
+        let dir = try Paths.temporaryDirectory("fcgi")
+        let socketPath = dir.appendingPathComponent("s.sock").path
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        let server = FastCGIServer(
+            configuration: .init(listen: .unixSocket(path: socketPath, group: nil), acceptThreads: 2, maxBodyBytes: 1 << 20),
+            logger: logger,
+            admission: { params in
+                params["REQUEST_URI"] == "/refused" ? FastCGIResponse(status: 429, reason: "Too Many Requests", headers: [], body: Array("no".utf8)) : nil
+            },
+            handler: { request in handled.increment(); return await echo(request) })
+        let done = DispatchSemaphore(value: 0)
+        Thread.detachNewThread { _ = try? server.run(); done.signal() }
+        defer { server.stop(); _ = done.wait(timeout: .now() + 5) }
+        for _ in 0..<100 where !FileManager.default.fileExists(atPath: socketPath) { usleep(10_000) }
+        let client = FastCGIClient(socketPath: socketPath)
+
+        let body = Array(repeating: UInt8(ascii: "{"), count: 900_000)
+        let refused = try #require(try client.send(params: FastCGIClient.params(method: "POST", uri: "/refused", contentLength: body.count), body: body))
+        #expect(refused.status == 429 && refused.body == "no")
+        #expect(handled.value == 0, "the handler ran for a refused request")
+        let late = try #require(try client.send(params: FastCGIClient.params(method: "POST", uri: "/refused", contentLength: 10),
+                                                body: Array(repeating: 0x20, count: 10), stdin: .delayedEnd(milliseconds: 300)))
+        #expect(late.status == 429 && !late.endOfInputRefused)
+        // Others go on as usual.
+        #expect(fields(try client.send(params: FastCGIClient.params(method: "GET", uri: "/other")))["REQUEST_URI"] == "/other")
+        #expect(handled.value == 1)
+    }
+
     @Test func bodyOverTheCapIsReportedNotRead() throws {
         let s = try RunningServer(maxBodyBytes: 100, handler: echo)
         defer { _ = s.stop() }

@@ -116,7 +116,9 @@ import TestSupport
         Canary.remember(code)
 
         let wrongProvider = try pair(stack, "--provider anthropic --code \(code) --method api-key", stdin: "sk-CANARYSECRET-x-0123456789")
-        #expect(waitFor(wrongProvider.output) { $0.contains("auth pair:") }.contains("Wrong provider: This pairing code was issued for openrouter"))
+        let wrongProviderMessage = waitFor(wrongProvider.output) { $0.contains("auth pair:") }
+        #expect(wrongProviderMessage.contains("Wrong provider: This pairing code was issued for another provider"))
+        #expect(!wrongProviderMessage.contains("openrouter"), "the answer names the code's real provider")
 
         // The key comes from standard input (no terminal here), never from the command line.
         let run = try pair(stack, "--provider openrouter --code '\(code)'", stdin: "sk-or-v1-CANARYSECRET-pairedkey-0123456789")

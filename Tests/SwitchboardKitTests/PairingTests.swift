@@ -123,3 +123,68 @@ import TestSupport
         #expect(status.status == "expired")
     }
 }
+
+/// Issue 12, item 6: wrong guesses count whatever provider they name, and no answer names another provider.
+@Suite struct PairingGuessTests {
+    func create(_ t: TestApp, _ provider: String) async throws -> (id: String, code: String) {
+        let r = await t.json(.post, "/api/pairing", #"{"provider":"\#(provider)"}"#)
+        guard r.status == .created, let code = r.json["code"] as? String, let id = r.json["id"] as? String else {
+            throw TestFailure("create: \(r.status) \(r.text)")
+        }
+        Canary.remember(code)
+        return (id, code)
+    }
+
+    func check(_ t: TestApp, code: String, provider: String, client: String) async -> Response {
+        await t.send(.post, "/api/pairing/check", headers: [.contentType: "application/json"],
+                     body: #"{"code":"\#(code)","provider":"\#(provider)"}"#, client: client)
+    }
+
+    func status(_ t: TestApp, _ id: String) async -> String? {
+        await t.bearer(.get, "/api/pairing/\(id)").json["status"] as? String
+    }
+
+    @Test func guessesNamingAMadeUpProviderStillBurnEveryWaitingCode() async throws {
+        let t = try TestApp()
+        let openai = try await create(t, "openai")
+        let anthropic = try await create(t, "anthropic")
+        for i in 0..<PairingService.maxWrongTries {
+            let r = await check(t, code: "ZZZ-ZZZ-ZZ\(i + 2)", provider: "no-such-provider", client: "10.1.0.\(i)")
+            #expect(r.problemSlug == "pairing-code-invalid")
+        }
+        #expect(await status(t, openai.id) == "burned")
+        #expect(await status(t, anthropic.id) == "burned")
+        #expect(await check(t, code: openai.code, provider: "openai", client: "10.1.1.1").problemSlug == "pairing-code-invalid")
+        #expect(await t.auditEvents("pairing.burned").count == 1)
+    }
+
+    @Test func aRightCodeWithTheWrongProviderIsAWrongTryThatNamesNoProvider() async throws {
+        let t = try TestApp()
+        let pairing = try await create(t, "openai")
+        let r = await check(t, code: pairing.code, provider: "anthropic", client: "10.2.0.1")
+        #expect(r.status == .conflict)
+        #expect(r.problemSlug == "pairing-wrong-provider")
+        #expect(!r.text.contains("openai") && !r.text.contains("OpenAI"), "the answer names the code's provider: \(r.text)")
+        let attempts = try await t.database.pool.read { db in
+            try Int.fetchOne(db, sql: "SELECT failed_attempts FROM pairing WHERE id = ?", arguments: [pairing.id])
+        }
+        #expect(attempts == 1)
+        // Four more wrong tries of any kind burn it.
+        for i in 0..<(PairingService.maxWrongTries - 1) {
+            _ = await check(t, code: pairing.code, provider: "google", client: "10.2.0.\(i + 2)")
+        }
+        #expect(await status(t, pairing.id) == "burned")
+    }
+
+    @Test func failuresCountAgainstTheGuessingAddressWhateverProviderIsNamed() async throws {
+        let t = try TestApp()
+        var last: Response?
+        for i in 0..<11 {
+            last = await check(t, code: "YYY-YYY-YY\(i % 8 + 2)", provider: "made-up-\(i)", client: "10.3.3.3")
+        }
+        #expect(last?.status == .tooManyRequests)
+        #expect(last?.headers[.retryAfter] != nil)
+        // Another address is not affected.
+        #expect(await check(t, code: "YYY-YYY-YY2", provider: "openai", client: "10.3.3.4").status == .badRequest)
+    }
+}

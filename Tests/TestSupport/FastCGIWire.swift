@@ -96,6 +96,8 @@ public struct FastCGIClient: Sendable {
         public var headers: [String: String]
         public var body: String
         public var raw: String
+        /// With `.delayedEnd`: the late end-of-stdin record could not be written (the responder had closed).
+        public var endOfInputRefused = false
     }
 
     public enum StdinMode {
@@ -105,6 +107,9 @@ public struct FastCGIClient: Sendable {
         case truncated(sendOnly: Int)
         /// Send the first `n` bytes, then half-close the socket without an end-of-stream record.
         case hangUp(sendOnly: Int)
+        /// Send the whole body, then the end-of-stream record only after a pause, in a write of its own, as
+        /// nginx sometimes does when the socket's buffer filled up with the last body bytes.
+        case delayedEnd(milliseconds: Int)
     }
 
     /// Sends one request and reads the reply. Read timeout 5 s: a hang fails the test instead of stalling it.
@@ -119,7 +124,7 @@ public struct FastCGIClient: Sendable {
         out += FastCGIWire.record(.params, [])
         let payload: [UInt8]
         switch stdin {
-        case .complete: payload = body
+        case .complete, .delayedEnd: payload = body
         case .truncated(let n), .hangUp(let n): payload = Array(body.prefix(n))
         }
         var i = 0
@@ -128,9 +133,16 @@ public struct FastCGIClient: Sendable {
             out += FastCGIWire.record(.stdin, chunk)
             i += chunk.count
         }
+        var endOfInputRefused = false
         if case .hangUp = stdin {
             FastCGIWire.writeAll(fd, out)
             shutdown(fd, Int32(SHUT_WR))
+        } else if case .delayedEnd(let milliseconds) = stdin {
+            FastCGIWire.writeAll(fd, out)
+            usleep(useconds_t(milliseconds * 1000))
+            let end = FastCGIWire.record(.stdin, [])
+            // MSG_NOSIGNAL: a closed peer must fail this write, not kill the test process with SIGPIPE.
+            endOfInputRefused = end.withUnsafeBytes { Glibc.send(fd, $0.baseAddress, $0.count, Int32(MSG_NOSIGNAL)) } != end.count
         } else {
             out += FastCGIWire.record(.stdin, [])
             FastCGIWire.writeAll(fd, out)
@@ -139,9 +151,16 @@ public struct FastCGIClient: Sendable {
         var stdout: [UInt8] = []
         while let record = FastCGIWire.readRecord(fd) {
             if record.type == FastCGIWire.RecordType.stdout.rawValue { stdout += record.content }
-            if record.type == FastCGIWire.RecordType.endRequest.rawValue { return Self.parse(stdout) }
+            if record.type == FastCGIWire.RecordType.endRequest.rawValue {
+                var reply = Self.parse(stdout)
+                reply.endOfInputRefused = endOfInputRefused
+                return reply
+            }
         }
-        return stdout.isEmpty ? nil : Self.parse(stdout)
+        guard !stdout.isEmpty else { return nil }
+        var reply = Self.parse(stdout)
+        reply.endOfInputRefused = endOfInputRefused
+        return reply
     }
 
     static func parse(_ bytes: [UInt8]) -> Reply {

@@ -58,8 +58,16 @@ public struct Problem: Error, Sendable, Encodable, Equatable {
         try c.encode(title, forKey: Key("title"))
         try c.encode(status.code, forKey: Key("status"))
         try c.encodeIfPresent(detail, forKey: Key("detail"))
-        try c.encodeIfPresent(errors, forKey: Key("errors"))
+        if let errors {
+            // A body with a hundred thousand unknown members would otherwise be answered with a hundred
+            // thousand errors: the answer, and the work of writing it, stays bounded whatever was sent.
+            try c.encode(Array(errors.prefix(Self.maxErrors)), forKey: Key("errors"))
+            if errors.count > Self.maxErrors { try c.encode(errors.count - Self.maxErrors, forKey: Key("moreErrors")) }
+        }
     }
+
+    /// The most field errors one answer lists; `moreErrors` says how many were left out.
+    public static let maxErrors = 100
 
     public var response: Response {
         var headers = self.headers

@@ -44,6 +44,9 @@ public enum JSON {
         guard !bytes.isEmpty else {
             throw Problem(.badRequest, type: "body-required", title: "A JSON body is required")
         }
+        // The one-pass reader first: it refuses deep nesting and malformed text at a cost proportional to the
+        // size, before the decoder (whose errors name the field) sees the body.
+        _ = try parsed(bytes)
         let decoder = JSONDecoder()
         decoder.dateDecodingStrategy = .iso8601
         do {
@@ -66,10 +69,23 @@ public enum JSON {
     public static func value(from request: Request, missing: String = "A JSON body is required") throws -> JSONValue {
         let bytes = request.bodyBytes
         guard !bytes.isEmpty else { throw Problem(.badRequest, type: "body-required", title: missing) }
-        guard let value = JSONValue.parse(bytes) else {
-            throw Problem(.badRequest, type: "malformed-json", title: "The body is not valid JSON")
+        return try parsed(bytes)
+    }
+
+    /// Parses a body with `JSONReader`: 400 `malformed-json` saying where, or 400 `json-too-deep`.
+    static func parsed(_ bytes: [UInt8]) throws -> JSONValue {
+        do {
+            return try JSONReader.parse(bytes)
+        } catch {
+            switch error.kind {
+            case .tooDeep(let limit):
+                throw Problem(.badRequest, type: "json-too-deep", title: "The body nests too deeply",
+                              detail: "Objects and arrays may nest at most \(limit) levels deep.")
+            case .syntax:
+                throw Problem(.badRequest, type: "malformed-json", title: "The body is not valid JSON",
+                              detail: "The body is not valid JSON \(error.description).")
+            }
         }
-        return value
     }
 
     /// RFC 6901 JSON pointer for a decoding path.

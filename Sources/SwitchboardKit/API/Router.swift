@@ -2,8 +2,12 @@ import HTTPTypes
 
 /// Who may call a route.
 public enum Access: Sendable {
-    /// Anybody (health, sign-in).
+    /// Anybody (health).
     case open
+    /// Anybody, but every request tries a secret (an admin token at sign-in, a pairing code, an OAuth state):
+    /// failures count against the caller's address, and an address that failed too often is refused (429)
+    /// before its body is read.
+    case guarded
     /// An admin: a bearer token or a session cookie (with the CSRF rule for non-GET requests).
     case admin
 }

@@ -17,6 +17,8 @@ public struct Application: Sendable {
     public let oauth: OAuthService
     public let pairing: PairingService
     let authenticator: Authenticator
+    /// Failed guesses of secrets per client address: wrong admin tokens, pairing codes and OAuth states.
+    let throttle: SignInThrottle
     let logger: Logger
     /// Where the one line per request goes, formatted directly (no metadata dictionary) when `logger`'s
     /// level lets info lines through.
@@ -28,6 +30,7 @@ public struct Application: Sendable {
         self.database = database
         self.logger = logger
         self.requestLog = requestLog
+        self.throttle = throttle
         self.authenticator = Authenticator(database: database, throttle: throttle)
         self.catalog = catalog
         self.config = ConfigService(database: database, directory: catalog)
@@ -37,7 +40,7 @@ public struct Application: Sendable {
                                  http: outbound)
         self.oauth = oauth
         self.providerTests = ProviderTestService(accounts: accounts, client: outbound, oauth: oauth)
-        self.pairing = PairingService(accounts: accounts, oauth: oauth, tests: providerTests)
+        self.pairing = PairingService(accounts: accounts, oauth: oauth, tests: providerTests, throttle: throttle)
         // Where browsers and paired machines reach this server: the operator's --public-url, else the address
         // the request came to (nginx passes the Host it was asked for).
         let fixedOrigin = publicURL.flatMap(AccountRules.origin)
@@ -53,9 +56,34 @@ public struct Application: Sendable {
         AccountsController(service: accounts).register(routes)
         AuditController(database: database).register(routes)
         ProvidersController(service: providerTests).register(routes)
-        OAuthController(service: oauth, origin: origin).register(routes)
+        OAuthController(service: oauth, throttle: throttle, origin: origin).register(routes)
         PairingController(service: pairing, origin: origin).register(routes)
         self.router = Router(routes)
+    }
+
+    /// The answer to a request that must be refused whatever its body says, decided from its head alone so
+    /// the transport can answer without reading (let alone parsing) the body; nil to go on as usual.
+    ///
+    /// Today that is an address throttled for failed guesses: on a guarded route (sign-in, pairing codes,
+    /// OAuth callbacks) it is refused, and on an admin route it is refused unless it carries valid
+    /// credentials (a valid token is never throttled). Costs one atomic load while no address is throttled.
+    /// False while no address is throttled (one atomic load): `refusal(beforeBody:)` would answer nil.
+    public var mayRefuseBeforeBody: Bool { throttle.isTracking }
+
+    public func refusal(beforeBody request: Request) -> Response? {
+        guard throttle.isTracking, let retry = throttle.retryAfter(for: request.clientAddress) else { return nil }
+        guard case .found(let route, _) = router.match(request.method, request.path) else { return nil }
+        switch route.access {
+        case .open:
+            return nil
+        case .guarded:
+            break
+        case .admin:
+            if authenticator.hasValidCredentials(request) { return nil }
+        }
+        var response = Authenticator.throttled(retryAfter: retry).response
+        response.headers[.requestID] = request.id
+        return response
     }
 
     public func respond(to request: Request) async -> Response {
@@ -132,6 +160,9 @@ public struct Application: Sendable {
             parameters = p
         }
 
+        if route.access == .guarded {
+            try authenticator.refuseIfThrottled(request.clientAddress)
+        }
         if route.access == .admin {
             let caller = try await authenticator.authenticate(request)
             principal = caller

@@ -32,13 +32,16 @@ public struct Authenticator: Sendable {
         self.throttle = throttle
     }
 
-    /// The caller, or a problem: 401 without valid credentials, 429 for an address that failed too often.
+    /// The caller, or a problem: 401 without valid credentials, 429 for a wrong token from an address that
+    /// failed too often. A valid token is accepted whatever its address did before (a shared NAT, a local
+    /// proxy): only failures are throttled. Tokens are 256 random bits, so the throttle keeps wrong tries
+    /// from filling logs and threads; it is not what makes them unguessable.
     public func authenticate(_ request: Request, now: Date = Date()) async throws -> Principal {
         if let authorization = request.headers[.authorization] {
             guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { throw Problem.unauthorized }
-            try refuseIfThrottled(request.clientAddress, now: now)
             let secret = authorization.dropFirst(7).trimmed
             guard let token = try database.activeToken(hash: AdminTokens.hash(secret)) else {
+                try refuseIfThrottled(request.clientAddress, now: now)
                 throttle.recordFailure(for: request.clientAddress, now: now)
                 throw Problem.unauthorized
             }
@@ -53,12 +56,28 @@ public struct Authenticator: Sendable {
         throw Problem.unauthorized
     }
 
-    public func refuseIfThrottled(_ address: String, now: Date = Date()) throws {
-        if let seconds = throttle.retryAfter(for: address, now: now) {
-            throw Problem(.tooManyRequests, type: "too-many-attempts", title: "Too many sign-in attempts",
-                          detail: "Wait \(seconds) seconds before trying again.",
-                          headers: [.retryAfter: String(seconds)])
+    /// Whether the request carries a bearer token or session cookie that is valid now; reads no body and
+    /// records nothing (used to let valid callers through a throttled address before the body is read).
+    public func hasValidCredentials(_ request: Request, now: Date = Date()) -> Bool {
+        if let authorization = request.headers[.authorization] {
+            guard authorization.count > 7, authorization.prefix(7).lowercased() == "bearer " else { return false }
+            return (try? database.activeToken(hash: AdminTokens.hash(authorization.dropFirst(7).trimmed))) != nil
         }
+        if let cookie = request.cookie(named: Self.sessionCookie), !cookie.isEmpty {
+            return (try? database.activeSession(hash: Digest.sha256Hex(cookie), now: now)) != nil
+        }
+        return false
+    }
+
+    public func refuseIfThrottled(_ address: String, now: Date = Date()) throws {
+        if let seconds = throttle.retryAfter(for: address, now: now) { throw Self.throttled(retryAfter: seconds) }
+    }
+
+    /// 429 for an address with too many failed guesses, saying when to try again.
+    public static func throttled(retryAfter seconds: Int) -> Problem {
+        Problem(.tooManyRequests, type: "too-many-attempts", title: "Too many failed attempts",
+                detail: "This address sent too many wrong tokens, codes or sign-in answers. Wait \(seconds) seconds before trying again.",
+                headers: [.retryAfter: String(seconds)])
     }
 
     /// A state-changing request authenticated by cookie must carry `X-Switchboard-CSRF: 1` and come from this

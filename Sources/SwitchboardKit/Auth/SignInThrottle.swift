@@ -1,8 +1,9 @@
 import Foundation
 import Synchronization
 
-/// Throttles failed sign-in attempts per client address: after `limit` failures within `window`,
-/// the address gets 429 until the oldest failure leaves the window.
+/// Throttles failed guesses of secrets per client address (wrong admin tokens, pairing codes, OAuth states):
+/// after `limit` failures within `window`, the address gets 429 until the oldest failure leaves the window.
+/// Only failures count, and only failing callers are refused: valid credentials are never throttled.
 ///
 /// In memory on purpose: it protects a running responder; a restart forgets it, and nginx's `limit_req`
 /// on `/api/session` stands in front of it anyway.
@@ -19,6 +20,10 @@ public final class SignInThrottle: Sendable {
         self.limit = limit
         self.window = window
     }
+
+    /// Whether any address has failures on record: false (the normal case) means no address is throttled,
+    /// known from one atomic load.
+    public var isTracking: Bool { tracked.load(ordering: .acquiring) != 0 }
 
     /// Seconds until this address may try again; nil when it may try now.
     public func retryAfter(for address: String, now: Date = Date()) -> Int? {

@@ -6,8 +6,9 @@ import GRDB
 ///
 /// A code is 9 characters from an alphabet without look-alikes (31 symbols: 44.6 bits), shown as `ABC-DEF-GHJ`;
 /// case, dashes and spaces do not matter. Only its SHA-256 is stored, and it is compared in constant time.
-/// It lives 10 minutes, is used once, belongs to one provider, and 5 wrong tries against a provider's waiting
-/// codes burn them. Per-address throttling answers 429. Codes never reach a log or the audit log.
+/// It lives 10 minutes, is used once and belongs to one provider. Five wrong tries, from anywhere and naming
+/// any provider, burn every waiting code; an address with ten failed guesses a minute gets 429 before its
+/// body is read. Codes never reach a log or the audit log.
 public final class PairingService: Sendable {
     public static let alphabet = Array("ABCDEFGHJKMNPQRSTUVWXYZ23456789")
     public static let length = 9
@@ -32,7 +33,8 @@ public final class PairingService: Sendable {
         case notFound
         /// The code is not (or no longer) valid; `expired` when it matched one that ran out of time.
         case wrongCode(expired: Bool)
-        case wrongProvider(String)
+        /// A right code with another provider: answered without naming the code's provider.
+        case wrongProvider
         case throttled(Int)
     }
 
@@ -143,10 +145,15 @@ public final class PairingService: Sendable {
     struct Claimed { var id: String; var provider: String; var account: String? }
 
     /// Finds the waiting pairing `code` opens for `provider`, or counts a wrong try. `consume` uses it up.
+    ///
+    /// A wrong try counts against the guessing address (the shared throttle: 429 after ten a minute) and
+    /// against every waiting code, whatever provider the request names: the fifth wrong try burns them all,
+    /// so a guesser gets five tries at 44.6 bits however many addresses they use. A right code with the wrong
+    /// provider is a wrong try too, and the answer never names the provider the code belongs to.
     func claim(_ body: JSONValue, client: String, consume: Bool, at now: Date) throws -> Claimed {
         if let seconds = throttle.retryAfter(for: client, now: now) { throw Failure.throttled(seconds) }
         guard let code = body["code"]?.stringValue, let providerText = body["provider"]?.stringValue else {
-            throw Failure.invalid([.init(pointer: body["code"] == nil ? "/code" : "/provider", code: "required", message: "is required")])
+            throw Failure.invalid([.init(pointer: body["code"]?.stringValue == nil ? "/code" : "/provider", code: "required", message: "is required")])
         }
         let provider = accounts.provider(providerText)?.id ?? providerText
         let normalized = Self.normalize(code)
@@ -156,28 +163,34 @@ public final class PairingService: Sendable {
             let rows = try Row.fetchAll(db, sql: "SELECT * FROM pairing WHERE code_hash IS NOT NULL")
             var match: Row?
             for row in rows where Digest.constantTimeEqual(Array((row["code_hash"] as String).utf8), hash) { match = row }
+            var failure = Failure.wrongCode(expired: false)
             if let match {
                 let status: String = match["status"]
                 let expires: Date = match["expires_at"]
                 let matchedProvider: String = match["provider"]
-                if status == "waiting" && expires > now {
-                    guard matchedProvider == provider else { return .failure(.wrongProvider(matchedProvider)) }
+                if status == "waiting" && expires > now && matchedProvider == provider {
                     if consume { try db.execute(sql: "UPDATE pairing SET code_hash = NULL WHERE id = ?", arguments: [match["id"] as String]) }
                     return .success(Claimed(id: match["id"], provider: matchedProvider, account: match["account_id"]))
                 }
-                if status == "waiting" || status == "expired" { return .failure(.wrongCode(expired: true)) }
+                if status == "waiting" && expires > now { failure = .wrongProvider }
+                else if status == "waiting" || status == "expired" { return .failure(.wrongCode(expired: true)) }
             }
-            // A wrong try counts against every waiting code of the provider named; the fifth burns them.
-            try db.execute(sql: "UPDATE pairing SET failed_attempts = failed_attempts + 1 WHERE provider = ? AND status = 'waiting'", arguments: [provider])
-            try db.execute(sql: "UPDATE pairing SET status = 'burned', code_hash = NULL WHERE provider = ? AND status = 'waiting' AND failed_attempts >= ?",
-                           arguments: [provider, Self.maxWrongTries])
-            if db.changesCount > 0 {
-                try AuditLog.append(AuditEntry("pairing.burned", actor: "pairing:\(client)", target: provider,
-                                               detail: .object(["reason": .string("\(Self.maxWrongTries) wrong codes")])), in: db, at: now)
+            try db.execute(sql: "UPDATE pairing SET failed_attempts = failed_attempts + 1 WHERE status = 'waiting' AND code_hash IS NOT NULL")
+            let burned = try String.fetchAll(db, sql: """
+                SELECT id FROM pairing WHERE status = 'waiting' AND code_hash IS NOT NULL AND failed_attempts >= ? ORDER BY id
+                """, arguments: [Self.maxWrongTries])
+            if !burned.isEmpty {
+                try db.execute(sql: """
+                    UPDATE pairing SET status = 'burned', code_hash = NULL
+                    WHERE status = 'waiting' AND code_hash IS NOT NULL AND failed_attempts >= ?
+                    """, arguments: [Self.maxWrongTries])
+                try AuditLog.append(AuditEntry("pairing.burned", actor: "pairing:\(client)", target: nil,
+                                               detail: .object(["reason": .string("\(Self.maxWrongTries) wrong codes"),
+                                                                "pairings": .array(burned.map(JSONValue.string))])), in: db, at: now)
             }
-            return .failure(.wrongCode(expired: false))
+            return .failure(failure)
         }
-        if case .failure(.wrongCode(expired: false)) = outcome { throttle.recordFailure(for: client, now: now) }
+        if case .failure(let failure) = outcome, failure != .wrongCode(expired: true) { throttle.recordFailure(for: client, now: now) }
         return try outcome.get()
     }
 

@@ -35,9 +35,10 @@ public enum JSONValue: Sendable, Equatable, Codable {
         }
     }
 
-    /// Parses JSON bytes; nil when they are not JSON.
+    /// Parses JSON bytes in one pass (`JSONReader`); nil when they are not JSON or nest deeper than
+    /// `JSONReader.defaultMaxDepth`.
     public static func parse(_ bytes: [UInt8]) -> JSONValue? {
-        try? JSONDecoder().decode(JSONValue.self, from: Data(bytes))
+        try? JSONReader.parse(bytes)
     }
 
     /// Compact JSON with sorted keys: the same value always gives the same bytes.

@@ -17,7 +17,8 @@ struct CatalogController {
     /// Adds or replaces a custom provider, in Catwalk's provider format (a Catwalk file can be sent as is).
     @Sendable func putCustom(_ request: Request, _ context: RequestContext) async throws -> Response {
         let id = try Self.customID(context)
-        guard !request.bodyBytes.isEmpty else { throw Problem(.badRequest, type: "body-required", title: "A Catwalk provider JSON body is required") }
+        // Malformed or too deeply nested text is a 400 here, like every other body, before the Catwalk reader.
+        _ = try JSON.value(from: request, missing: "A Catwalk provider JSON body is required")
         let provider: CatalogProvider
         do { provider = try store.putCustom(id: id, body: request.bodyBytes) } catch { throw Self.problem(error) }
         return try .json(ProviderSummary(provider))

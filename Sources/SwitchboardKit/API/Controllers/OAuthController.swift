@@ -4,6 +4,8 @@ import HTTPTypes
 /// OAuth clients, browser sign-in (start, callback, paste), device code, and the flows' status.
 struct OAuthController {
     let service: OAuthService
+    /// A callback whose state cannot be used counts as a failed guess of the caller's address.
+    let throttle: SignInThrottle
     /// `scheme://host` this server is reached at (the `--public-url`, else the request's own).
     let origin: @Sendable (Request) -> String
 
@@ -13,7 +15,7 @@ struct OAuthController {
             .put("/api/oauth/clients/{provider}", putClient)
             .delete("/api/oauth/clients/{provider}", deleteClient)
             .post("/api/oauth/{provider}/start", start)
-            .get("/api/oauth/{provider}/callback", access: .open, callback)
+            .get("/api/oauth/{provider}/callback", access: .guarded, callback)
             .post("/api/oauth/{provider}/paste", paste)
             .post("/api/oauth/{provider}/device", device)
             .get("/api/oauth/flows/{id}", flow)
@@ -91,6 +93,7 @@ struct OAuthController {
             headers[.location] = location
             return Response(status: .seeOther, headers: headers)
         case .refused(let category, let detail):
+            throttle.recordFailure(for: request.clientAddress)
             let restart = OAuthService.settingsURL([("error", category)])
             if (request.headers[.accept] ?? "").contains("text/html") {
                 // A person's browser: a short page in words, with the way back. No script (the CSP forbids it).
@@ -184,8 +187,8 @@ struct PairingController {
             .post("/api/pairing", create)
             .get("/api/pairing/{id}", get)
             .post("/api/pairing/{id}/refresh", consumes: [], refresh)
-            .post("/api/pairing/check", access: .open, check)
-            .post("/api/pairing/complete", access: .open, complete)
+            .post("/api/pairing/check", access: .guarded, check)
+            .post("/api/pairing/complete", access: .guarded, complete)
     }
 
     @Sendable func create(_ request: Request, _ context: RequestContext) async throws -> Response {
@@ -236,14 +239,12 @@ struct PairingController {
                     detail: "This code has expired — request a new code on the settings page.")
         case .wrongCode(expired: false):
             Problem(.badRequest, type: "pairing-code-invalid", title: "The pairing code is not valid",
-                    detail: "No waiting pairing has this code for this provider: check it, or request a new code on the settings page. Five wrong codes cancel the provider's waiting codes.")
-        case .wrongProvider(let provider):
+                    detail: "No waiting pairing has this code: check it, or request a new code on the settings page. Five wrong codes cancel every waiting code.")
+        case .wrongProvider:
             Problem(.conflict, type: "pairing-wrong-provider", title: "The code is for another provider",
-                    detail: "This pairing code was issued for \(provider); run the command again with --provider \(provider).",
-                    members: ["provider": .string(provider)])
+                    detail: "This pairing code was issued for another provider than the one named. Run the command exactly as the settings page shows it (its --provider). This counted as a wrong try.")
         case .throttled(let seconds):
-            Problem(.tooManyRequests, type: "too-many-attempts", title: "Too many wrong pairing codes",
-                    detail: "Wait \(seconds) seconds before trying again.", headers: [.retryAfter: String(seconds)])
+            Authenticator.throttled(retryAfter: seconds)
         }
     }
 }

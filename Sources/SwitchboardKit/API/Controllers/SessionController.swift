@@ -8,7 +8,7 @@ struct SessionController {
 
     func register(_ routes: Routes) {
         routes
-            .post("/api/session", access: .open, signIn)
+            .post("/api/session", access: .guarded, signIn)
             .get("/api/session", current)
             .delete("/api/session", signOut)
     }
@@ -26,7 +26,6 @@ struct SessionController {
     @Sendable func signIn(_ request: Request, _ context: RequestContext) async throws -> Response {
         // A sign-in form posted from another site is refused (login CSRF); curl and scripts send no Origin.
         try Authenticator.checkSameOrigin(request, requireEvidence: false)
-        try authenticator.refuseIfThrottled(request.clientAddress)
         let body = try JSON.decode(SignIn.self, from: request)
         let now = Date()
         guard let token = try database.activeToken(hash: AdminTokens.hash(body.token.trimmed)) else {
