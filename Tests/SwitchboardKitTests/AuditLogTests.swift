@@ -282,3 +282,18 @@ private func mode(_ url: URL) -> Int {
         #expect(problem.contains("event 4"), "\(problem)")
     }
 }
+
+@Suite struct AuditAPITests {
+    @Test func eachEventNamesTheAuditKeyThatSealedIt() async throws {
+        // Given an application that changed its settings once
+        let t = try TestApp()
+        let etag = try #require(await t.bearer(.get, "/api/config").headers[.eTag])
+        #expect(await t.bearer(.patch, "/api/config", headers: [.contentType: "application/merge-patch+json", .ifMatch: etag],
+                               body: #"{"agents":{"defaults":{"runtime":"claude-code-sdk"}}}"#).status == .ok)
+        // When the audit log is read
+        let events = (await t.bearer(.get, "/api/audit").json["events"] as? [[String: Any]]) ?? []
+        // Then every event carries the id of audit key 1
+        #expect(!events.isEmpty)
+        #expect(events.allSatisfy { $0["keyId"] as? Int == 1 }, "\(events)")
+    }
+}
