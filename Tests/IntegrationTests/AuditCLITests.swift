@@ -117,4 +117,38 @@ private struct CLIState {
         #expect(broken.output.contains("audit key 1"), "\(broken.output)")
         #expect(broken.output.contains("audit key 2"), "\(broken.output)")
     }
+
+    @Test func reanchoringRecordsALostHeadFileAndTheLogVerifiesAgain() throws {
+        // Given three events, and a head file that was deleted while this process kept it open
+        let s = try CLIState("audit-reanchor")
+        defer { try? FileManager.default.removeItem(at: s.root) }
+        try s.seed(3)
+        let head = s.state.appendingPathComponent("audit.head")
+        try FileManager.default.removeItem(at: head)
+        #expect(try s.cli("audit verify").status == 1)
+        // When the operator re-anchors it
+        let reanchored = try s.cli("audit reanchor")
+        // Then an audit.reanchored event records what the head file was found to be, and the log verifies
+        #expect(reanchored.status == 0, "\(reanchored.output)")
+        let event = try #require(try s.database.auditEvents(before: nil, type: nil, limit: 1).first)
+        #expect(event.seq == 4 && event.type == "audit.reanchored", "\(event)")
+        #expect(event.detail.contains("missing"), "\(event.detail)")
+        let verify = try s.cli("audit verify")
+        #expect(verify.status == 0, "\(verify.output)")
+        #expect(verify.output.contains("re-anchored at event 4"), "\(verify.output)")
+        // And a writer that had the old file open moves the new one forward
+        try s.seed(2)
+        let text = try #require(try DurableFile.read(head).map { String(decoding: $0, as: UTF8.self) })
+        #expect(text.contains("seq=00000000000000000006"), "\(text)")
+    }
+
+    @Test func reanchoringIsRefusedWhileTheHeadFileHolds() throws {
+        let s = try CLIState("audit-reanchor-refused")
+        defer { try? FileManager.default.removeItem(at: s.root) }
+        try s.seed(2)
+        let refused = try s.cli("audit reanchor")
+        #expect(refused.status == 1, "\(refused.output)")
+        #expect(refused.output.contains("holds"), "\(refused.output)")
+        #expect(try s.database.auditEvents(before: nil, type: nil, limit: 10).count == 2)
+    }
 }
