@@ -77,7 +77,7 @@ struct AuditCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "audit",
         abstract: "Check the audit log.",
-        subcommands: [Verify.self]
+        subcommands: [Verify.self, Reanchor.self]
     )
 
     struct Verify: ParsableCommand {
@@ -98,7 +98,28 @@ struct AuditCommand: ParsableCommand {
             if let seq = result.headFileSeq, seq < result.events {
                 facts.append("the head file names event \(seq), \(result.events - seq) behind (a crash between a commit and its write)")
             }
+            if !result.reanchoredAt.isEmpty {
+                facts.append("re-anchored at event \(result.reanchoredAt.map(String.init).joined(separator: ", ")) (see the detail of those events)")
+            }
             print("audit log intact: \(facts.joined(separator: "; ")); head \(result.headHash)")
+        }
+    }
+
+    struct Reanchor: ParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Seal a new head file when the old one no longer holds, recording what it was found to be.",
+            discussion: "For after you have looked into what `audit verify` says about the head file (deleted, damaged, or showing events cut off). An audit.reanchored event records the finding; verify lists it. Refused while the head file holds.")
+        @OptionGroup var state: StateOptions
+
+        func run() throws {
+            umask(0o077)
+            let result: AuditLog.Reanchoring
+            do {
+                result = try state.open().reanchorAuditLog(actor: "cli:\(NSUserName())")
+            } catch let failure as AuditLog.Failure {
+                throw Fatal("switchboard: \(failure)")
+            }
+            print("re-anchored the audit head at event \(result.event.seq) (audit.reanchored); the old head: \(result.found)")
         }
     }
 }

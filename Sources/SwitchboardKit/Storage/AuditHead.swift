@@ -149,10 +149,16 @@ final class AuditHeadFile: Sendable {
         }
     }
 
-    /// Opens `url` into `fd` when it is not open yet, refusing a symbolic link or anything but a regular file.
+    /// Opens `url` into `fd` when it is not open yet, or no longer the file at `url` (deleted, or replaced by a
+    /// re-anchoring in another process: one fstat), refusing a symbolic link or anything but a regular file.
     /// Returns why it cannot be read, or nil once `fd` is open.
     private static func openIfNeeded(_ fd: inout Int32, _ url: URL, flags: Int32 = O_RDWR) -> Reading? {
-        guard fd < 0 else { return nil }
+        if fd >= 0 {
+            var st = stat()
+            if fstat(fd, &st) == 0 && st.st_nlink > 0 { return nil }
+            close(fd)
+            fd = -1
+        }
         let opened = open(url.path, flags | O_NOFOLLOW | O_CLOEXEC)
         guard opened >= 0 else {
             if errno == ENOENT { return .missing }

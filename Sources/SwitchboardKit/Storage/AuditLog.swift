@@ -303,6 +303,38 @@ public final class AuditLog: Sendable {
         return report
     }
 
+    /// What a re-anchoring found and wrote.
+    public struct Reanchoring: Sendable {
+        /// The `audit.reanchored` event the new head names.
+        public var event: AuditEvent
+        /// What was wrong with the head file, as verify says it.
+        public var found: String
+    }
+
+    /// The way out after the operator has looked into a head file that does not hold (lost, torn, or showing a
+    /// cut), which writers never write over: records an `audit.reanchored` event saying what the head file was
+    /// found to be, then seals a new head at that event. Refused while the head file holds. The event stays in
+    /// the chain, so a re-anchoring cannot hide; verify lists it.
+    func reanchor(_ pool: DatabasePool, actor: String) throws -> Reanchoring {
+        let (event, found) = try pool.write { db -> (AuditEvent, String) in
+            let last = try Self.last(db)
+            let reading = head.read()
+            guard let found = try headProblem(reading, ring: reloadKeys(), db: db, last: (last.seq, last.hash)) else {
+                throw Failure(description: "the head file \(head.url.path) holds; there is nothing to re-anchor")
+            }
+            var detail: [String: JSONValue] = ["found": .string(found)]
+            if case .sealed(let sealed) = reading {
+                detail["previousHead"] = .object(["seq": .number(Double(sealed.head.seq)), "hash": .string(sealed.head.hash),
+                                                  "keyId": .number(Double(sealed.head.keyID))])
+            }
+            return (try append(AuditEntry("audit.reanchored", actor: actor, detail: .object(detail)), in: db), found)
+        }
+        // After the commit: a head written before it could end up naming an event that was never committed.
+        guard let id = event.keyID, let key = keyring.keys[id] else { throw Failure(description: "audit key \(event.keyID ?? 0) did not load") }
+        try head.replace(with: AuditHead(seq: event.seq, hash: event.hash, keyID: id).record(sealedWith: key))
+        return Reanchoring(event: event, found: found)
+    }
+
     // MARK: Verifying
 
     /// The outcome of walking the whole chain.
@@ -317,6 +349,8 @@ public final class AuditLog: Sendable {
         public var keysUsed: [UInt32] = []
         /// The event the head file names; it may trail the newest event after a crash.
         public var headFileSeq: Int?
+        /// The `audit.reanchored` events: where an operator sealed a new head after the old one stopped holding.
+        public var reanchoredAt: [Int] = []
         public var ok: Bool { problem == nil }
     }
 
@@ -370,6 +404,7 @@ public final class AuditLog: Sendable {
                 }
                 result.legacyEvents += 1
             }
+            if event.type == "audit.reanchored" { result.reanchoredAt.append(event.seq) }
             result.headHash = event.hash
             expectedSeq += 1
         }
@@ -419,6 +454,11 @@ extension AppDatabase {
     /// The first audit key and head file when there are none, and what is wrong with them (`serve` at startup).
     public func prepareAuditLog() throws -> AuditLog.StartupReport {
         try pool.write { db in try auditLog.prepare(in: db) }
+    }
+
+    /// A new head file after the operator has looked into one that does not hold (`switchboard audit reanchor`).
+    public func reanchorAuditLog(actor: String) throws -> AuditLog.Reanchoring {
+        try auditLog.reanchor(pool, actor: actor)
     }
 
     /// A new audit key for the events from now on (`switchboard keys rotate`).
