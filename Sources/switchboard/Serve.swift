@@ -74,6 +74,7 @@ struct Serve: ParsableCommand {
         } catch {
             throw Fatal("switchboard: cannot open the state in \(state.stateDir): \(error)")
         }
+        try AuditStartup.run(database, logger: logger)
         if let minted = try AdminTokens(database: database).createInitialIfNone() {
             FileHandle.standardOutput.write(Data("""
                 First start: an admin token was created. It is shown only this once; store it now.

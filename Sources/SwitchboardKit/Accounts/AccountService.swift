@@ -322,8 +322,8 @@ public final class AccountService: Sendable {
         do {
             try database.writeAccounts { db in
                 if try AccountRecord.fetchOne(db, key: id) != nil { throw AccountExists(id: id) }
-                try AuditLog.append(AuditEntry("account.created", actor: caller.actor, target: id, requestID: caller.requestID,
-                                               detail: .object(["provider": .string(provider.id), "displayName": .string(record.displayName)])), in: db, at: now)
+                try database.audit(AuditEntry("account.created", actor: caller.actor, target: id, requestID: caller.requestID,
+                                              detail: .object(["provider": .string(provider.id), "displayName": .string(record.displayName)])), in: db, at: now)
                 if let credential {
                     written = try attach(credential, to: &record, provider: provider, event: "credential.set", caller: caller, db: db, now: now)
                 }
@@ -350,8 +350,8 @@ public final class AccountService: Sendable {
         record.credentialHint = credential.hint
         record.credentialUpdatedAt = now
         record.credentialOrigin = credential.ownOrigin ?? record.baseURL.flatMap(AccountRules.origin) ?? provider.apiEndpoint.flatMap(AccountRules.origin)
-        try AuditLog.append(AuditEntry(event, actor: caller.actor, target: record.id, requestID: caller.requestID,
-                                       detail: .object(["kind": .string(credential.kind.rawValue), "hint": .string(credential.hint)])), in: db, at: now)
+        try database.audit(AuditEntry(event, actor: caller.actor, target: record.id, requestID: caller.requestID,
+                                      detail: .object(["kind": .string(credential.kind.rawValue), "hint": .string(credential.hint)])), in: db, at: now)
         return file
     }
 
@@ -414,8 +414,8 @@ public final class AccountService: Sendable {
             fresh.version = current.version + 1
             fresh.updatedAt = now
             try fresh.update(db)
-            try AuditLog.append(AuditEntry("account.updated", actor: caller.actor, target: id, requestID: caller.requestID,
-                                           detail: .object(["changed": .array(changed.map(JSONValue.string))])), in: db, at: now)
+            try database.audit(AuditEntry("account.updated", actor: caller.actor, target: id, requestID: caller.requestID,
+                                          detail: .object(["changed": .array(changed.map(JSONValue.string))])), in: db, at: now)
             return fresh
         }
         return view(record, catalog.current)
@@ -439,9 +439,9 @@ public final class AccountService: Sendable {
         try checkID(id)
         let file = try database.writeAccounts { db -> String? in
             guard let fresh = try AccountRecord.fetchOne(db, key: id), try AccountRecord.deleteOne(db, key: id) else { throw Failure.notFound(id) }
-            try AuditLog.append(AuditEntry("connection.disconnected", actor: caller.actor, target: id, requestID: caller.requestID,
-                                           detail: .object(["provider": .string(fresh.provider),
-                                                            "credentialRemoved": .bool(fresh.credentialFile != nil)])), in: db, at: now)
+            try database.audit(AuditEntry("connection.disconnected", actor: caller.actor, target: id, requestID: caller.requestID,
+                                          detail: .object(["provider": .string(fresh.provider),
+                                                           "credentialRemoved": .bool(fresh.credentialFile != nil)])), in: db, at: now)
             return fresh.credentialFile
         }
         if let file { vault.remove(file: file) }
@@ -512,8 +512,8 @@ public final class AccountService: Sendable {
                     target = AccountRecord(id: id, provider: provider.id, displayName: Self.defaultName(provider, id: id, hasOthers: !taken.isEmpty),
                                            authMethod: nil, baseURL: nil, headers: "{}", maxConcurrent: nil, timeoutSeconds: nil,
                                            defaultModel: nil, createdAt: now, updatedAt: now, version: 1, credentialVersion: 0)
-                    try AuditLog.append(AuditEntry("account.created", actor: caller.actor, target: id, requestID: caller.requestID,
-                                                   detail: .object(["provider": .string(provider.id), "displayName": .string(target.displayName)])), in: db, at: now)
+                    try database.audit(AuditEntry("account.created", actor: caller.actor, target: id, requestID: caller.requestID,
+                                                  detail: .object(["provider": .string(provider.id), "displayName": .string(target.displayName)])), in: db, at: now)
                 }
                 if let method, provider.authMethods.contains(where: { $0.method == method }) { target.authMethod = method.rawValue }
                 if target.authMethod == nil { target.authMethod = CredentialInput.method(for: credential.kind, provider: provider)?.rawValue }
@@ -544,8 +544,8 @@ public final class AccountService: Sendable {
             fresh.version += 1
             fresh.updatedAt = now
             try fresh.update(db)
-            try AuditLog.append(AuditEntry("credential.deleted", actor: caller.actor, target: id, requestID: caller.requestID,
-                                           detail: .object(["kind": .string(kind ?? "")])), in: db, at: now)
+            try database.audit(AuditEntry("credential.deleted", actor: caller.actor, target: id, requestID: caller.requestID,
+                                          detail: .object(["kind": .string(kind ?? "")])), in: db, at: now)
             return (file, kind)
         }
         vault.remove(file: removed.file)
@@ -570,9 +570,9 @@ public final class AccountService: Sendable {
         let credential = try credential(of: current)
         do {
             try database.writeAccounts { db in
-                try AuditLog.append(AuditEntry(purpose.rawValue, actor: caller.actor, target: id, requestID: caller.requestID,
-                                               detail: .object(["kind": .string(credential.kind.rawValue), "field": .string(credential.kind.primaryField)])),
-                                    in: db, at: now)
+                try database.audit(AuditEntry(purpose.rawValue, actor: caller.actor, target: id, requestID: caller.requestID,
+                                              detail: .object(["kind": .string(credential.kind.rawValue), "field": .string(credential.kind.primaryField)])),
+                                   in: db, at: now)
             }
         } catch {
             throw Failure.auditFailed

@@ -207,9 +207,9 @@ public final class OAuthClients: Sendable {
                     INSERT INTO oauth_client (provider, settings, secret_file, updated_at) VALUES (?, ?, ?, ?)
                     ON CONFLICT(provider) DO UPDATE SET settings = excluded.settings, secret_file = excluded.secret_file, updated_at = excluded.updated_at
                     """, arguments: [provider, settings.serialized, file, now])
-                try AuditLog.append(AuditEntry("oauth_client.set", actor: caller.actor, target: provider, requestID: caller.requestID,
-                                               detail: .object(["clientId": .string(clientID), "redirectMode": .string(mode.rawValue),
-                                                                "hasClientSecret": .bool(file != nil)])), in: db, at: now)
+                try database.audit(AuditEntry("oauth_client.set", actor: caller.actor, target: provider, requestID: caller.requestID,
+                                              detail: .object(["clientId": .string(clientID), "redirectMode": .string(mode.rawValue),
+                                                               "hasClientSecret": .bool(file != nil)])), in: db, at: now)
             }
         } catch {
             if let written { vault.remove(file: written) }
@@ -225,8 +225,8 @@ public final class OAuthClients: Sendable {
             let file: String? = try String.fetchOne(db, sql: "SELECT secret_file FROM oauth_client WHERE provider = ?", arguments: [provider])
             try db.execute(sql: "DELETE FROM oauth_client WHERE provider = ?", arguments: [provider])
             if db.changesCount > 0 {
-                try AuditLog.append(AuditEntry("oauth_client.removed", actor: caller.actor, target: provider, requestID: caller.requestID,
-                                               detail: .object([:])), in: db, at: now)
+                try database.audit(AuditEntry("oauth_client.removed", actor: caller.actor, target: provider, requestID: caller.requestID,
+                                              detail: .object([:])), in: db, at: now)
             }
             return file
         }

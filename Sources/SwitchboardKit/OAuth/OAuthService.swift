@@ -278,8 +278,8 @@ public final class OAuthService: Sendable {
             func refuse(_ category: String, _ detail: String) throws -> Result<FlowRow, Failure> {
                 try db.execute(sql: "UPDATE oauth_flow SET status = ?, category = ?, message = ? WHERE id = ?",
                                arguments: [category == "expired" ? "expired" : "failed", category, detail, flow.id])
-                try AuditLog.append(AuditEntry("oauth.refused", actor: "oauth:\(flow.provider)", target: flow.account ?? flow.provider,
-                                               detail: .object(["flow": .string(flow.id), "reason": .string(category)])), in: db, at: now)
+                try database.audit(AuditEntry("oauth.refused", actor: "oauth:\(flow.provider)", target: flow.account ?? flow.provider,
+                                              detail: .object(["flow": .string(flow.id), "reason": .string(category)])), in: db, at: now)
                 return .failure(.state(category: category, detail: detail))
             }
             if flow.provider != provider {
@@ -369,9 +369,9 @@ public final class OAuthService: Sendable {
         _ = try? database.writeAccounts { db in
             try db.execute(sql: "UPDATE oauth_flow SET status = ?, category = ?, message = ?, device_code = NULL, verifier = NULL WHERE id = ?",
                            arguments: [category == "expired_token" ? "expired" : "failed", category, message, flow.id])
-            try AuditLog.append(AuditEntry("oauth.failed", actor: flow.actor, target: flow.account ?? flow.provider,
-                                           detail: .object(audit.merging(["flow": .string(flow.id), "category": .string(category)]) { a, _ in a })),
-                                in: db, at: now)
+            try database.audit(AuditEntry("oauth.failed", actor: flow.actor, target: flow.account ?? flow.provider,
+                                          detail: .object(audit.merging(["flow": .string(flow.id), "category": .string(category)]) { a, _ in a })),
+                               in: db, at: now)
         }
         return Finished(status: "failed", category: category, account: nil)
     }

@@ -98,8 +98,8 @@ public final class PairingService: Sendable {
             try db.execute(sql: """
                 INSERT INTO pairing (id, provider, account_id, code_hash, actor, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [id, provider.id, account, Self.hash(code), principal.actor, now, now.addingTimeInterval(Self.lifetime)])
-            try AuditLog.append(AuditEntry("pairing.created", actor: principal.actor, target: account ?? provider.id,
-                                           detail: .object(["pairing": .string(id)])), in: db, at: now)
+            try database.audit(AuditEntry("pairing.created", actor: principal.actor, target: account ?? provider.id,
+                                          detail: .object(["pairing": .string(id)])), in: db, at: now)
         }
         var pairing = try get(id, origin: origin, at: now)
         pairing.code = code
@@ -128,7 +128,7 @@ public final class PairingService: Sendable {
                 WHERE id = ? AND status IN ('waiting', 'expired', 'burned')
                 """, arguments: [Self.hash(code), now.addingTimeInterval(Self.lifetime), id])
             guard db.changesCount == 1 else { return false }
-            try AuditLog.append(AuditEntry("pairing.refreshed", actor: principal.actor, target: id, detail: .object([:])), in: db, at: now)
+            try database.audit(AuditEntry("pairing.refreshed", actor: principal.actor, target: id, detail: .object([:])), in: db, at: now)
             return true
         }
         guard updated else {
@@ -184,7 +184,7 @@ public final class PairingService: Sendable {
                     UPDATE pairing SET status = 'burned', code_hash = NULL
                     WHERE status = 'waiting' AND code_hash IS NOT NULL AND failed_attempts >= ?
                     """, arguments: [Self.maxWrongTries])
-                try AuditLog.append(AuditEntry("pairing.burned", actor: "pairing:\(client)", target: nil,
+                try database.audit(AuditEntry("pairing.burned", actor: "pairing:\(client)", target: nil,
                                                detail: .object(["reason": .string("\(Self.maxWrongTries) wrong codes"),
                                                                 "pairings": .array(burned.map(JSONValue.string))])), in: db, at: now)
             }

@@ -98,8 +98,8 @@ extension AppDatabase {
             // Expired sessions are swept on the way: the table never grows without bound.
             try AdminSession.filter(Column("expires_at") < session.createdAt).deleteAll(db)
             try session.insert(db)
-            try AuditLog.append(AuditEntry("session.signed_in", actor: "token:\(session.tokenID)", target: session.id,
-                                           detail: .object(["client": .string(client)])), in: db, at: session.createdAt)
+            try audit(AuditEntry("session.signed_in", actor: "token:\(session.tokenID)", target: session.id,
+                                 detail: .object(["client": .string(client)])), in: db, at: session.createdAt)
         }
     }
 

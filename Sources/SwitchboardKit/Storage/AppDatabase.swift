@@ -10,12 +10,17 @@ public struct AppDatabase: Sendable {
     let pool: DatabasePool
     /// Admin credentials found valid within the last second (see `CredentialCache`).
     let credentials = CredentialCache()
+    /// The audit log's keys and head file, which live beside the database.
+    let auditLog: AuditLog
 
-    /// Opens (creating if needed) `switchboard.sqlite` under `stateDirectory` and runs the migrations.
+    /// Opens (creating if needed) `switchboard.sqlite` under `stateDirectory` and runs the migrations. Audit
+    /// events are sealed with the keys under `keys/` (the first one is made on first use).
     public static func open(stateDirectory: StateDirectory) throws -> AppDatabase {
         try open(path: stateDirectory.url.appendingPathComponent("switchboard.sqlite").path)
     }
 
+    /// Opens the database at `path`; the directory it is in is its state directory (audit keys under
+    /// `keys/`, the audit head in `audit.head`).
     public static func open(path: String) throws -> AppDatabase {
         var configuration = Configuration()
         configuration.busyMode = .timeout(5)
@@ -27,7 +32,7 @@ public struct AppDatabase: Sendable {
         }
         let pool = try DatabasePool(path: path, configuration: configuration)
         try Migrations.migrator.migrate(pool)
-        return AppDatabase(pool: pool)
+        return AppDatabase(pool: pool, auditLog: AuditLog(stateDirectory: URL(fileURLWithPath: path).deletingLastPathComponent()))
     }
 
     /// `PRAGMA integrity_check`; "ok" when the file is sound.

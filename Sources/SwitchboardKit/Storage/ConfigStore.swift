@@ -77,8 +77,8 @@ extension AppDatabase {
             var detail: [String: JSONValue] = ["revision": .number(Double(next.revision)),
                                                "changedPaths": .array(result.changedPaths.map(JSONValue.string))]
             if let from = result.restoredFrom { detail["restoredFrom"] = .number(Double(from)) }
-            try AuditLog.append(AuditEntry("config.changed", actor: actor, target: "config", requestID: requestID,
-                                           detail: .object(detail)), in: db, at: now)
+            try audit(AuditEntry("config.changed", actor: actor, target: "config", requestID: requestID,
+                                 detail: .object(detail)), in: db, at: now)
             return next
         }
     }

@@ -170,6 +170,14 @@ enum Migrations {
                 CREATE INDEX pairing_provider ON pairing(provider, status);
                 """)
         }
+        migrator.registerMigration("v6 keyed audit chain") { db in
+            try db.execute(sql: """
+                -- The audit key (keys/audit-<id>.key) whose HMAC-SHA256 is the event's hash. NULL for the events
+                -- written before, whose hash stays plain SHA-256; the first keyed event chains onto them.
+                ALTER TABLE audit_event ADD COLUMN key_id INTEGER;
+                ALTER TABLE audit_head ADD COLUMN key_id INTEGER;
+                """)
+        }
         return migrator
     }
 }

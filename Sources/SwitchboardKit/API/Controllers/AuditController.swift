@@ -17,11 +17,13 @@ struct AuditController {
         let requestId: String?
         let detail: JSONValue
         let hash: String
+        let keyId: UInt32?
 
         init(_ e: AuditEvent) {
             seq = e.seq; at = e.at; type = e.type; actor = e.actor; target = e.target; requestId = e.requestID
             detail = JSONValue.parse(Array(e.detail.utf8)) ?? .object([:])
             hash = e.hash
+            keyId = e.keyID
         }
     }
 
