@@ -9,6 +9,8 @@ public struct Catalog: ModelDirectory {
     public let providers: [CatalogProvider]
     public let problems: [FileProblem]
     public let generation: Int
+    /// Every provider's key prefixes, for the secret detector.
+    public let keyPrefixes: [String]
     private let byID: [String: CatalogProvider]
 
     public struct FileProblem: Sendable, Equatable, Codable {
@@ -24,6 +26,7 @@ public struct Catalog: ModelDirectory {
         self.providers = byID.values.sorted { ($0.source == .shipped ? 0 : 1, $0.name.lowercased()) < ($1.source == .shipped ? 0 : 1, $1.name.lowercased()) }
         self.problems = problems
         self.generation = generation
+        keyPrefixes = Set(providers.flatMap(\.keyPrefixes)).sorted()
     }
 
     /// The catalog files shipped with the binary (a SwiftPM resource of this module).

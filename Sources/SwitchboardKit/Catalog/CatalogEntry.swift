@@ -70,6 +70,9 @@ public struct CatalogProvider: Sendable {
     public var defaultSmallModelID: String?
     public var models: [CatalogModel]
     public var authMethods: [AuthOption]
+    /// What the provider's API keys start with (`sk-ant-`), from our `switchboard.key_prefixes`; empty when its keys
+    /// have no prefix (the secret detector's entropy rule finds those).
+    public var keyPrefixes: [String]
     public var source: Source
 
     public func model(_ id: String) -> CatalogModel? { models.first { $0.id == id } }

@@ -45,9 +45,58 @@ public enum CatwalkFormat {
         return CatalogProvider(
             raw: value, id: id, name: name, type: type,
             apiEndpoint: try optionalString(o, "api_endpoint", ""),
-            apiKeyVariable: apiKey.flatMap { $0.hasPrefix("$") ? String($0.dropFirst()) : nil },
+            apiKeyVariable: apiKey.flatMap(SecretDetector.placeholderName),
             defaultLargeModelID: large, defaultSmallModelID: small, models: models,
-            authMethods: authMethods(id: id, type: type), source: source)
+            authMethods: authMethods(id: id, type: type), keyPrefixes: try keyPrefixes(o), source: source)
+    }
+
+    /// Our provider-level extension: `"switchboard": {"key_prefixes": ["sk-ant-"]}`.
+    static func keyPrefixes(_ o: [String: JSONValue]) throws(Problem) -> [String] {
+        guard let ext = o["switchboard"], ext != .null else { return [] }
+        guard case .object(let members) = ext else { throw Problem(pointer: "/switchboard", message: "must be an object") }
+        guard let list = members["key_prefixes"], list != .null else { return [] }
+        guard case .array(let items) = list else { throw Problem(pointer: "/switchboard/key_prefixes", message: "must be an array of strings") }
+        return try items.enumerated().map { (index, item) throws(Problem) -> String in
+            guard let prefix = item.stringValue, SecretDetector.isUsablePrefix(prefix) else {
+                throw Problem(pointer: "/switchboard/key_prefixes/\(index)",
+                              message: "must be 3 to 32 letters, digits, -, _ or ., with a separator or at least four characters")
+            }
+            return prefix
+        }
+    }
+
+    /// The key prefixes a provider file declares, read leniently (before the file is checked), so its own keys are
+    /// recognised while it is checked for secrets.
+    static func declaredKeyPrefixes(_ value: JSONValue) -> [String] {
+        (value["switchboard"]?["key_prefixes"]?.arrayValue ?? []).compactMap(\.stringValue)
+    }
+
+    /// Where a provider file holds a secret. Catalog files are plain JSON under the state directory, and Catwalk's
+    /// format names keys only by environment variable (`"api_key": "$OPENAI_API_KEY"`):
+    /// - `api_key` must be empty or a `$VAR`, or the provider's own id: Catwalk's Ollama file has
+    ///   `"api_key": "ollama"`, the dummy a keyless local server takes;
+    /// - a header that carries credentials (`default_headers`, `extra_headers`) may only hold a `$VAR` form
+    ///   (`Bearer $TOKEN`);
+    /// - anything else secret-named or key-shaped, anywhere in the file, is refused.
+    public static func secrets(in value: JSONValue, detector: SecretDetector) -> [Problem] {
+        guard case .object(let o) = value else { return [] }
+        let credentialAPI = "store the key on an account with \(SecretDetector.credentialAPI)"
+        var found: [String: String] = [:]
+        if case .string(let key)? = o["api_key"], !SecretDetector.isVariableForm(key), key != o["id"]?.stringValue {
+            found["/api_key"] = "must be empty or name an environment variable, as in \"$OPENAI_API_KEY\"; \(credentialAPI)"
+        }
+        for field in ["default_headers", "extra_headers"] {
+            for (name, header) in o[field]?.objectValue ?? [:] where SecretDetector.isCredentialHeader(name) {
+                if case .string(let s) = header, SecretDetector.isVariableForm(s) { continue }
+                found[JSONPointer.make([field, name])] = "carries credentials: only an environment variable may stand here (\"Bearer $TOKEN\"); \(credentialAPI)"
+            }
+        }
+        var rest = o
+        rest["api_key"] = nil
+        for pointer in detector.scan(.object(rest), variablesAllowed: true) where found[pointer] == nil {
+            found[pointer] = "looks like a secret; \(credentialAPI)"
+        }
+        return found.keys.sorted().map { Problem(pointer: $0, message: found[$0]!) }
     }
 
     static func model(_ value: JSONValue, pointer: String, providerType: String) throws(Problem) -> CatalogModel {

@@ -52,6 +52,10 @@ struct CatalogController {
             return Problem(.unprocessableContent, type: "invalid-catalog-entry", title: "Not a valid Catwalk provider",
                            detail: "\(p.pointer.isEmpty ? "The body" : p.pointer) \(p.message).",
                            errors: [.init(pointer: p.pointer, code: "invalid", message: p.message)])
+        case .secrets(let found):
+            return Problem(.unprocessableContent, type: "secret-in-catalog-entry", title: "The provider was not saved",
+                           detail: "Catalog files are plain JSON under the state directory, so they never hold secrets: name an environment variable in Catwalk's $VAR form, or store the key on an account with \(SecretDetector.credentialAPI). Nothing was changed.",
+                           errors: found.map { .init(pointer: $0.pointer, code: "secret_not_allowed", message: $0.message) })
         case .idMismatch(let body, let path):
             return Problem(.unprocessableContent, type: "invalid-catalog-entry", title: "Not a valid Catwalk provider",
                            detail: "The body's id is \(body) but the path names \(path).",
