@@ -239,3 +239,70 @@ func temporaryDirectory() throws -> URL {
         #expect(listed == warnings)
     }
 }
+
+/// `$VAR` endpoints resolve once, when the catalog is loaded: the environment, else the shipped entry's endpoint,
+/// else none. A placeholder is never the endpoint, and the environment is never read through it for anything else.
+@Suite struct CatalogEndpointTests {
+    func load(_ files: [String: String], environment: [String: String]) throws -> Catalog {
+        let custom = try temporaryDirectory()
+        for (name, text) in files { try Data(text.utf8).write(to: custom.appendingPathComponent("\(name).json")) }
+        let catalog = Catalog.load(shipped: Catalog.shippedDirectory, custom: custom, environment: environment)
+        #expect(catalog.problems == [])
+        return catalog
+    }
+
+    func lab(_ endpoint: String) -> String {
+        #"{"id":"lab","name":"Lab","type":"openai","api_endpoint":"\#(endpoint)","models":[{"id":"m"}]}"#
+    }
+
+    @Test func aPlaceholderResolvesFromTheEnvironmentElseTheShippedEndpointElseNone() throws {
+        let files = ["anthropic": try catwalkFixture("anthropic"), "ollama": try catwalkFixture("ollama")]
+        let set = try load(files, environment: ["ANTHROPIC_API_ENDPOINT": "https://gateway.example/anthropic",
+                                                "OLLAMA_API_ENDPOINT": "http://127.0.0.1:11434/v1"])
+        #expect(set.entry("anthropic")?.apiEndpoint == "https://gateway.example/anthropic")
+        #expect(set.entry("anthropic")?.apiEndpointVariable == "ANTHROPIC_API_ENDPOINT")
+        #expect(set.entry("ollama")?.apiEndpoint == "http://127.0.0.1:11434/v1")
+        #expect(set.providers.allSatisfy { $0.warnings.isEmpty }, "\(set.providers.map(\.warnings))")
+
+        let unset = try load(files, environment: [:])
+        #expect(unset.entry("anthropic")?.apiEndpoint == "https://api.anthropic.com", "the shipped entry's endpoint")
+        #expect(unset.entry("anthropic")?.warnings == [])
+        #expect(unset.entry("ollama")?.apiEndpoint == nil)
+        #expect(unset.entry("ollama")?.warnings.map(\.code) == ["endpoint_variable_unset"])
+    }
+
+    @Test func onlyEndpointVariablesHoldingPlainURLsAreRead() throws {
+        let environment = ["AWS_SECRET_ACCESS_KEY": FakeKeys.awsSecret, "LAB_ENDPOINT": "https://user:pw@lab.example/v1",
+                           "LAB_BASE_URL": "https://lab.example/v1?key=CANARYSECRET", "GOOD_ENDPOINT": "https://lab.example/v1"]
+        for (variable, expected) in [("AWS_SECRET_ACCESS_KEY", nil), ("LAB_ENDPOINT", nil), ("LAB_BASE_URL", nil), ("GOOD_ENDPOINT", "https://lab.example/v1")] {
+            let provider = try #require(try load(["lab": lab("$\(variable)")], environment: environment).entry("lab"))
+            #expect(provider.apiEndpoint == expected, "\(variable)")
+            #expect(provider.warnings.map(\.code) == (expected == nil ? ["endpoint_variable_unusable"] : []), "\(variable)")
+            #expect(!provider.warnings.contains { $0.message.contains("CANARY") || $0.message.contains("pw@") }, "a refused value is never shown")
+        }
+        let inside = try #require(try load(["lab": lab("https://${RESOURCE}.openai.azure.com")], environment: ["RESOURCE": "x"]).entry("lab"))
+        #expect(inside.apiEndpoint == nil)
+        #expect(inside.warnings.map(\.code) == ["endpoint_not_expanded"])
+    }
+
+    @Test func theShippedAzureEntryTakesItsEndpointFromTheEnvironmentOrHasNone() throws {
+        let unset = try load([:], environment: [:])
+        #expect(unset.entry("azureOpenai")?.apiEndpoint == nil)
+        #expect(unset.entry("azureOpenai")?.apiEndpointVariable == "AZURE_OPENAI_ENDPOINT")
+        #expect(unset.entry("azureOpenai")?.warnings == [], "Azure's endpoint comes with each credential")
+        let set = try load([:], environment: ["AZURE_OPENAI_ENDPOINT": "https://research.openai.azure.com"])
+        #expect(set.entry("azureOpenai")?.apiEndpoint == "https://research.openai.azure.com")
+        #expect(set.providers.allSatisfy { $0.apiEndpoint.map { !$0.contains("$") } ?? true })
+    }
+
+    @Test func theFamilyFollowsTheIDForCatwalksWireFormatTypes() {
+        #expect(CatwalkFormat.family(type: "messages", catwalkID: "anthropic") == "anthropic")
+        #expect(CatwalkFormat.family(type: "completions", catwalkID: "gemini") == "gemini")
+        #expect(CatwalkFormat.family(type: "completions", catwalkID: "vertexai") == "vertexai")
+        #expect(CatwalkFormat.family(type: "completions", catwalkID: "bedrock-europe") == "bedrock")
+        #expect(CatwalkFormat.family(type: "responses", catwalkID: "openai") == "openai")
+        #expect(CatwalkFormat.family(type: "completions", catwalkID: "copilot") == "openai")
+        #expect(CatwalkFormat.family(type: "messages", catwalkID: "minimax") == "anthropic")
+        #expect(CatwalkFormat.family(type: "gemini", catwalkID: "my-gemini") == "gemini", "older files name the family")
+    }
+}

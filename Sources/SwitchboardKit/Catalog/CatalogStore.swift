@@ -5,12 +5,16 @@ import Foundation
 public final class CatalogStore: ModelDirectory {
     public let shippedDirectory: URL?
     public let customDirectory: URL?
+    /// The process environment as it was at start: `$VAR` endpoints resolve against it, on every reload alike.
+    let environment: [String: String]
     private let state: ReadMostly<Catalog>
 
-    public init(shipped: URL? = Catalog.shippedDirectory, custom: URL? = nil) {
+    public init(shipped: URL? = Catalog.shippedDirectory, custom: URL? = nil,
+                environment: [String: String] = ProcessInfo.processInfo.environment) {
         shippedDirectory = shipped
         customDirectory = custom
-        state = ReadMostly(Catalog.load(shipped: shipped, custom: custom))
+        self.environment = environment
+        state = ReadMostly(Catalog.load(shipped: shipped, custom: custom, environment: environment))
     }
 
     public var current: Catalog { state.read { $0 } }
@@ -18,7 +22,8 @@ public final class CatalogStore: ModelDirectory {
     /// Reads the files again (after a custom provider was written or removed).
     public func reload() {
         state.write { catalog in
-            catalog = Catalog.load(shipped: shippedDirectory, custom: customDirectory, generation: catalog.generation + 1)
+            catalog = Catalog.load(shipped: shippedDirectory, custom: customDirectory, environment: environment,
+                                   generation: catalog.generation + 1)
         }
     }
 
@@ -65,7 +70,8 @@ extension CatalogStore {
             throw .cannotWrite("\(error)")
         }
         reload()
-        return provider
+        // As the catalog now lists it: its `$VAR` endpoint resolved.
+        return current.entry(id) ?? provider
     }
 
     /// Removes a custom provider's file (readable or not); a shipped provider with that id shows again.

@@ -79,7 +79,10 @@ struct CatalogController {
         let name: String
         let type: String
         let source: String
+        /// A URL or absent, never a `$VAR`.
         let apiEndpoint: String?
+        /// The variable the file names for the endpoint, without `$`.
+        let apiEndpointVariable: String?
         let apiKeyVariable: String?
         let defaultLargeModelId: String?
         let defaultSmallModelId: String?
@@ -87,12 +90,15 @@ struct CatalogController {
         let modelCount: Int
         /// USD per million tokens across the provider's models; absent when none has a price.
         let pricePer1M: PriceRange?
+        /// What holds in the file but deserves attention (a default model it does not list, an unset `$VAR`).
+        let warnings: [CatalogProvider.Warning]
 
         init(_ p: CatalogProvider) {
             id = p.id; name = p.name; type = p.type; source = p.source.rawValue
-            apiEndpoint = p.apiEndpoint; apiKeyVariable = p.apiKeyVariable
+            apiEndpoint = p.apiEndpoint; apiEndpointVariable = p.apiEndpointVariable; apiKeyVariable = p.apiKeyVariable
             defaultLargeModelId = p.defaultLargeModelID; defaultSmallModelId = p.defaultSmallModelID
             authMethods = p.authMethods
+            warnings = p.warnings
             modelCount = p.models.count
             let inputs = p.models.compactMap(\.costPer1MIn)
             let outputs = p.models.compactMap(\.costPer1MOut)
