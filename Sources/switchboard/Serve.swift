@@ -96,6 +96,12 @@ struct Serve: ParsableCommand {
             logger.warning("catalog file unreadable; left as it is", metadata: [
                 "file": "\(problem.file)", "pointer": "\(problem.pointer)", "problem": "\(problem.message)"])
         }
+        for provider in catalog.current.providers {
+            for warning in provider.warnings {
+                logger.warning("catalog provider warning", metadata: [
+                    "provider": "\(provider.id)", "pointer": "\(warning.pointer)", "code": "\(warning.code)"])
+            }
+        }
         let vault = Vault(stateDirectory: URL(fileURLWithPath: state.stateDir))
         if let file = outboundCaFile, !FileManager.default.isReadableFile(atPath: file) {
             throw Fatal("switchboard: --outbound-ca-file \(file) cannot be read")

@@ -21,4 +21,21 @@ import TestSupport
         #expect(try stack.http.send("DELETE", "/api/catalog/custom/lab", headers: [stack.auth]).status == 204)
         #expect(try stack.http.send("GET", "/api/catalog/lab", headers: [stack.auth]).status == 404)
     }
+
+    /// Catwalk's own Anthropic file names its endpoint `$ANTHROPIC_API_ENDPOINT`: the responder reads that variable
+    /// from its environment when it starts, and never shows the placeholder as the endpoint.
+    @Test func anUpstreamCatwalkFileTakesItsEndpointFromTheEnvironmentAtStart() throws {
+        let stack = try Stack(environment: ["ANTHROPIC_API_ENDPOINT": "https://anthropic-gateway.example"], label: "catalog-env")
+        let json = [stack.auth, ("Content-Type", "application/json")]
+        let put = try stack.http.send("PUT", "/api/catalog/custom/anthropic", headers: json, body: try catwalkFixture("anthropic"))
+        #expect(put.status == 200, "\(put.body)")
+        #expect(put.json["apiEndpoint"] as? String == "https://anthropic-gateway.example")
+        let listed = (try stack.http.send("GET", "/api/catalog", headers: [stack.auth]).json["providers"] as? [[String: Any]])?
+            .first { $0["id"] as? String == "anthropic" }
+        #expect(listed?["apiEndpoint"] as? String == "https://anthropic-gateway.example")
+
+        let copilot = try stack.http.send("PUT", "/api/catalog/custom/copilot", headers: json, body: try catwalkFixture("copilot"))
+        #expect(copilot.status == 200, "a default model missing from models is a warning, not a 422")
+        #expect((copilot.json["warnings"] as? [[String: Any]])?.first?["pointer"] as? String == "/default_large_model_id")
+    }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import Testing
+import TestSupport
 @testable import SwitchboardKit
 
 let catwalkSample = #"""
@@ -51,7 +52,6 @@ func temporaryDirectory() throws -> URL {
         (#"{"id":"x","name":"X","type":"openai","models":[{"name":"nameless"}]}"#, "/models/0/id"),
         (#"{"id":"x","name":"X","type":"openai","models":[{"id":"a","context_window":"big"}]}"#, "/models/0/context_window"),
         (#"{"id":"x","name":"X","type":"openai","models":[{"id":"a"},{"id":"a"}]}"#, "/models/1/id"),
-        (#"{"id":"x","name":"X","type":"openai","default_large_model_id":"zz","models":[{"id":"a"}]}"#, "/default_large_model_id"),
         ("{not json", ""),
     ])
     func aBrokenProviderIsReportedWithThePointer(text: String, pointer: String) {
@@ -135,5 +135,174 @@ func temporaryDirectory() throws -> URL {
         #expect(methods("azureOpenai") == ["api_key", "cloud_credentials?", "pairing"])
         #expect(methods("bedrock") == ["cloud_credentials", "pairing"])
         #expect(methods("vertex") == ["service_account", "cloud_credentials?", "oauth_browser", "oauth_device_code", "pairing"])
+    }
+}
+
+/// Catwalk's own provider files (upstream's current format, `Tests/fixtures/catwalk`) import as they are.
+@Suite struct CatwalkUpstreamFilesTests {
+    static let files = ["anthropic", "openai", "gemini", "azure", "bedrock", "vertexai", "openrouter", "copilot", "ollama"]
+
+    func providerEntry(_ t: TestApp, _ id: String) async -> [String: Any]? {
+        (await t.bearer(.get, "/api/catalog").json["providers"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+    }
+
+    @Test(arguments: files)
+    func everyUpstreamProviderFileImports(name: String) async throws {
+        let t = try TestApp()
+        let text = try catwalkFixture(name)
+        let response = await t.putCustomProvider(name, text)
+        #expect(response.status == .ok, "\(name): \(response.text)")
+        let models = (try JSONSerialization.jsonObject(with: Data(text.utf8)) as? [String: Any])?["models"] as? [Any]
+        #expect(response.json["modelCount"] as? Int == models?.count)
+        let endpoint = response.json["apiEndpoint"] as? String
+        #expect(endpoint == nil || endpoint?.hasPrefix("https://") == true, "\(name): \(endpoint ?? "")")
+    }
+
+    @Test func aPlaceholderEndpointFallsBackToTheProvidersKnownDefaultAndTheFamilyFollowsTheID() async throws {
+        let t = try TestApp()
+        let anthropic = await t.putCustomProvider("anthropic", try catwalkFixture("anthropic"))
+        #expect(anthropic.status == .ok, "\(anthropic.text)")
+        #expect(anthropic.json["apiEndpoint"] as? String == "https://api.anthropic.com")
+        #expect(anthropic.json["type"] as? String == "anthropic", "Catwalk's type messages names the wire format; the id names the family")
+        let gemini = await t.putCustomProvider("gemini", try catwalkFixture("gemini"))
+        #expect(gemini.json["id"] as? String == "google")
+        #expect(gemini.json["apiEndpoint"] as? String == "https://generativelanguage.googleapis.com")
+        #expect(gemini.json["type"] as? String == "gemini")
+        let detail = await t.bearer(.get, "/api/catalog/anthropic")
+        let provider = detail.json["provider"] as? [String: Any]
+        #expect(provider?["source"] as? String == "custom")
+        #expect(provider?["apiEndpoint"] as? String == "https://api.anthropic.com")
+    }
+
+    @Test func catwalksCurrentModelFieldsAreRead() async throws {
+        let t = try TestApp()
+        _ = await t.putCustomProvider("anthropic", try catwalkFixture("anthropic"))
+        _ = await t.putCustomProvider("gemini", try catwalkFixture("gemini"))
+        _ = await t.putCustomProvider("openai", try catwalkFixture("openai"))
+        func model(_ provider: String, _ id: String) async -> [String: Any]? {
+            (await t.bearer(.get, "/api/catalog/\(provider)").json["models"] as? [[String: Any]])?.first { $0["id"] as? String == id }
+        }
+        let opus = await model("anthropic", "claude-opus-4-6")
+        #expect(opus?["costPer1MIn"] as? Double == 5 && opus?["costPer1MOut"] as? Double == 25)
+        #expect(opus?["costPer1MInCached"] as? Double == 6.25 && opus?["costPer1MOutCached"] as? Double == 0.5)
+        #expect(opus?["canReason"] as? Bool == true)
+        #expect(opus?["defaultReasoningEffort"] as? String == "high")
+        let capabilities = opus?["capabilities"] as? [String: Any]
+        #expect(capabilities?["reasoningEffort"] as? [String] == ["low", "medium", "high", "max"])
+        #expect(capabilities?["attachments"] as? Bool == true)
+        #expect(capabilities?["maxOutputTokens"] as? Int == 128000)
+        let price = await providerEntry(t, "anthropic")?["pricePer1M"] as? [String: Double]
+        #expect(price == ["inputMin": 1, "inputMax": 5, "outputMin": 5, "outputMax": 25])
+
+        let flash = await model("google", "gemini-3-flash-preview")
+        #expect((flash?["capabilities"] as? [String: Any])?["maxTokensField"] as? String == "maxOutputTokens")
+        let gpt4o = await model("openai", "gpt-4o")
+        #expect(gpt4o?["canReason"] as? Bool == false, "thinking: never")
+        #expect((gpt4o?["capabilities"] as? [String: Any])?["temperature"] as? Bool == true)
+        let gpt54 = await model("openai", "gpt-5.4")
+        #expect((gpt54?["capabilities"] as? [String: Any])?["temperature"] as? Bool == false, "a reasoning-only OpenAI model")
+        #expect(await model("openai", "gpt-4.1")?["costPer1MOut"] as? Double == 8, "older fields in the same file still read")
+    }
+
+    @Test func noCatalogViewShowsAPlaceholderAsAURL() async throws {
+        let t = try TestApp()
+        for name in Self.files { _ = await t.putCustomProvider(name, try catwalkFixture(name)) }
+        let providers = await t.bearer(.get, "/api/catalog").json["providers"] as? [[String: Any]] ?? []
+        #expect(providers.count >= 12)
+        for provider in providers {
+            let id = provider["id"] as? String ?? ""
+            if let endpoint = provider["apiEndpoint"] as? String {
+                #expect(endpoint.hasPrefix("https://"), "\(id): \(endpoint)")
+            }
+            let detail = (await t.bearer(.get, "/api/catalog/\(id)").json["provider"] as? [String: Any])?["apiEndpoint"] as? String
+            #expect(detail == nil || detail?.hasPrefix("https://") == true, "\(id): \(detail ?? "")")
+        }
+    }
+
+    @Test func anAccountOfAnImportedProviderIsAimedAtTheResolvedEndpoint() async throws {
+        let t = try TestApp()
+        _ = await t.putCustomProvider("anthropic", try catwalkFixture("anthropic"))
+        let account = try await t.createAccount(#"{"provider":"anthropic","credential":{"kind":"api_key","apiKey":"\#(FakeKeys.anthropic)"}}"#)
+        #expect((account["credential"] as? [String: Any])?["origin"] as? String == "https://api.anthropic.com")
+    }
+
+    @Test func aDefaultModelMissingFromModelsImportsWithAWarning() async throws {
+        let t = try TestApp()
+        let put = await t.putCustomProvider("copilot", try catwalkFixture("copilot"))
+        #expect(put.status == .ok, "\(put.text)")
+        #expect(put.json["defaultLargeModelId"] == nil, "no model of the file is the default")
+        #expect(put.json["defaultSmallModelId"] as? String == "claude-haiku-4.5")
+        let warnings = put.json["warnings"] as? [[String: String]]
+        #expect(warnings?.compactMap { $0["pointer"] } == ["/default_large_model_id"])
+        #expect(warnings?.first?["code"] == "default_model_not_in_models")
+        let listed = await providerEntry(t, "copilot")?["warnings"] as? [[String: String]]
+        #expect(listed == warnings)
+    }
+}
+
+/// `$VAR` endpoints resolve once, when the catalog is loaded: the environment, else the shipped entry's endpoint,
+/// else none. A placeholder is never the endpoint, and the environment is never read through it for anything else.
+@Suite struct CatalogEndpointTests {
+    func load(_ files: [String: String], environment: [String: String]) throws -> Catalog {
+        let custom = try temporaryDirectory()
+        for (name, text) in files { try Data(text.utf8).write(to: custom.appendingPathComponent("\(name).json")) }
+        let catalog = Catalog.load(shipped: Catalog.shippedDirectory, custom: custom, environment: environment)
+        #expect(catalog.problems == [])
+        return catalog
+    }
+
+    func lab(_ endpoint: String) -> String {
+        #"{"id":"lab","name":"Lab","type":"openai","api_endpoint":"\#(endpoint)","models":[{"id":"m"}]}"#
+    }
+
+    @Test func aPlaceholderResolvesFromTheEnvironmentElseTheShippedEndpointElseNone() throws {
+        let files = ["anthropic": try catwalkFixture("anthropic"), "ollama": try catwalkFixture("ollama")]
+        let set = try load(files, environment: ["ANTHROPIC_API_ENDPOINT": "https://gateway.example/anthropic",
+                                                "OLLAMA_API_ENDPOINT": "http://127.0.0.1:11434/v1"])
+        #expect(set.entry("anthropic")?.apiEndpoint == "https://gateway.example/anthropic")
+        #expect(set.entry("anthropic")?.apiEndpointVariable == "ANTHROPIC_API_ENDPOINT")
+        #expect(set.entry("ollama")?.apiEndpoint == "http://127.0.0.1:11434/v1")
+        #expect(set.providers.allSatisfy { $0.warnings.isEmpty }, "\(set.providers.map(\.warnings))")
+
+        let unset = try load(files, environment: [:])
+        #expect(unset.entry("anthropic")?.apiEndpoint == "https://api.anthropic.com", "the shipped entry's endpoint")
+        #expect(unset.entry("anthropic")?.warnings == [])
+        #expect(unset.entry("ollama")?.apiEndpoint == nil)
+        #expect(unset.entry("ollama")?.warnings.map(\.code) == ["endpoint_variable_unset"])
+    }
+
+    @Test func onlyEndpointVariablesHoldingPlainURLsAreRead() throws {
+        let environment = ["AWS_SECRET_ACCESS_KEY": FakeKeys.awsSecret, "LAB_ENDPOINT": "https://user:pw@lab.example/v1",
+                           "LAB_BASE_URL": "https://lab.example/v1?key=CANARYSECRET", "GOOD_ENDPOINT": "https://lab.example/v1"]
+        for (variable, expected) in [("AWS_SECRET_ACCESS_KEY", nil), ("LAB_ENDPOINT", nil), ("LAB_BASE_URL", nil), ("GOOD_ENDPOINT", "https://lab.example/v1")] {
+            let provider = try #require(try load(["lab": lab("$\(variable)")], environment: environment).entry("lab"))
+            #expect(provider.apiEndpoint == expected, "\(variable)")
+            #expect(provider.warnings.map(\.code) == (expected == nil ? ["endpoint_variable_unusable"] : []), "\(variable)")
+            #expect(!provider.warnings.contains { $0.message.contains("CANARY") || $0.message.contains("pw@") }, "a refused value is never shown")
+        }
+        let inside = try #require(try load(["lab": lab("https://${RESOURCE}.openai.azure.com")], environment: ["RESOURCE": "x"]).entry("lab"))
+        #expect(inside.apiEndpoint == nil)
+        #expect(inside.warnings.map(\.code) == ["endpoint_not_expanded"])
+    }
+
+    @Test func theShippedAzureEntryTakesItsEndpointFromTheEnvironmentOrHasNone() throws {
+        let unset = try load([:], environment: [:])
+        #expect(unset.entry("azureOpenai")?.apiEndpoint == nil)
+        #expect(unset.entry("azureOpenai")?.apiEndpointVariable == "AZURE_OPENAI_ENDPOINT")
+        #expect(unset.entry("azureOpenai")?.warnings == [], "Azure's endpoint comes with each credential")
+        let set = try load([:], environment: ["AZURE_OPENAI_ENDPOINT": "https://research.openai.azure.com"])
+        #expect(set.entry("azureOpenai")?.apiEndpoint == "https://research.openai.azure.com")
+        #expect(set.providers.allSatisfy { $0.apiEndpoint.map { !$0.contains("$") } ?? true })
+    }
+
+    @Test func theFamilyFollowsTheIDForCatwalksWireFormatTypes() {
+        #expect(CatwalkFormat.family(type: "messages", catwalkID: "anthropic") == "anthropic")
+        #expect(CatwalkFormat.family(type: "completions", catwalkID: "gemini") == "gemini")
+        #expect(CatwalkFormat.family(type: "completions", catwalkID: "vertexai") == "vertexai")
+        #expect(CatwalkFormat.family(type: "completions", catwalkID: "bedrock-europe") == "bedrock")
+        #expect(CatwalkFormat.family(type: "responses", catwalkID: "openai") == "openai")
+        #expect(CatwalkFormat.family(type: "completions", catwalkID: "copilot") == "openai")
+        #expect(CatwalkFormat.family(type: "messages", catwalkID: "minimax") == "anthropic")
+        #expect(CatwalkFormat.family(type: "gemini", catwalkID: "my-gemini") == "gemini", "older files name the family")
     }
 }

@@ -2,16 +2,18 @@ import Foundation
 import Testing
 @testable import SwitchboardKit
 
-/// A fixed directory: a list of providers and models.
+/// A fixed directory: a list of providers and models, and Anthropic's key prefix.
 struct StaticModelDirectory: ModelDirectory {
     let providers: [String: ProviderFacts]
     let models: [String: ModelFacts]
     let generation: Int
+    let keyPrefixes: [String]
 
-    init(providers: [ProviderFacts], models: [ModelFacts], generation: Int = 0) {
+    init(providers: [ProviderFacts], models: [ModelFacts], generation: Int = 0, keyPrefixes: [String] = ["sk-ant-"]) {
         self.providers = Dictionary(providers.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.models = Dictionary(models.map { ($0.reference, $0) }, uniquingKeysWith: { a, _ in a })
         self.generation = generation
+        self.keyPrefixes = keyPrefixes
     }
 
     func provider(_ id: String) -> ProviderFacts? { providers[id] }

@@ -26,7 +26,7 @@ struct TestApp {
         let vault = Vault(stateDirectory: directory)
         _ = try vault.prepare()
         app = Application(database: database, logger: logger, throttle: throttle,
-                          catalog: CatalogStore(custom: directory.appendingPathComponent("catalog")), vault: vault,
+                          catalog: CatalogStore(custom: directory.appendingPathComponent("catalog"), environment: [:]), vault: vault,
                           outbound: outbound)
     }
 

@@ -40,9 +40,8 @@ enum AccountRules {
         return "\(scheme)://\(host)\(defaultPort ? "" : port)"
     }
 
-    /// Header names that carry credentials or that the HTTP client owns.
+    /// Header names the HTTP client owns. Those that carry credentials are `SecretDetector.isCredentialHeader`'s.
     static let reservedHeaders: Set<String> = [
-        "authorization", "proxy-authorization", "x-api-key", "api-key", "x-goog-api-key", "cookie", "set-cookie",
         "host", "content-length", "transfer-encoding", "connection", "upgrade", "te", "forwarded", "x-forwarded-for",
     ]
 
@@ -52,7 +51,7 @@ enum AccountRules {
         }
     }
 
-    static func headerProblems(_ value: JSONValue, pointer: String) -> [Problem.FieldError] {
+    static func headerProblems(_ value: JSONValue, pointer: String, detector: SecretDetector) -> [Problem.FieldError] {
         guard let members = value.objectValue else {
             return [.init(pointer: pointer, code: "type", message: "must be an object of header names and values")]
         }
@@ -63,8 +62,12 @@ enum AccountRules {
             guard isTokenName(name) else {
                 out.append(.init(pointer: p, code: "invalid_name", message: "is not a valid header name")); continue
             }
-            if reservedHeaders.contains(name.lowercased()) || SecretDetector.isSecretName(name) {
-                out.append(.init(pointer: p, code: "secret_not_allowed", message: "carries credentials or belongs to the HTTP client; store secrets with \(SecretDetector.credentialAPI)"))
+            if SecretDetector.isCredentialHeader(name) {
+                out.append(.init(pointer: p, code: "secret_not_allowed", message: "carries credentials; store them with \(SecretDetector.credentialAPI)"))
+                continue
+            }
+            if reservedHeaders.contains(name.lowercased()) {
+                out.append(.init(pointer: p, code: "reserved", message: "belongs to the HTTP client"))
                 continue
             }
             guard let v = members[name]?.stringValue else {
@@ -72,7 +75,7 @@ enum AccountRules {
             }
             if v.utf8.count > 1024 || v.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
                 out.append(.init(pointer: p, code: "invalid_format", message: "must be at most 1024 characters with no line breaks or control characters"))
-            } else if SecretDetector.looksLikeSecret(v) {
+            } else if detector.looksLikeSecret(v) {
                 out.append(.init(pointer: p, code: "secret_not_allowed", message: "looks like a secret; store it with \(SecretDetector.credentialAPI)"))
             }
         }

@@ -206,9 +206,14 @@ public final class AccountService: Sendable {
             return n
         }
         var fields = Fields(displayName: provider.name, headers: [:])
+        // Everything here is stored in plain text and shown: only the credential goes to the vault.
+        let secrets = catalog.secretDetector
+        func secret(_ field: String) { fail(field, "secret_not_allowed", "looks like a secret; store secrets with \(SecretDetector.credentialAPI)") }
         if let name = string("displayName") {
             if name.isEmpty || name.count > 100 || name.unicodeScalars.contains(where: { $0.value < 0x20 }) {
                 fail("displayName", "invalid_format", "must be 1 to 100 characters on one line")
+            } else if secrets.looksLikeSecret(name) {
+                secret("displayName")
             } else {
                 fields.displayName = name
             }
@@ -224,12 +229,14 @@ public final class AccountService: Sendable {
         if let base = string("baseUrl") {
             if let problem = AccountRules.urlProblem(base, policy: urlPolicy) {
                 fail("baseUrl", "invalid_format", problem)
+            } else if secrets.looksLikeSecret(base) {
+                secret("baseUrl")
             } else {
                 fields.baseURL = base
             }
         }
         if let headers = object["headers"], headers != .null {
-            let problems = AccountRules.headerProblems(headers, pointer: "/headers")
+            let problems = AccountRules.headerProblems(headers, pointer: "/headers", detector: secrets)
             errors += problems
             if problems.isEmpty { fields.headers = headers.objectValue ?? [:] }
         }
@@ -240,8 +247,8 @@ public final class AccountService: Sendable {
             // cannot be fetched: any well-formed id is taken. The value is not repeated back in messages.
             if model.isEmpty || model.count > 200 || model.contains(where: { $0.isWhitespace || $0.isNewline }) {
                 fail("defaultModel", "invalid_format", "must be a model id (no spaces, at most 200 characters)")
-            } else if SecretDetector.looksLikeSecret(model) {
-                fail("defaultModel", "secret_not_allowed", "looks like a secret, not a model id; store secrets with \(SecretDetector.credentialAPI)")
+            } else if secrets.looksLikeSecret(model) {
+                secret("defaultModel")
             } else {
                 fields.defaultModel = model
             }

@@ -54,22 +54,41 @@ public struct CatalogModel: Sendable, Encodable {
     }
 }
 
-/// One provider in Catwalk's provider format (v2), plus how it can be connected.
+/// One provider in Catwalk's provider format, plus how it can be connected.
 public struct CatalogProvider: Sendable {
     public enum Source: String, Sendable, Codable { case shipped, custom }
+
+    /// Something in the file that holds but deserves attention: the provider is listed anyway.
+    public struct Warning: Sendable, Equatable, Codable {
+        /// JSON pointer into the provider's file.
+        public var pointer: String
+        /// Stable: `default_model_not_in_models`, `endpoint_variable_unset`, `endpoint_variable_unusable`,
+        /// `endpoint_not_expanded`.
+        public var code: String
+        public var message: String
+    }
 
     public var raw: JSONValue
     public var id: String
     public var name: String
-    /// Catwalk's type: openai, anthropic, gemini, azure, bedrock, vertexai, openrouter (and ollama for ours).
+    /// The API family: openai, anthropic, gemini, azure, bedrock, vertexai, openrouter (and ollama for ours); for
+    /// Catwalk's current files, whose `type` is the wire format, it follows from the id (`CatwalkFormat.family`).
     public var type: String
+    /// Where the provider's API is: a URL, never a placeholder. A file's `$VAR` is resolved when the catalog is
+    /// loaded, from the environment or the shipped entry with the same id; nil when neither has one.
     public var apiEndpoint: String?
+    /// The variable the file names for the endpoint (`ANTHROPIC_API_ENDPOINT` for `"$ANTHROPIC_API_ENDPOINT"`).
+    public var apiEndpointVariable: String?
     /// The environment variable Catwalk names for the key (`$OPENAI_API_KEY`), without the `$`.
     public var apiKeyVariable: String?
     public var defaultLargeModelID: String?
     public var defaultSmallModelID: String?
     public var models: [CatalogModel]
     public var authMethods: [AuthOption]
+    /// What the provider's API keys start with (`sk-ant-`), from our `switchboard.key_prefixes`; empty when its keys
+    /// have no prefix (the secret detector's entropy rule finds those).
+    public var keyPrefixes: [String]
+    public var warnings: [Warning]
     public var source: Source
 
     public func model(_ id: String) -> CatalogModel? { models.first { $0.id == id } }

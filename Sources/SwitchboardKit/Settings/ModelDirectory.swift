@@ -1,11 +1,19 @@
 /// What the settings document needs to know about providers and models: which exist, their output cap,
-/// and which knobs they accept. The catalog (Catwalk format, with the user's custom providers) provides
-/// this; tests use a fixed table.
+/// which knobs they accept, and what their keys look like. The catalog (Catwalk format, with the user's custom
+/// providers) provides this; tests use a fixed table.
 public protocol ModelDirectory: Sendable {
     func provider(_ id: String) -> ProviderFacts?
     func model(provider: String, id: String) -> ModelFacts?
     /// Changes whenever the directory's content changes, so cached answers computed from it can be dropped.
     var generation: Int { get }
+    /// The prefixes API keys of the directory's providers start with (`sk-ant-`, `AIza`, `gsk_`): each provider's
+    /// catalog entry declares its own, so a provider added to the catalog is known to the secret detector too.
+    var keyPrefixes: [String] { get }
+}
+
+extension ModelDirectory {
+    /// The one secret detector, knowing every provider's key prefixes.
+    public var secretDetector: SecretDetector { SecretDetector(keyPrefixes: keyPrefixes) }
 }
 
 public struct ProviderFacts: Sendable, Equatable {

@@ -62,7 +62,7 @@ struct SettingsValidator {
     // MARK: Shape
 
     mutating func check(_ document: JSONValue) {
-        for pointer in SecretDetector.scan(document) {
+        for pointer in directory.secretDetector.scan(document) {
             secretPointers.insert(pointer)
             error(pointer, "secret_not_allowed",
                   "This looks like a secret (an API key, token, password or private key). Secrets never go into the settings document: store them with \(SecretDetector.credentialAPI).")

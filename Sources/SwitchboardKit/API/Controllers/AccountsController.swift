@@ -143,8 +143,9 @@ struct AccountsController {
         case .invalid(let errors), .invalidCredential(let errors):
             let credential: Bool = if case .invalidCredential = failure { true } else { false }
             let fields = errors.count == 1 ? "1 field is" : "\(errors.count) fields are"
+            let secrets = errors.contains { $0.code == "secret_not_allowed" } ? " Secrets go to \(SecretDetector.credentialAPI) only." : ""
             return Problem(.unprocessableContent, type: credential ? "invalid-credential" : "invalid-account",
-                           title: "Nothing was saved", detail: "\(fields) invalid.", errors: errors)
+                           title: "Nothing was saved", detail: "\(fields) invalid.\(secrets)", errors: errors)
         case .stale(let current):
             return Problem(.preconditionFailed, type: "stale-account", title: "The account changed since you read it",
                            detail: "Its current version is \(current). Read it again and reapply your change.",

@@ -53,6 +53,10 @@ struct CatalogController {
             return Problem(.unprocessableContent, type: "invalid-catalog-entry", title: "Not a valid Catwalk provider",
                            detail: "\(p.pointer.isEmpty ? "The body" : p.pointer) \(p.message).",
                            errors: [.init(pointer: p.pointer, code: "invalid", message: p.message)])
+        case .secrets(let found):
+            return Problem(.unprocessableContent, type: "secret-in-catalog-entry", title: "The provider was not saved",
+                           detail: "Catalog files are plain JSON under the state directory, so they never hold secrets: name an environment variable in Catwalk's $VAR form, or store the key on an account with \(SecretDetector.credentialAPI). Nothing was changed.",
+                           errors: found.map { .init(pointer: $0.pointer, code: "secret_not_allowed", message: $0.message) })
         case .idMismatch(let body, let path):
             return Problem(.unprocessableContent, type: "invalid-catalog-entry", title: "Not a valid Catwalk provider",
                            detail: "The body's id is \(body) but the path names \(path).",
@@ -76,7 +80,10 @@ struct CatalogController {
         let name: String
         let type: String
         let source: String
+        /// A URL or absent, never a `$VAR`.
         let apiEndpoint: String?
+        /// The variable the file names for the endpoint, without `$`.
+        let apiEndpointVariable: String?
         let apiKeyVariable: String?
         let defaultLargeModelId: String?
         let defaultSmallModelId: String?
@@ -84,12 +91,15 @@ struct CatalogController {
         let modelCount: Int
         /// USD per million tokens across the provider's models; absent when none has a price.
         let pricePer1M: PriceRange?
+        /// What holds in the file but deserves attention (a default model it does not list, an unset `$VAR`).
+        let warnings: [CatalogProvider.Warning]
 
         init(_ p: CatalogProvider) {
             id = p.id; name = p.name; type = p.type; source = p.source.rawValue
-            apiEndpoint = p.apiEndpoint; apiKeyVariable = p.apiKeyVariable
+            apiEndpoint = p.apiEndpoint; apiEndpointVariable = p.apiEndpointVariable; apiKeyVariable = p.apiKeyVariable
             defaultLargeModelId = p.defaultLargeModelID; defaultSmallModelId = p.defaultSmallModelID
             authMethods = p.authMethods
+            warnings = p.warnings
             modelCount = p.models.count
             let inputs = p.models.compactMap(\.costPer1MIn)
             let outputs = p.models.compactMap(\.costPer1MOut)
