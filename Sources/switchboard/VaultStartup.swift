@@ -34,6 +34,10 @@ enum VaultStartup {
                 logger.warning("environment key not imported", metadata: ["reason": "\(reason)"])
             }
         }
+        for id in try accounts.recordMissingOrigins() {
+            logger.notice("credential confirmed for the address it goes to now (stored before every credential had one)",
+                          metadata: ["account": "\(id)"])
+        }
         for account in try accounts.list() where account.status == .credentialUnreadable {
             FileHandle.standardError.write(Data("switchboard: CREDENTIAL UNREADABLE: \(account.id): \(account.statusDetail)\n".utf8))
             logger.error("credential cannot be opened", metadata: ["account": "\(account.id)", "detail": "\(account.statusDetail)"])

@@ -341,6 +341,30 @@ private let anthropicKey = "sk-CANARYSECRET-ant-api03-UNITtestKEY0123456789abcde
         #expect(await t.auditEvents("credential.replaced").count == 8)
     }
 
+    /// Issue 12, item 9: a copy of an OAuth account's token carried its refresh token too.
+    @Test func revealAndCopyDiscloseOnlyTheFieldTheirEventNames() async throws {
+        let t = try TestApp()
+        try await t.createAccount(#"{"provider":"openai","id":"openai:signed","credential":{"kind":"oauth","accessToken":"at-CANARYSECRET-only-0123456789","refreshToken":"rt-CANARYSECRET-never-0123456789","expiresAt":"2030-01-01T00:00:00Z"}}"#)
+        for path in ["copy", "reveal"] {
+            let answer = await t.bearer(.post, "/api/accounts/openai:signed/credential/\(path)")
+            #expect(answer.status == .ok)
+            #expect(answer.json["value"] as? String == "at-CANARYSECRET-only-0123456789")
+            #expect(answer.json["field"] as? String == "accessToken")
+            #expect(!answer.text.contains("rt-CANARYSECRET-never"), "\(path) disclosed the refresh token: \(answer.text)")
+        }
+        // Another field only when asked for, and then that field is what the event names.
+        let refresh = await t.bearer(.post, "/api/accounts/openai:signed/credential/reveal?field=refreshToken")
+        #expect(refresh.json["value"] as? String == "rt-CANARYSECRET-never-0123456789")
+        #expect(!refresh.text.contains("at-CANARYSECRET-only"))
+        let named = await t.auditEvents("credential.revealed").compactMap { ($0["detail"] as? [String: Any])?["field"] as? String }
+        #expect(named.sorted() == ["accessToken", "refreshToken"])
+        #expect(await t.auditEvents("credential.copied").count == 1)
+        // A field the kind does not have, or one not stored: refused, and nothing is audited.
+        #expect(await t.bearer(.post, "/api/accounts/openai:signed/credential/reveal?field=password").problemSlug == "invalid-field")
+        #expect(await t.bearer(.post, "/api/accounts/openai:signed/credential/reveal?field=tokenType").problemSlug == "field-not-stored")
+        #expect(await t.auditEvents("credential.revealed").count == 2)
+    }
+
     @Test func aPlaceholderKeepsTheOtherStoredFieldsOfItsKind() async throws {
         let t = try TestApp()
         try await t.createAccount(#"{"provider":"bedrock","credential":{"kind":"aws","accessKeyId":"AKIAKEEP000000000000","secretAccessKey":"CANARYSECRETkeep/000000000000000000000000","region":"eu-west-1"}}"#)
@@ -348,7 +372,10 @@ private let anthropicKey = "sk-CANARYSECRET-ant-api03-UNITtestKEY0123456789abcde
         #expect(moved.status == .ok)
         let confirmed = await t.json(.put, "/api/accounts/bedrock:default/credential", #"{"kind":"aws","secretAccessKey":"••••0000"}"#)
         #expect(confirmed.status == .ok, "\(confirmed.text)")
-        let fields = await t.bearer(.post, "/api/accounts/bedrock:default/credential/reveal").json["fields"] as? [String: String]
+        var fields: [String: String] = [:]
+        for name in ["accessKeyId", "secretAccessKey", "region"] {
+            fields[name] = await t.bearer(.post, "/api/accounts/bedrock:default/credential/reveal?field=\(name)").json["value"] as? String
+        }
         #expect(fields == ["accessKeyId": "AKIAKEEP000000000000", "secretAccessKey": "CANARYSECRETkeep/000000000000000000000000", "region": "eu-west-1"])
         // Without a placeholder a PUT replaces the whole credential: missing required fields are errors.
         let partial = await t.json(.put, "/api/accounts/bedrock:default/credential", #"{"kind":"aws","secretAccessKey":"other/0000000000000000000000000000"}"#)

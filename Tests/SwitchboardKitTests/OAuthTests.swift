@@ -58,8 +58,13 @@ import TestSupport
             return await t.send(.get, "/api/oauth/\(provider)/callback?\(query)", headers: headers)
         }
 
+        /// The stored tokens, one audited reveal each (a reveal answers only the field it names).
         func revealed(_ id: String) async -> [String: Any] {
-            (await t.bearer(.post, "/api/accounts/\(id)/credential/reveal").json["fields"] as? [String: Any]) ?? [:]
+            var fields: [String: Any] = [:]
+            for name in ["accessToken", "refreshToken"] {
+                fields[name] = await t.bearer(.post, "/api/accounts/\(id)/credential/reveal?field=\(name)").json["value"]
+            }
+            return fields
         }
     }
 

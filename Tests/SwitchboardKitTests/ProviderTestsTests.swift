@@ -111,6 +111,64 @@ let families: [FamilyCase] = [
                    ("huge", .badResponse), ("broken", .unknown)]),
 ]
 
+/// Issue 12, item 3: every family's credential has an origin, and any change of where it would go needs the
+/// credential confirmed again before a test, a model refresh or a draft sends it there. Bedrock and Vertex AI
+/// had none, so a new base URL got the SigV4 signature and session token at once.
+@Suite(.serialized) struct CredentialOriginTests {
+    static let placeholders = ["api_key": #"{"kind":"api_key","apiKey":"••••cdef"}"#, "aws": #"{"kind":"aws","secretAccessKey":"••••0000"}"#,
+                               "azure": #"{"kind":"azure","apiKey":"••••6789"}"#, "service_account": #"{"kind":"service_account","json":"••••"}"#]
+
+    @Test(arguments: families)
+    func movingWhereTheCredentialGoesNeedsItConfirmed(_ family: FamilyCase) async throws {
+        let emulator = ProviderFamilyTests.emulator
+        let t = try TestApp(outbound: OutboundClient(policy: OutboundPolicy(privateHosts: ["localhost", "127.0.0.1"], extraCAFile: TestCA.files.caCertificate)))
+        let id = "\(family.provider):moved"
+        // Given a connected account whose credential was confirmed for the emulator at localhost
+        let created = await t.json(.post, "/api/accounts", family.body(emulator.baseURL, "good", id))
+        #expect(created.status == .created, "\(created.text)")
+        let credential = try #require(created.json["credential"] as? [String: Any])
+        #expect(credential["origin"] as? String == "https://localhost:\(emulator.port)", "\(family): \(credential)")
+        #expect(await t.bearer(.post, "/api/accounts/\(id)/test").json["ok"] as? Bool == true)
+
+        // When the account is pointed at another origin (the same emulator, by address)
+        let account = await t.bearer(.get, "/api/accounts/\(id)").json
+        let kind = try #require(credential["kind"] as? String)
+        let oldBase = (account["baseUrl"] as? String) ?? "\(emulator.baseURL)/azure"
+        let newBase = oldBase.replacingOccurrences(of: "localhost", with: "127.0.0.1")
+        let moved = await t.json(.patch, "/api/accounts/\(id)", #"{"baseUrl":"\#(newBase)"}"#, contentType: "application/merge-patch+json")
+        #expect(moved.status == .ok, "\(moved.text)")
+        #expect((moved.json["credential"] as? [String: Any])?["needsConfirmation"] as? Bool == true, "\(family): \(moved.text)")
+        #expect(moved.json["status"] as? String == "missing_credential")
+
+        // Then nothing goes there until it is confirmed: not a test, a refresh, nor a draft with the placeholder
+        let before = emulator.received.filter { $0.header("Host")?.hasPrefix("127.0.0.1") == true }.count
+        let test = await t.bearer(.post, "/api/accounts/\(id)/test")
+        #expect(test.status == .conflict && test.problemSlug == "credential-needs-confirmation", "\(family): \(test.text)")
+        let refresh = await t.bearer(.post, "/api/accounts/\(id)/models/refresh")
+        #expect(refresh.status == .conflict && refresh.problemSlug == "credential-needs-confirmation", "\(family): \(refresh.text)")
+        let placeholder = try #require(Self.placeholders[kind])
+        let draft = await t.json(.post, "/api/providers/\(family.provider)/test", #"{"account":"\#(id)","baseUrl":"\#(newBase)","credential":\#(placeholder)}"#)
+        #expect(draft.status == .unprocessableContent && draft.errors.contains { $0["code"] == "redacted_placeholder" }, "\(family): \(draft.text)")
+        #expect(emulator.received.filter { $0.header("Host")?.hasPrefix("127.0.0.1") == true }.count == before, "\(family): the credential was sent")
+
+        // Once confirmed, it goes to the new origin.
+        let confirmed = await t.json(.put, "/api/accounts/\(id)/credential", placeholder)
+        #expect(confirmed.status == .ok, "\(family): \(confirmed.text)")
+        #expect((confirmed.json["credential"] as? [String: Any])?["origin"] as? String == "https://127.0.0.1:\(emulator.port)")
+        #expect(await t.bearer(.post, "/api/accounts/\(id)/test").json["ok"] as? Bool == true, "\(family)")
+        #expect(emulator.received.filter { $0.header("Host")?.hasPrefix("127.0.0.1") == true }.count > before)
+    }
+
+    @Test func bedrockWithoutABaseURLIsConfirmedForItsRegionsEndpoint() async throws {
+        let t = try TestApp()
+        let created = await t.json(.post, "/api/accounts", #"{"provider":"bedrock","id":"bedrock:r","credential":{"kind":"aws","accessKeyId":"AKIAEMULATORGOOD0000","secretAccessKey":"CANARYSECRETregion/00000000000000000000000","region":"eu-central-1"}}"#)
+        #expect((created.json["credential"] as? [String: Any])?["origin"] as? String == "https://bedrock.eu-central-1.amazonaws.com")
+        let moved = await t.json(.patch, "/api/accounts/bedrock:r", #"{"baseUrl":"https://bedrock.attacker.example"}"#, contentType: "application/merge-patch+json")
+        #expect((moved.json["credential"] as? [String: Any])?["needsConfirmation"] as? Bool == true)
+        #expect(await t.bearer(.post, "/api/accounts/bedrock:r/test").problemSlug == "credential-needs-confirmation")
+    }
+}
+
 /// Every family, every category it can produce, through the real outbound client against the emulator.
 @Suite(.serialized) struct ProviderFamilyTests {
     static let emulator = try! ProviderEmulator(slowDelay: .seconds(2))

@@ -37,6 +37,10 @@ public final class AccountService: Sendable {
         case unreadable(String)
         /// The audit event could not be committed; the secret was not returned.
         case auditFailed
+        /// A reveal or copy named a field its credential kind does not have.
+        case unknownField(String, kind: String, fields: [String])
+        /// A reveal or copy named a field this credential does not hold (an AWS key without a session token).
+        case fieldNotStored(String)
     }
 
     /// Who asked, for the audit log.
@@ -108,10 +112,16 @@ public final class AccountService: Sendable {
         var unreadableReason: String?
         var kindMatches = true
         var oauth: AccountView.OAuthUse?
+        var needsConfirmation = false
+        var origin: String?
         if r.credentialFile != nil {
             do {
                 let c = try credential(of: r)
                 readable = true
+                if let provider {
+                    origin = ProviderFamilies.origin(provider, c, baseURL: r.baseURL)
+                    needsConfirmation = origin != r.credentialOrigin
+                }
                 if c.kind == .oauth { oauth = AccountView.OAuthUse(c, directApiAllowed: r.directApiAllowed) }
                 if let method = r.authMethod.flatMap(AuthMethod.init(rawValue:)), let provider {
                     kindMatches = CredentialInput.kinds(provider: provider, method: method).contains(c.kind)
@@ -122,8 +132,6 @@ public final class AccountService: Sendable {
                 unreadableReason = "\(error)"
             }
         }
-        let origin = effectiveOrigin(r, provider)
-        let needsConfirmation = r.credentialFile != nil && r.credentialOrigin != nil && origin != nil && origin != r.credentialOrigin
 
         let status: AccountStatus
         let detail: String
@@ -144,7 +152,7 @@ public final class AccountService: Sendable {
             detail = "The stored \(r.credentialKind ?? "") credential does not fit the chosen sign-in method; store one that does."
         } else if needsConfirmation {
             status = .missingCredential
-            detail = "The base URL now points at \(origin ?? "another address"); confirm the stored credential for it before it is sent there."
+            detail = "The credential would now go to \(origin ?? "no address") but was confirmed for \(r.credentialOrigin ?? "no address"); confirm it for the new address before it is sent there."
         } else if let at = r.lastTestAt, let ok = r.lastTestOK, at >= (r.credentialUpdatedAt ?? .distantPast) {
             status = ok ? .connected : .error
             detail = r.lastTestSummary ?? (ok ? "The last test succeeded." : "The last test failed.")
@@ -165,11 +173,23 @@ public final class AccountService: Sendable {
             oauth: oauth, createdAt: r.createdAt, updatedAt: r.updatedAt, version: r.version)
     }
 
-    /// Where requests for this account go: its base URL, else the catalog's endpoint.
-    func effectiveOrigin(_ r: AccountRecord, _ provider: CatalogProvider?) -> String? {
-        if let base = r.baseURL { return AccountRules.origin(base) }
-        if r.credentialKind == CredentialKind.azure.rawValue { return r.credentialOrigin }
-        return provider?.apiEndpoint.flatMap(AccountRules.origin)
+    /// Gives every stored credential that has no confirmed origin (stored before every family had one:
+    /// Bedrock, Vertex AI, providers without an endpoint) the origin it goes to now, once, so the current
+    /// setup keeps working and any later change of address needs confirming. Returns the accounts changed.
+    public func recordMissingOrigins(at now: Date = Date()) throws -> [String] {
+        var changed: [String] = []
+        for r in try database.accounts() where r.credentialFile != nil && r.credentialOrigin == nil {
+            guard let provider = provider(r.provider), let c = try? credential(of: r),
+                  let origin = ProviderFamilies.origin(provider, c, baseURL: r.baseURL) else { continue }
+            try database.writeAccounts { db in
+                guard var fresh = try AccountRecord.fetchOne(db, key: r.id), fresh.credentialFile == r.credentialFile,
+                      fresh.credentialOrigin == nil else { return }
+                fresh.credentialOrigin = origin
+                try fresh.update(db)
+            }
+            changed.append(r.id)
+        }
+        return changed
     }
 
     // MARK: Creating and changing
@@ -356,7 +376,7 @@ public final class AccountService: Sendable {
         record.credentialKind = credential.kind.rawValue
         record.credentialHint = credential.hint
         record.credentialUpdatedAt = now
-        record.credentialOrigin = credential.ownOrigin ?? record.baseURL.flatMap(AccountRules.origin) ?? provider.apiEndpoint.flatMap(AccountRules.origin)
+        record.credentialOrigin = ProviderFamilies.origin(provider, credential, baseURL: record.baseURL)
         try database.audit(AuditEntry(event, actor: caller.actor, target: record.id, requestID: caller.requestID,
                                       detail: .object(["kind": .string(credential.kind.rawValue), "hint": .string(credential.hint)])), in: db, at: now)
         return file
@@ -563,28 +583,37 @@ public final class AccountService: Sendable {
         case copy = "credential.copied"
     }
 
+    /// One field of a stored credential: the only thing a reveal or copy answers.
     public struct Revealed: Sendable, Encodable {
         public let kind: String
+        public let field: String
         public let value: String
-        public let fields: [String: JSONValue]
     }
 
-    /// The stored secret, returned only after its audit event committed. The file is opened first, so an
+    /// One field of the stored credential (its main secret unless `field` names another), returned only after
+    /// an audit event naming exactly that field committed: nothing else of the credential is disclosed (a copy
+    /// of an OAuth account's access token does not carry its refresh token). The file is opened first, so an
     /// unreadable credential is reported without a misleading event; if the event cannot be written, nothing
     /// is returned.
-    public func disclose(_ id: String, _ purpose: Disclosure, by caller: Caller, at now: Date = Date()) throws -> Revealed {
+    public func disclose(_ id: String, _ purpose: Disclosure, field: String? = nil, by caller: Caller, at now: Date = Date()) throws -> Revealed {
         let current = try record(id)
         let credential = try credential(of: current)
+        let name = field ?? credential.kind.primaryField
+        guard credential.kind.fields.contains(where: { $0.name == name }) else {
+            throw Failure.unknownField(name, kind: credential.kind.rawValue, fields: credential.kind.fields.map(\.name))
+        }
+        guard let stored = credential.fields[name], stored != .null else { throw Failure.fieldNotStored(name) }
+        let value = if case .object = stored { stored.serialized } else { stored.stringValue ?? stored.serialized }
         do {
             try database.writeAccounts { db in
                 try database.audit(AuditEntry(purpose.rawValue, actor: caller.actor, target: id, requestID: caller.requestID,
-                                              detail: .object(["kind": .string(credential.kind.rawValue), "field": .string(credential.kind.primaryField)])),
+                                              detail: .object(["kind": .string(credential.kind.rawValue), "field": .string(name)])),
                                    in: db, at: now)
             }
         } catch {
             throw Failure.auditFailed
         }
-        return Revealed(kind: credential.kind.rawValue, value: credential.primaryValue, fields: credential.fields)
+        return Revealed(kind: credential.kind.rawValue, field: name, value: value)
     }
 
     // MARK: What a delete affects

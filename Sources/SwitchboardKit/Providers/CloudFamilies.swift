@@ -2,14 +2,20 @@ import Foundation
 
 /// Amazon Bedrock: `GET https://bedrock.{region}.amazonaws.com/foundation-models`, signed with SigV4.
 struct BedrockFamily: ProviderFamily {
+    static func region(_ target: ProbeTarget) -> String { target.credential.fields["region"]?.stringValue ?? "us-east-1" }
+
+    func destination(_ target: ProbeTarget) -> String? {
+        target.base ?? "https://bedrock.\(Self.region(target)).amazonaws.com"
+    }
+
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome {
         let p = Probe(target: target, client: client)
         let f = target.credential.fields
         guard let keyID = f["accessKeyId"]?.stringValue, let secret = f["secretAccessKey"]?.stringValue else {
             return p.result(.auth, "The AWS credential has no access key id or secret.")
         }
-        let region = f["region"]?.stringValue ?? "us-east-1"
-        let base = target.base ?? "https://bedrock.\(region).amazonaws.com"
+        let region = Self.region(target)
+        let base = destination(target)!
         guard let components = URLComponents(string: base + "/foundation-models"), let host = components.host else {
             return p.result(.network, "The Bedrock endpoint \(base) is not a URL.")
         }
@@ -49,6 +55,8 @@ struct BedrockFamily: ProviderFamily {
 struct VertexFamily: ProviderFamily {
     static let scope = "https://www.googleapis.com/auth/cloud-platform"
 
+    func destination(_ target: ProbeTarget) -> String? { target.base ?? "https://us-central1-aiplatform.googleapis.com" }
+
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome {
         let p = Probe(target: target, client: client)
         let token: String
@@ -86,7 +94,7 @@ struct VertexFamily: ProviderFamily {
         default:
             return p.result(.auth, "Vertex AI needs a service-account key or an OAuth token.")
         }
-        let base = target.base ?? "https://us-central1-aiplatform.googleapis.com"
+        let base = destination(target)!
         var headers = [("Authorization", "Bearer \(token)"), ("Accept", "application/json")]
         if let project { headers.append(("x-goog-user-project", project)) }
         switch await p.send(.GET, base + "/v1beta1/publishers/google/models?pageSize=200", headers: headers) {

@@ -184,11 +184,16 @@ struct OpenRouterFamily: ProviderFamily {
 /// Azure OpenAI: `{endpoint}/openai/models?api-version=…` with `api-key`; with a deployment named, a one-token
 /// call to it, so a missing deployment is told apart from a bad key.
 struct AzureOpenAIFamily: ProviderFamily {
+    func destination(_ target: ProbeTarget) -> String? {
+        var endpoint = target.base ?? target.credential.fields["endpoint"]?.stringValue
+        while endpoint?.hasSuffix("/") == true { endpoint?.removeLast() }
+        return endpoint
+    }
+
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome {
         let p = Probe(target: target, client: client)
         let fields = target.credential.fields
-        var endpoint = target.base ?? fields["endpoint"]?.stringValue
-        while endpoint?.hasSuffix("/") == true { endpoint?.removeLast() }
+        let endpoint = destination(target)
         guard let endpoint, let key = fields["apiKey"]?.stringValue else { return p.result(.auth, "The Azure OpenAI credential has no endpoint or key.") }
         let version = fields["apiVersion"]?.stringValue ?? "2024-10-21"
         let auth = [("api-key", key), ("Accept", "application/json")]

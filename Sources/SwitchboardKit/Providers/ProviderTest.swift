@@ -73,9 +73,27 @@ public struct ProbeTarget: Sendable {
 /// One adapter per API family: the cheapest real authenticated call, its errors read the family's way.
 protocol ProviderFamily: Sendable {
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome
+    /// The base URL the credential is sent to for this target: the account's base URL or the catalog's
+    /// endpoint, else what the family derives from the credential (Azure's endpoint, Bedrock's region, Vertex
+    /// AI's default location). `probe` calls exactly this, and the account's credential is confirmed for its
+    /// origin: a change of it needs the credential confirmed again.
+    func destination(_ target: ProbeTarget) -> String?
+}
+
+extension ProviderFamily {
+    func destination(_ target: ProbeTarget) -> String? { target.base }
 }
 
 enum ProviderFamilies {
+    /// The origin (`scheme://host[:port]`) a credential of `provider` goes to with this base URL (nil: the
+    /// catalog's endpoint), or nil when it can go nowhere. Every credential that can be sent has one.
+    static func origin(_ provider: CatalogProvider, _ credential: Credential, baseURL: String?) -> String? {
+        let target = ProbeTarget(provider: provider, credential: credential, baseURL: baseURL ?? provider.apiEndpoint,
+                                 headers: [:], timeout: .seconds(1))
+        let base = family(for: provider.type)?.destination(target) ?? target.base
+        return base.flatMap(AccountRules.origin)
+    }
+
     static func family(for type: String) -> (any ProviderFamily)? {
         switch type {
         case "openai": OpenAICompatibleFamily()

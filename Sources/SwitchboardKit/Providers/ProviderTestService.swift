@@ -39,9 +39,9 @@ public final class ProviderTestService: Sendable {
         let record = try accounts.record(id)
         guard let provider = accounts.provider(record.provider) else { throw AccountService.Failure.notFound(record.provider) }
         var credential = try accounts.credential(of: record)
-        let origin = accounts.effectiveOrigin(record, provider)
-        if record.credentialOrigin != nil, origin != nil, origin != record.credentialOrigin {
-            throw Failure.needsConfirmation("The base URL points at \(record.baseURL.flatMap(AccountRules.origin) ?? "another address") now; confirm the credential for it first (PUT …/credential with its placeholder).")
+        let origin = ProviderFamilies.origin(provider, credential, baseURL: record.baseURL)
+        guard origin == record.credentialOrigin else {
+            throw Failure.needsConfirmation("The credential would now go to \(origin ?? "no address") but was confirmed for \(record.credentialOrigin ?? "no address"); confirm it for the new address first (PUT …/credential with its placeholder).")
         }
         var refreshed = false
         if let oauth, Self.expiresSoon(credential) {
@@ -99,18 +99,24 @@ public final class ProviderTestService: Sendable {
             }
         }
         let method = object["authMethod"]?.stringValue.flatMap(AuthMethod.init(rawValue:))
-        var stored: Credential?
-        if let accountID = object["account"]?.stringValue {
-            let record = try accounts.record(accountID)
-            let origin = (baseURL ?? record.baseURL ?? provider.apiEndpoint).flatMap(AccountRules.origin)
-            if record.provider == provider.id, record.credentialOrigin == nil || origin == nil || record.credentialOrigin == origin {
-                stored = try? accounts.credential(of: record)
-            }
-        }
-        var checker = CredentialInput(base: "/credential", urlPolicy: accounts.urlPolicy)
         guard let input = object["credential"] else {
             throw AccountService.Failure.invalid(errors + [.init(pointer: "/credential", code: "required", message: "is required")])
         }
+        var stored: Credential?
+        if let accountID = object["account"]?.stringValue {
+            let record = try accounts.record(accountID)
+            if record.provider == provider.id, let candidate = try? accounts.credential(of: record) {
+                // The placeholder stands for the stored secret only where the draft would send it to the origin
+                // that secret was confirmed for, worked out from the draft as it would be sent (for Bedrock
+                // its region, for Azure its endpoint).
+                var merged = CredentialInput(base: "/credential", urlPolicy: accounts.urlPolicy)
+                if let draft = merged.check(input, provider: provider, method: method, stored: candidate),
+                   ProviderFamilies.origin(provider, draft, baseURL: baseURL) == record.credentialOrigin {
+                    stored = candidate
+                }
+            }
+        }
+        var checker = CredentialInput(base: "/credential", urlPolicy: accounts.urlPolicy)
         let credential = checker.check(input, provider: provider, method: method, stored: stored)
         errors += checker.errors
         guard errors.isEmpty, let credential else { throw AccountService.Failure.invalid(errors) }

@@ -74,18 +74,6 @@ public struct Credential: Sendable, Equatable {
         case .oauth: Self.redacted(fields["accessToken"]?.stringValue ?? "")
         }
     }
-
-    /// The primary secret as text (a service-account key as its JSON).
-    var primaryValue: String {
-        let value = fields[kind.primaryField]
-        if case .object = value { return value!.serialized }
-        return value?.stringValue ?? ""
-    }
-
-    /// The origin the credential itself names (Azure's endpoint), if any.
-    var ownOrigin: String? {
-        kind == .azure ? fields["endpoint"]?.stringValue.flatMap(AccountRules.origin) : nil
-    }
 }
 
 /// Checks a credential as sent to the API and turns it into a `Credential`. Every problem is reported with

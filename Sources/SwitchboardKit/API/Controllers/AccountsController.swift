@@ -91,18 +91,20 @@ struct AccountsController {
     }
 
     @Sendable func reveal(_ request: Request, _ context: RequestContext) async throws -> Response {
-        try disclose(.reveal, context)
+        try disclose(.reveal, request, context)
     }
 
     @Sendable func copy(_ request: Request, _ context: RequestContext) async throws -> Response {
-        try disclose(.copy, context)
+        try disclose(.copy, request, context)
     }
 
-    private func disclose(_ purpose: AccountService.Disclosure, _ context: RequestContext) throws -> Response {
+    /// `?field=` picks another field of the credential than its main secret (an AWS session token).
+    private func disclose(_ purpose: AccountService.Disclosure, _ request: Request, _ context: RequestContext) throws -> Response {
         let id = try context.parameters.require("id")
         let caller = try Self.caller(context)
+        let field = request.queryItems["field"]
         return try Self.answering {
-            try .json(service.disclose(id, purpose, by: caller), headers: [.cacheControl: "no-store"])
+            try .json(service.disclose(id, purpose, field: field, by: caller), headers: [.cacheControl: "no-store"])
         }
     }
 
@@ -156,6 +158,13 @@ struct AccountsController {
         case .unreadable(let why):
             return Problem(.conflict, type: "credential-unreadable", title: "The stored credential cannot be opened",
                            detail: "\(why.prefix(1).uppercased() + why.dropFirst()). Restore the master key file, or store the credential again.")
+        case .unknownField(let name, let kind, let fields):
+            return Problem(.badRequest, type: "invalid-field", title: "No such credential field",
+                           detail: "A credential of kind \(kind) has no field \(name.prefix(64)); its fields are \(fields.joined(separator: ", ")).",
+                           errors: [.init(pointer: "", code: "unknown_field", message: "field must be one of \(fields.joined(separator: ", "))")])
+        case .fieldNotStored(let name):
+            return Problem(.notFound, type: "field-not-stored", title: "The credential has no such value",
+                           detail: "The stored credential holds no \(name).")
         case .auditFailed:
             return Problem(.serviceUnavailable, type: "audit-unavailable", title: "The secret was not shown",
                            detail: "Showing or copying a secret is recorded in the audit log first, and that record could not be written. Try again; if it keeps failing, check the server log.")
