@@ -147,7 +147,7 @@ export const api = {
     /** Stores or replaces the credential; the answer is the account (metadata only). */
     putCredential: (id, credential) => request('PUT', accountPath(id, '/credential'), credential),
     deleteCredential: (id) => request('DELETE', accountPath(id, '/credential')),
-    /** The stored secret, audited as `credential.revealed` before it is sent: `{kind, value, fields}`. */
+    /** The stored secret, audited as `credential.revealed` before it is sent: `{kind, field, value}`. */
     revealCredential: (id) => request('POST', accountPath(id, '/credential/reveal')),
     /** The stored secret for the clipboard, audited as `credential.copied` before it is sent. */
     copyCredential: (id) => request('POST', accountPath(id, '/credential/copy')),

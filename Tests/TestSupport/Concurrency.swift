@@ -5,6 +5,11 @@ import Foundation
 /// Real threads, not GCD or tasks: the bodies block on sockets, and Linux's global queues and the
 /// cooperative pool would run them a couple at a time.
 public func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) {
+    startThreads(count, body).wait()
+}
+
+/// Starts `body(0..<count)` on `count` real threads and returns at once; `wait()` on the group joins them.
+public func startThreads(_ count: Int, _ body: @escaping @Sendable (Int) -> Void) -> DispatchGroup {
     let group = DispatchGroup()
     for index in 0..<count {
         group.enter()
@@ -13,7 +18,7 @@ public func concurrently(_ count: Int, _ body: @escaping @Sendable (Int) -> Void
             group.leave()
         }
     }
-    group.wait()
+    return group
 }
 
 /// A value shared by test threads behind a lock.

@@ -55,21 +55,30 @@ public struct SecretDetector: Sendable {
     /// `clientSecret`, `privateKey`, `secretAccessKey`, `authorization`, `subscriptionKey`, ...
     /// (`maxTokens` and `prompt_cache_key` are not).
     public static func isSecretName(_ name: String) -> Bool {
-        let n = String(name.lowercased().filter { $0.isLetter || $0.isNumber })
-        if ["key", "auth", "authorization", "credential", "credentials", "cookie", "bearer", "pass", "pwd"].contains(n) { return true }
-        for part in ["apikey", "authkey", "subscriptionkey", "secret", "password", "passwd", "passphrase", "privatekey",
-                     "accesskey", "signingkey", "encryptionkey", "serviceaccount"] where n.contains(part) {
-            return true
-        }
-        return n.hasSuffix("token")
+        // Bytes, not Characters or Foundation's `contains`: this runs for every member name of every body, and
+        // the Foundation path cost ~10 µs a name (a body of 80 000 names took 1.5 s).
+        var n: [UInt8] = []
+        n.reserveCapacity(name.utf8.count)
+        for c in name.utf8 where isAlnum(c) { n.append(isUpper(c) ? c | 0x20 : c) }
+        if exactSecretNames.contains(where: { $0.elementsEqual(n) }) { return true }
+        if secretNameParts.contains(where: { n.contains(subsequence: $0) }) { return true }
+        return n.ends(with: token)
     }
+
+    static let exactSecretNames: [[UInt8]] = ["key", "auth", "authorization", "credential", "credentials", "cookie", "bearer", "pass", "pwd"]
+        .map { Array($0.utf8) }
+    static let secretNameParts: [[UInt8]] = ["apikey", "authkey", "subscriptionkey", "secret", "password", "passwd", "passphrase",
+                                             "privatekey", "accesskey", "signingkey", "encryptionkey", "serviceaccount"].map { Array($0.utf8) }
+    static let token = Array("token".utf8)
+    static let credentialHeaderParts: [[UInt8]] = ["key", "token", "secret", "auth", "password", "passwd", "credential", "signature", "cookie"]
+        .map { Array($0.utf8) }
 
     /// A request header that carries credentials: `Authorization`, `Proxy-Authorization`, `X-Api-Key`, `Api-Key`,
     /// `X-Auth-Key`, `X-Auth-Token`, `Ocp-Apim-Subscription-Key`, `X-Goog-Api-Key`, `Cookie`, and anything else
     /// whose name contains key, token, secret, auth, password, credential, signature or cookie.
     public static func isCredentialHeader(_ name: String) -> Bool {
-        let n = name.lowercased()
-        return ["key", "token", "secret", "auth", "password", "passwd", "credential", "signature", "cookie"].contains { n.contains($0) }
+        let n = name.utf8.map { isUpper($0) ? $0 | 0x20 : $0 }
+        return credentialHeaderParts.contains { n.contains(subsequence: $0) }
     }
 
     // MARK: Catwalk's placeholders
@@ -90,6 +99,8 @@ public struct SecretDetector: Sendable {
 
     /// Empty, a placeholder, or an auth scheme and a placeholder (`Bearer $TOKEN`): nothing literal to keep secret.
     public static func isVariableForm(_ value: String) -> Bool {
+        // Without a `$` it is a variable form only when blank; checked on bytes first (values can be long).
+        guard value.utf8.contains(0x24) else { return value.utf8.allSatisfy(isSpace) }
         let words = value.split(whereSeparator: { $0 == " " || $0 == "\t" })
         switch words.count {
         case 0: return true
@@ -103,23 +114,35 @@ public struct SecretDetector: Sendable {
 
     /// A string that has the shape of a credential (see the type's documentation).
     public func looksLikeSecret(_ value: String) -> Bool {
-        let trimmed = value.trimmed
-        if !trimmed.contains(where: \.isWhitespace), trimmed.lowercased().hasPrefix("https://") || trimmed.lowercased().hasPrefix("http://"),
-           let url = URLComponents(string: trimmed) {
+        let bytes = Array(value.utf8)
+        // Byte by byte, never a Character: a 1 MiB string must cost a pass over its bytes, not a grapheme walk.
+        let start = bytes.firstIndex { !Self.isSpace($0) } ?? bytes.endIndex
+        let end = (bytes.lastIndex { !Self.isSpace($0) } ?? start - 1) + 1
+        let trimmed = start < end ? bytes[start..<end] : []
+        if Self.hasURLScheme(trimmed), !trimmed.contains(where: Self.isSpace),
+           let url = URLComponents(string: String(decoding: trimmed, as: UTF8.self)) {
             // A URL: its path may hold long hex ids; its user, password, query and fragment never hold anything but secrets.
-            if scan(Array(trimmed.utf8), randomTokens: false) { return true }
-            return [url.user, url.password, url.query, url.fragment].contains { $0.map { scan(Array($0.utf8), randomTokens: true) } ?? false }
+            if scan(trimmed, randomTokens: false) { return true }
+            return [url.user, url.password, url.query, url.fragment].contains { $0.map { scan(Array($0.utf8)[...], randomTokens: true) } ?? false }
         }
-        return scan(Array(value.utf8), randomTokens: true)
+        return scan(bytes[...], randomTokens: true)
     }
 
-    private func scan(_ b: [UInt8], randomTokens: Bool) -> Bool {
+    /// `http://` or `https://`, in any case.
+    static func hasURLScheme(_ b: ArraySlice<UInt8>) -> Bool {
+        let lower = b.prefix(8).map { isUpper($0) ? $0 | 0x20 : $0 }
+        return lower.starts(with: Array("https://".utf8)) || lower.starts(with: Array("http://".utf8))
+    }
+
+    static func isSpace(_ c: UInt8) -> Bool { c == 0x20 || c == 0x09 || c == 0x0A || c == 0x0D || c == 0x0B || c == 0x0C }
+
+    private func scan(_ b: ArraySlice<UInt8>, randomTokens: Bool) -> Bool {
         if Self.containsPEMBlock(b) { return true }
-        var i = 0
-        while i < b.count {
+        var i = b.startIndex
+        while i < b.endIndex {
             guard Self.isWord(b[i]) else { i += 1; continue }
             var end = i
-            while end < b.count && Self.isWord(b[end]) { end += 1 }
+            while end < b.endIndex && Self.isWord(b[end]) { end += 1 }
             if wordIsSecret(b[i..<end], randomTokens: randomTokens) { return true }
             i = end
         }
@@ -140,14 +163,26 @@ public struct SecretDetector: Sendable {
                 if token.count >= 40 && parts.count >= 3 && !parts[0].isEmpty && !parts[1].isEmpty { return true }
             }
         }
-        for run in word.split(whereSeparator: { !Self.isAlnum($0) }) where run.count == 20 {
-            if Self.awsKeyIDPrefixes.contains(where: { run.starts(with: $0) }) && run.allSatisfy({ Self.isUpper($0) || Self.isDigit($0) }) {
+        // Runs of letters and digits, walked in place (no arrays of slices: a word can be a megabyte long).
+        var runStart = word.startIndex
+        while runStart < word.endIndex {
+            guard Self.isAlnum(word[runStart]) else { runStart += 1; continue }
+            var runEnd = runStart
+            while runEnd < word.endIndex && Self.isAlnum(word[runEnd]) { runEnd += 1 }
+            let run = word[runStart..<runEnd]
+            if run.count == 20, Self.awsKeyIDPrefixes.contains(where: { run.starts(with: $0) }),
+               run.allSatisfy({ Self.isUpper($0) || Self.isDigit($0) }) {
                 return true
             }
+            runStart = runEnd
         }
         guard randomTokens else { return false }
         for token in word.split(separator: 0x2E) where token.count >= Self.minimumTokenLength {
-            let longestStretch = token.split(whereSeparator: { !Self.isAlnum($0) }).map(\.count).max() ?? 0
+            var longestStretch = 0, stretch = 0
+            for c in token {
+                stretch = Self.isAlnum(c) ? stretch + 1 : 0
+                longestStretch = max(longestStretch, stretch)
+            }
             guard longestStretch >= Self.minimumStretch, Self.classes(token) >= 2 else { continue }
             let hex = token.allSatisfy(Self.isHexDigit)
             if Self.entropy(token) >= (hex ? 2.8 : 3.5) { return true }
@@ -156,11 +191,11 @@ public struct SecretDetector: Sendable {
     }
 
     /// `-----BEGIN <LABEL>-----`: a private key, a certificate, any PEM block.
-    static func containsPEMBlock(_ b: [UInt8]) -> Bool {
+    static func containsPEMBlock(_ b: ArraySlice<UInt8>) -> Bool {
         let begin = Array("-----BEGIN ".utf8)
-        var i = 0
-        while i + begin.count <= b.count {
-            if b[i..<(i + begin.count)].elementsEqual(begin) {
+        var i = b.startIndex
+        while i + begin.count <= b.endIndex {
+            if b[i] == 0x2D, b[i..<(i + begin.count)].elementsEqual(begin) {
                 let label = b[(i + begin.count)...].prefix { isUpper($0) || isDigit($0) || $0 == 0x20 }
                 let after = i + begin.count + label.count
                 if !label.isEmpty && b[after...].starts(with: Array("-----".utf8)) { return true }
@@ -203,28 +238,45 @@ public struct SecretDetector: Sendable {
     /// With `variablesAllowed` (catalog files, where Catwalk names keys by variable), a secret-named member may hold
     /// a `$VAR` form (`isVariableForm`), null or a boolean, and a string in that form is never a secret. Without it
     /// (the settings document, which expands no variables), a secret-named member is refused whatever it holds.
-    public func scan(_ value: JSONValue, at path: [String] = [], variablesAllowed: Bool = false) -> [String] {
+    public func scan(_ value: JSONValue, variablesAllowed: Bool = false) -> [String] {
+        var path: [String] = []
+        var found: [String] = []
+        scan(value, path: &path, variablesAllowed: variablesAllowed, into: &found)
+        return found
+    }
+
+    /// One walk with one path stack: a pointer string is made only for what is found, so a deep document costs
+    /// its size, not its size times its depth.
+    private func scan(_ value: JSONValue, path: inout [String], variablesAllowed: Bool, into found: inout [String]) {
         switch value {
         case .object(let members):
-            return members.keys.sorted().flatMap { name -> [String] in
+            for name in members.keys.sorted() {
                 let member = members[name]!
-                let childPath = path + [name]
-                guard !name.contains("/") && Self.isSecretName(name) else { return scan(member, at: childPath, variablesAllowed: variablesAllowed) }
-                guard variablesAllowed else { return [JSONPointer.make(childPath)] }
+                path.append(name)
+                defer { path.removeLast() }
+                guard !name.contains("/") && Self.isSecretName(name) else {
+                    scan(member, path: &path, variablesAllowed: variablesAllowed, into: &found)
+                    continue
+                }
+                guard variablesAllowed else { found.append(JSONPointer.make(path)); continue }
                 switch member {
-                case .string(let s): return Self.isVariableForm(s) ? [] : [JSONPointer.make(childPath)]
-                case .null, .bool: return []
-                case .object, .array: return scan(member, at: childPath, variablesAllowed: true)
-                default: return [JSONPointer.make(childPath)]
+                case .string(let s): if !Self.isVariableForm(s) { found.append(JSONPointer.make(path)) }
+                case .null, .bool: break
+                case .object, .array: scan(member, path: &path, variablesAllowed: true, into: &found)
+                default: found.append(JSONPointer.make(path))
                 }
             }
         case .array(let items):
-            return items.enumerated().flatMap { scan($0.element, at: path + [String($0.offset)], variablesAllowed: variablesAllowed) }
+            for (offset, item) in items.enumerated() {
+                path.append(String(offset))
+                scan(item, path: &path, variablesAllowed: variablesAllowed, into: &found)
+                path.removeLast()
+            }
         case .string(let s):
-            if variablesAllowed && Self.isVariableForm(s) { return [] }
-            return looksLikeSecret(s) ? [JSONPointer.make(path)] : []
+            if variablesAllowed && Self.isVariableForm(s) { return }
+            if looksLikeSecret(s) { found.append(JSONPointer.make(path)) }
         default:
-            return []
+            return
         }
     }
 }

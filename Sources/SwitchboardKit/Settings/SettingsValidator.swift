@@ -98,7 +98,10 @@ struct SettingsValidator {
                 if secretPointers.contains(childPointer) { continue }
                 switch extra {
                 case .none:
-                    let suggestion = Self.closest(to: name, in: children.map(\.name)).map { " Did you mean \"\($0)\"?" } ?? ""
+                    // Suggestions only while the answer still lists errors (Problem.maxErrors): a patch of
+                    // 80 000 unknown members must not cost 80 000 edit-distance searches.
+                    let suggestion = errors.count >= Problem.maxErrors ? "" :
+                        Self.closest(to: name, in: children.map(\.name)).map { " Did you mean \"\($0)\"?" } ?? ""
                     error(childPointer, "unknown_key", "is not a setting here.\(suggestion)")
                 case .parameters:
                     if !Self.isParameterName(name) {
@@ -219,8 +222,10 @@ struct SettingsValidator {
     static func closest(to name: String, in candidates: [String]) -> String? {
         let lower = name.lowercased()
         var best: (String, Int)?
-        for candidate in candidates {
-            let d = distance(Array(lower), Array(candidate.lowercased()))
+        let letters = Array(lower)
+        // Within 2 edits the lengths differ by at most 2 characters, so by at most 8 UTF-8 bytes.
+        for candidate in candidates where abs(candidate.utf8.count - name.utf8.count) <= 8 {
+            let d = distance(letters, Array(candidate.lowercased()))
             if d <= 2 && d < (best?.1 ?? .max) { best = (candidate, d) }
         }
         return best?.0

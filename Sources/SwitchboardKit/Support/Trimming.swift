@@ -11,3 +11,20 @@ extension StringProtocol {
         return String(decoding: bytes[first...last], as: UTF8.self)
     }
 }
+
+extension Array where Element == UInt8 {
+    /// Whether `needle` occurs in these bytes (a plain scan: needles here are a few bytes long).
+    func contains(subsequence needle: [UInt8]) -> Bool {
+        guard !needle.isEmpty else { return true }
+        guard needle.count <= count else { return false }
+        let first = needle[0]
+        for i in 0...(count - needle.count) where self[i] == first && self[i..<(i + needle.count)].elementsEqual(needle) {
+            return true
+        }
+        return false
+    }
+
+    func ends(with suffix: [UInt8]) -> Bool {
+        count >= suffix.count && self[(count - suffix.count)...].elementsEqual(suffix)
+    }
+}
