@@ -80,6 +80,13 @@ public final class AccountService: Sendable {
         return credential
     }
 
+    /// The token use policy for the account's stored credential (`DirectAPIUse`). `.allowed` when there is
+    /// nothing to send: no credential, or one that cannot be opened (every call reads it again and fails).
+    func directUse(of r: AccountRecord) -> DirectAPIUse {
+        guard r.credentialKind == CredentialKind.oauth.rawValue, let c = try? credential(of: r) else { return .allowed }
+        return DirectAPIUse(c, directApiAllowed: r.directApiAllowed)
+    }
+
     /// Test outcomes newer than the stored one that only repeat it (same result, same wording) within a minute
     /// of it: kept here instead of written, so 50 tests a second against one account cost no commits. `view`
     /// shows the newest; the next outcome that differs, or comes a minute later, is written.
@@ -676,12 +683,11 @@ public struct AccountView: Sendable, Encodable {
         public let providerCliClient: Bool
 
         init(_ c: Credential, directApiAllowed: Bool) {
-            let cliClient = c.fields["clientKind"]?.stringValue == OAuthClientKind.providerCLI.rawValue
             self.directApiAllowed = directApiAllowed
-            self.usableBy = directApiAllowed || !cliClient ? "direct_api" : "provider_cli"
+            self.usableBy = DirectAPIUse(c, directApiAllowed: directApiAllowed).rawValue
             self.scopes = c.fields["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
             self.expiresAt = c.fields["expiresAt"]?.stringValue
-            self.providerCliClient = cliClient
+            self.providerCliClient = c.isFromProviderCLIClient
         }
     }
     public struct CredentialMetadata: Sendable, Encodable {

@@ -60,6 +60,13 @@ public enum TokenFailure: Error, Equatable, Sendable {
         }
     }
 
+    /// The account's test outcome for a renewal that failed (a test's or the background renewer's): stored
+    /// as its last test, so the page shows it and offers to sign in again after `auth`.
+    func renewalResult(_ provider: String, at now: Date = Date()) -> TestResult {
+        TestResult(ok: false, category: testCategory, httpStatus: nil, latencyMs: 0,
+                   summary: "The sign-in could not be renewed: \(message(provider))", modelCount: nil, quota: nil, testedAt: now)
+    }
+
     public func message(_ provider: String) -> String {
         switch self {
         case .oauth(_, true): "\(provider) refused the redirect URI: register the exact URI shown here with your OAuth app."
