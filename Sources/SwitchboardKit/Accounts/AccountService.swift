@@ -544,6 +544,37 @@ public final class AccountService: Sendable {
         return record
     }
 
+    /// Stores the token set a renewal obtained, in place of the credential it renewed (vault file `file`), and
+    /// audits it as `credential.refreshed` in the same transaction. Nothing is stored (false) when the account no
+    /// longer holds that credential: a renewal that raced a disconnect, a new sign-in or a replaced credential
+    /// never brings back the old sign-in or the account. The origin the credential was confirmed for and the time
+    /// it was stored stay as they were: a renewal is the same sign-in (its last test still speaks for it), and it
+    /// must not confirm a base URL that moved meanwhile (a background renewal runs without anyone looking).
+    func storeRenewed(_ credential: Credential, account accountID: String, replacing file: String, at now: Date) throws -> Bool {
+        var written: String?
+        let stored: Bool
+        do {
+            stored = try database.writeAccounts { db -> Bool in
+                guard var fresh = try AccountRecord.fetchOne(db, key: accountID), fresh.credentialFile == file else { return false }
+                guard let provider = provider(fresh.provider) else { throw Failure.notFound(fresh.provider) }
+                let (origin, storedAt) = (fresh.credentialOrigin, fresh.credentialUpdatedAt)
+                written = try attach(credential, to: &fresh, provider: provider, event: "credential.refreshed",
+                                     caller: Caller(actor: "oauth:refresh"), db: db, now: now)
+                fresh.credentialOrigin = origin
+                fresh.credentialUpdatedAt = storedAt
+                fresh.version += 1
+                fresh.updatedAt = now
+                try fresh.update(db)
+                return true
+            }
+        } catch {
+            if let written { vault.remove(file: written) }
+            throw error
+        }
+        if stored { vault.remove(file: file) }
+        return stored
+    }
+
     public func deleteCredential(_ id: String, by caller: Caller, at now: Date = Date()) throws {
         try checkID(id)
         let removed = try database.writeAccounts { db -> (file: String, kind: String?) in

@@ -84,12 +84,13 @@ public final class ProviderTestService: Sendable {
         return at.timeIntervalSince(now) < 60
     }
 
-    /// A renewal that failed is the test's outcome, stored on the account.
+    /// A renewal that failed is the test's outcome, stored on the account (unless a newer credential took the
+    /// renewed one's place meanwhile: the outcome is not that credential's).
     private func refusedRenewal(_ failure: TokenFailure, _ record: AccountRecord, _ provider: CatalogProvider,
                                 latencyMs: Int = 0) async throws -> TestResult {
         var result = failure.renewalResult(provider.name)
         result.latencyMs = latencyMs
-        try accounts.database.recordTestNow(record.id, result)
+        if failure != .superseded { try accounts.database.recordTestNow(record.id, result) }
         return result
     }
 
