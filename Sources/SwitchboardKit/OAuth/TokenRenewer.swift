@@ -1,0 +1,137 @@
+import Foundation
+import Logging
+
+/// Renews OAuth access tokens in the background before they expire, so an account stays usable when nobody
+/// runs a test. Started by `switchboard serve`, stopped at shutdown.
+///
+/// Every `interval` it looks for OAuth accounts whose access token expires within `margin` and renews them
+/// one after another, `spacing` apart, through `OAuthService.refresh`: the same one-at-a-time path a test
+/// takes, so a test and the renewer never refresh one account twice, and the rotated refresh token is
+/// committed before anything uses it. A failed renewal is recorded on the account as a test's would be
+/// (`error`, category `auth` when refused) and the account is left alone for `backoff`, doubled after each
+/// further failure up to `maxBackoff`; a new credential (a new sign-in) starts afresh.
+///
+/// It runs as a detached task on Swift's global executor and its calls go out on NIO, so it holds no acceptor
+/// thread. It logs account ids and categories, never a token.
+public final class TokenRenewer: Sendable {
+    /// When to renew and how often to look (`serve --token-renewal-margin` and `--token-renewal-interval`).
+    public struct Schedule: Sendable, Equatable {
+        /// An access token that expires within this long is renewed.
+        public var margin: Duration
+        /// The pause between two looks.
+        public var interval: Duration
+        /// How long an account is left alone after its first failed renewal; doubled after each further one.
+        public var backoff: Duration
+        public var maxBackoff: Duration
+        /// The pause between two renewals of one look, so accounts that expire together are not renewed at once.
+        public var spacing: Duration
+
+        public init(margin: Duration = .seconds(300), interval: Duration = .seconds(60), backoff: Duration = .seconds(60),
+                    maxBackoff: Duration = .seconds(3600), spacing: Duration = .milliseconds(200)) {
+            self.margin = margin
+            self.interval = interval
+            self.backoff = backoff
+            self.maxBackoff = maxBackoff
+            self.spacing = spacing
+        }
+    }
+
+    /// What one look did with an account it found due.
+    public enum Outcome: Sendable, Equatable {
+        case renewed
+        case failed(TestCategory)
+        /// Another credential (a new sign-in) took the renewed one's place meanwhile; it is kept.
+        case superseded
+    }
+
+    let accounts: AccountService
+    let oauth: OAuthService
+    public let schedule: Schedule
+    let logger: Logger
+    private let state = Locked(State())
+
+    private struct State {
+        var task: Task<Void, Never>?
+        var stopped = false
+        var stoppedAt: ContinuousClock.Instant?
+        /// Accounts whose renewals failed in a row, by account id.
+        var failures: [String: Failures] = [:]
+    }
+
+    private struct Failures {
+        /// The credential the failures were for: another one (a new sign-in) starts afresh.
+        var file: String
+        var count: Int
+        var notBefore: Date
+    }
+
+    public init(accounts: AccountService, oauth: OAuthService, schedule: Schedule = Schedule(), logger: Logger) {
+        self.accounts = accounts
+        self.oauth = oauth
+        self.schedule = schedule
+        self.logger = logger
+    }
+
+    // MARK: Running
+
+    /// Starts looking (once; a stopped renewer stays stopped).
+    public func start() {
+        let started = state.withLock { s -> Bool in
+            guard s.task == nil, !s.stopped else { return false }
+            s.task = Task.detached(priority: .utility) { [self] in await run() }
+            return true
+        }
+        if started {
+            logger.info("token renewer started", metadata: ["margin_s": "\(schedule.margin.timeInterval)", "interval_s": "\(schedule.interval.timeInterval)"])
+        }
+    }
+
+    private func run() async {
+        while !Task.isCancelled {
+            await renewDue()
+            do { try await Task.sleep(for: schedule.interval) } catch { break }
+        }
+    }
+
+    /// Stops looking. A renewal in flight still finishes: the token endpoint may already have rotated the
+    /// refresh token, and only storing the new one keeps the sign-in alive.
+    public func stop() {
+        let task = state.withLock { s -> Task<Void, Never>? in
+            if !s.stopped { s.stopped = true; s.stoppedAt = .now }
+            return s.task
+        }
+        task?.cancel()
+    }
+
+    /// Stops and waits until a renewal in flight has finished.
+    public func stopAndWait() async {
+        stop()
+        await state.withLock { $0.task }?.value
+    }
+
+    /// After `stop()`: waits, blocking the calling thread (not a task's), until the renewal in flight has
+    /// finished or `grace` has passed since the stop; true when it finished. `serve` gives it the same grace
+    /// as requests in flight, so the process still exits within two seconds of SIGTERM.
+    public func waitUntilStopped(grace: Duration) -> Bool {
+        let (task, stoppedAt) = state.withLock { ($0.task, $0.stoppedAt ?? .now) }
+        guard let task else { return true }
+        let finished = DispatchSemaphore(value: 0)
+        Task.detached { await task.value; finished.signal() }
+        let left = max(0, (grace - stoppedAt.duration(to: .now)).timeInterval)
+        return finished.wait(timeout: .now() + left) == .success
+    }
+
+    // MARK: One look
+
+    /// Renews every OAuth account whose access token expires within the margin at `now` and is not backed off,
+    /// one after another; answers what happened to each. Not written yet: it finds nothing to renew.
+    @discardableResult
+    public func renewDue(at now: Date = Date()) async -> [String: Outcome] {
+        [:]
+    }
+}
+
+extension Duration {
+    /// The duration in seconds, with its fraction.
+    var timeInterval: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
+}
