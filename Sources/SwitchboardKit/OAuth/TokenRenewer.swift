@@ -124,10 +124,77 @@ public final class TokenRenewer: Sendable {
     // MARK: One look
 
     /// Renews every OAuth account whose access token expires within the margin at `now` and is not backed off,
-    /// one after another; answers what happened to each. Not written yet: it finds nothing to renew.
+    /// one after another; answers what happened to each.
     @discardableResult
     public func renewDue(at now: Date = Date()) async -> [String: Outcome] {
-        [:]
+        let records: [AccountRecord]
+        do {
+            records = try accounts.database.accounts().filter { $0.credentialKind == CredentialKind.oauth.rawValue }
+        } catch {
+            logger.warning("token renewer cannot read the accounts", metadata: ["error": "\(error)"])
+            return [:]
+        }
+        var outcomes: [String: Outcome] = [:]
+        for record in records {
+            guard !Task.isCancelled else { break }
+            guard let file = record.credentialFile, let credential = try? accounts.credential(of: record),
+                  isDue(credential, at: now), !isBackedOff(record.id, file: file, at: now) else { continue }
+            if !outcomes.isEmpty {
+                do { try await Task.sleep(for: schedule.spacing) } catch { break }
+            }
+            outcomes[record.id] = await renew(record, credential, file: file, at: now)
+        }
+        return outcomes
+    }
+
+    /// Whether the access token expires within the margin (or has expired) and can be renewed.
+    func isDue(_ credential: Credential, at now: Date) -> Bool {
+        guard credential.kind == .oauth, credential.fields["refreshToken"] != nil,
+              let text = credential.fields["expiresAt"]?.stringValue, let expires = try? Date(text, strategy: .iso8601) else { return false }
+        return expires.timeIntervalSince(now) <= schedule.margin.timeInterval
+    }
+
+    private func isBackedOff(_ id: String, file: String, at now: Date) -> Bool {
+        state.withLock { s in
+            guard let failures = s.failures[id] else { return false }
+            guard failures.file == file else { s.failures[id] = nil; return false }
+            return failures.notBefore > now
+        }
+    }
+
+    private func renew(_ record: AccountRecord, _ credential: Credential, file: String, at now: Date) async -> Outcome {
+        let name = accounts.provider(record.provider)?.name ?? record.provider
+        let started = ContinuousClock.now
+        switch await oauth.refresh(record.id) {
+        case .success:
+            _ = state.withLock { $0.failures.removeValue(forKey: record.id) }
+            logger.info("token renewed", metadata: ["account": "\(record.id)"])
+            if !DirectAPIUse(credential, directApiAllowed: record.directApiAllowed).isAllowed,
+               let current = try? accounts.record(record.id) {
+                // For an account kept from the API the renewal is its whole connection test: its status follows.
+                let result = DirectAPIUse.renewalChecked(name, latencyMs: Probe.milliseconds(started.duration(to: .now)), at: now)
+                try? await accounts.recordTest(ProbeOutcome(result: result, models: nil), for: current, always: false)
+            }
+            return .renewed
+        case .failure(.superseded):
+            // A new sign-in or credential took its place meanwhile: nothing failed, and nothing is recorded.
+            return .superseded
+        case .failure(let failure):
+            let count = state.withLock { s -> Int in
+                let count = (s.failures[record.id].map { $0.file == file ? $0.count : 0 } ?? 0) + 1
+                s.failures[record.id] = Failures(file: file, count: count, notBefore: now.addingTimeInterval(backoff(after: count)))
+                return count
+            }
+            try? accounts.database.recordTestNow(record.id, failure.renewalResult(name, at: now))
+            logger.warning("token renewal failed", metadata: ["account": "\(record.id)", "category": "\(failure.category)",
+                                                              "failures": "\(count)"])
+            return .failed(failure.testCategory)
+        }
+    }
+
+    /// Seconds to leave an account alone after `count` failed renewals in a row.
+    func backoff(after count: Int) -> TimeInterval {
+        min(schedule.backoff.timeInterval * pow(2, Double(min(count - 1, 30))), schedule.maxBackoff.timeInterval)
     }
 }
 
