@@ -8,13 +8,6 @@ import Glibc
 /// Issue 12, item 11, through the real binary: `serve` renews an expiring OAuth sign-in by itself, with no
 /// request, and still stops at once on SIGTERM.
 @Suite struct TokenRenewalThroughNginxTests {
-    /// True once the process is gone or a zombie (a container's PID 1 may never reap it).
-    func exited(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-        let state = stat.split(separator: ")").last?.split(separator: " ").first
-        return state == "Z" || state == "X"
-    }
-
     @Test func theServerRenewsAnExpiringSignInWithNoRequestAndStillStopsOnSIGTERM() throws {
         // Given a server that looks every second, and a sign-in done elsewhere that expires in two minutes
         // (inside the default five-minute margin)
@@ -51,7 +44,7 @@ import Glibc
         // And SIGTERM still stops it cleanly; the logs name the account, never a token
         let pid = stack.responderPID
         stack.stopResponder()
-        #expect(exited(pid))
+        #expect(processHasExited(pid))
         let logs = stack.logs
         #expect(logs.contains("token renewed"))
         #expect(logs.contains("fastcgi stopped"))
