@@ -45,6 +45,12 @@ struct Serve: ParsableCommand {
     @Option(help: "The address browsers and paired machines reach this server at (https://switchboard.example.com): used for OAuth redirect URIs and pairing commands. Default: the Host of each request.")
     var publicUrl: String?
 
+    @Option(help: "Renew an OAuth access token in the background once it expires within this many seconds.")
+    var tokenRenewalMargin = 300
+
+    @Option(help: "Seconds between two looks for OAuth access tokens to renew.")
+    var tokenRenewalInterval = 60
+
     @Flag(help: "Do not turn provider keys found in the environment into accounts on first start.")
     var noImportEnvironment = false
 
@@ -56,6 +62,9 @@ struct Serve: ParsableCommand {
             throw ValidationError("Give exactly one of --socket PATH or --inherit-socket.")
         }
         if Logger.Level(rawValue: logLevel) == nil { throw ValidationError("Unknown log level \(logLevel).") }
+        if tokenRenewalMargin < 1 || tokenRenewalInterval < 1 {
+            throw ValidationError("--token-renewal-margin and --token-renewal-interval are whole seconds, at least 1.")
+        }
     }
 
     func run() throws {
@@ -109,7 +118,8 @@ struct Serve: ParsableCommand {
         let outbound = OutboundClient(policy: OutboundPolicy(insecureHosts: Set(allowInsecureHosts), privateHosts: Set(allowPrivateHosts),
                                                              extraCAFile: outboundCaFile))
         let application = Application(database: database, logger: logger, catalog: catalog, vault: vault,
-                                      outbound: outbound, requestLog: sink, publicURL: publicUrl)
+                                      outbound: outbound, requestLog: sink, publicURL: publicUrl,
+                                      renewal: TokenRenewer.Schedule(margin: .seconds(tokenRenewalMargin), interval: .seconds(tokenRenewalInterval)))
         try VaultStartup.run(application, vault: vault, importEnvironment: !noImportEnvironment, logger: logger)
         let listen: ListenAddress = inheritSocket ? .inherited : .unixSocket(path: socket!, group: socketGroup)
         let server = FastCGIServer(
@@ -119,9 +129,20 @@ struct Serve: ParsableCommand {
             admission: { FastCGIBridge.refusal(application, before: $0) },
             handler: { await FastCGIBridge.respond(application, to: $0) }
         )
+        let renewer = application.renewer
         TerminationSignals.onTermination { signal in
             logger.notice("shutting down", metadata: ["signal": "\(signal)"])
             server.stop()
+            renewer.stop()
+        }
+        // A task on Swift's global executor: it holds none of the acceptor threads.
+        renewer.start()
+        defer {
+            renewer.stop()
+            // A renewal in flight gets the grace requests get: its rotated refresh token must be stored.
+            if !renewer.waitUntilStopped(grace: .milliseconds(Int64(server.configuration.shutdownGrace * 1000))) {
+                logger.warning("token renewal still in flight at exit")
+            }
         }
         do {
             let outcome = try server.run()

@@ -6,13 +6,6 @@ import Glibc
 #endif
 
 @Suite struct ShutdownTests {
-    /// True once the process is gone or a zombie (a container's PID 1 may never reap it).
-    func exited(_ pid: Int32) -> Bool {
-        guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
-        let state = stat.split(separator: ")").last?.split(separator: " ").first
-        return state == "Z" || state == "X"
-    }
-
     @Test func sigtermUnderLoadExitsWithinItsGraceAndAnswersEveryRequest() throws {
         let stack = try Stack()
         let pid = stack.responderPID
@@ -40,7 +33,7 @@ import Glibc
 
         let started = Date()
         kill(pid, SIGTERM)
-        while !exited(pid) && Date().timeIntervalSince(started) < 5 { usleep(10_000) }
+        while !processHasExited(pid) && Date().timeIntervalSince(started) < 5 { usleep(10_000) }
         usleep(300_000)
         stopLoad.set()
         while threads.contains(where: { $0.isExecuting }) { usleep(10_000) }
@@ -48,7 +41,7 @@ import Glibc
         // It exits (libfcgi's own handler would only set a flag and keep it alive). The two-second promise is
         // the server's own deadline (shutdownGrace 1.5 s), proven by "abandoned 0" below, not a wall clock
         // on this shared machine.
-        #expect(exited(pid))
+        #expect(processHasExited(pid))
         let seen = statuses.all
         // Before the exit: 200. After it: nginx's own 503 problem. Never a hang or a cut answer.
         #expect(Set(seen).isSubset(of: [200, 503]), "unexpected statuses \(Dictionary(grouping: seen, by: { $0 }).mapValues(\.count))")

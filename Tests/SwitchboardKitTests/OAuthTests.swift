@@ -291,6 +291,27 @@ import TestSupport
         #expect(await s.t.auditEvents("credential.refreshed").count == refreshes().count)
     }
 
+    @Test func aRenewalNeverConfirmsABaseURLThatMovedMeanwhile() async throws {
+        // Given a sign-in confirmed for the fake's API, whose base URL then moved to another origin
+        let s = try await Setup()
+        try await signedIn(s)
+        let moved = await s.t.json(.patch, "/api/accounts/openai:oauth", #"{"baseUrl":"https://elsewhere.example/v1"}"#,
+                                   contentType: "application/merge-patch+json")
+        #expect((moved.json["credential"] as? [String: Any])?["needsConfirmation"] as? Bool == true)
+
+        // When the sign-in is renewed with nobody looking (as the background renewer does)
+        guard case .success = await s.t.app.oauth.refresh("openai:oauth") else {
+            Issue.record("the renewal failed")
+            return
+        }
+
+        // Then the renewed tokens still wait for the operator to confirm the new address
+        let account = await s.t.bearer(.get, "/api/accounts/openai:oauth").json
+        #expect((account["credential"] as? [String: Any])?["needsConfirmation"] as? Bool == true)
+        #expect(account["status"] as? String == "missing_credential")
+        #expect(await s.t.bearer(.post, "/api/accounts/openai:oauth/test").problemSlug == "credential-needs-confirmation")
+    }
+
     @Test func aRefusedRefreshMarksTheAccountAuthError() async throws {
         let s = try await Setup()
         s.fake.behaviour.expiresIn = 30

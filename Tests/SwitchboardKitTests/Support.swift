@@ -14,7 +14,8 @@ struct TestApp {
     /// Outbound calls trust the test CA and may reach localhost (the provider emulator).
     static let testOutbound = OutboundClient(policy: OutboundPolicy(privateHosts: ["localhost"], extraCAFile: TestCA.files.caCertificate))
 
-    init(throttle: SignInThrottle = SignInThrottle(), outbound: OutboundClient = TestApp.testOutbound) throws {
+    init(throttle: SignInThrottle = SignInThrottle(), outbound: OutboundClient = TestApp.testOutbound,
+         renewal: TokenRenewer.Schedule = TokenRenewer.Schedule()) throws {
         directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sbk-\(UUID().uuidString)")
         let state = try StateDirectory(path: directory.path)
         let database = try AppDatabase.open(stateDirectory: state)
@@ -27,7 +28,7 @@ struct TestApp {
         _ = try vault.prepare()
         app = Application(database: database, logger: logger, throttle: throttle,
                           catalog: CatalogStore(custom: directory.appendingPathComponent("catalog"), environment: [:]), vault: vault,
-                          outbound: outbound)
+                          outbound: outbound, renewal: renewal)
     }
 
     var database: AppDatabase { app.database }

@@ -102,7 +102,13 @@ public final class FakeAuthorizationServer: @unchecked Sendable {
         return #"{"authorizeUrl":"\#(baseURL)/authorize","tokenUrl":"\#(baseURL)/token","deviceAuthorizationUrl":"\#(baseURL)/device/code","clientId":"\#(clientID)","scopes":[\#(scopes.map { "\"\($0)\"" }.joined(separator: ","))],"redirectMode":"\#(redirectMode)","issuer":"\#(issuer)"\#(redirect)}"#
     }
 
-    static func token(_ kind: String) -> String { "\(kind)-CANARYSECRET-\(UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased())" }
+    static func token(_ kind: String) -> String {
+        // Never holding "bad" (all hex letters), which the provider emulator reads as a refused key: these
+        // tokens pass there when a test sends them to it as an API.
+        var hex: String
+        repeat { hex = UUID().uuidString.replacingOccurrences(of: "-", with: "").lowercased() } while hex.contains("bad")
+        return "\(kind)-CANARYSECRET-\(hex)"
+    }
 
     /// RFC 7636 S256, computed here independently of the code under test.
     public static func s256(_ verifier: String) -> String {
@@ -176,6 +182,21 @@ public final class FakeAuthorizationServer: @unchecked Sendable {
         target.percentEncodedQueryItems = items.map { URLQueryItem(name: $0.name, value: $0.value?.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~")))) }
         return (.found, [("Location", target.string!)], "")
     }
+
+    /// Tokens of a sign-in done elsewhere, as a provider's CLI on a laptop gets them before they are paired or
+    /// pasted here: a new family whose access token lives `behaviour.expiresIn` seconds and whose refresh token
+    /// this server renews like any other.
+    public func signInElsewhere(scope: [String] = ["models.read", "offline_access"]) -> (accessToken: String, refreshToken: String) {
+        state.withLockedValue { s in
+            let access = Self.token("at"), refresh = Self.token("rt"), family = Self.token("family")
+            s.access[access] = (family, Date().addingTimeInterval(TimeInterval(s.behaviour.expiresIn)))
+            s.refresh[refresh] = (family, false, scope)
+            return (access, refresh)
+        }
+    }
+
+    /// The `refresh_token` grants received, oldest first.
+    public var refreshGrants: [Received] { tokenRequests.filter { $0.form["grant_type"] == "refresh_token" } }
 
     private func issue(_ s: inout State, family: String, scope: [String]) -> String {
         let access = Self.token("at"), refresh = Self.token("rt")

@@ -73,6 +73,13 @@ public func shell(_ script: String, environment: [String: String] = [:]) throws 
     return (exited ? (status >> 8) & 0xFF : 128 + (status & 0x7F), text)
 }
 
+/// True once process `pid` is gone or a zombie (a container's PID 1 may never reap it).
+public func processHasExited(_ pid: Int32) -> Bool {
+    guard let stat = try? String(contentsOfFile: "/proc/\(pid)/stat", encoding: .utf8) else { return true }
+    let state = stat.split(separator: ")").last?.split(separator: " ").first
+    return state == "Z" || state == "X"
+}
+
 /// The real stack for one test: the `switchboard` binary behind nginx (rendered from nginx.conf.example by
 /// deploy/nginx-render.sh), on a free loopback port, with its own state directory.
 public final class Stack: @unchecked Sendable {

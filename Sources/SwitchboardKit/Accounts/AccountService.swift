@@ -84,6 +84,13 @@ public final class AccountService: Sendable {
         return credential
     }
 
+    /// The token use policy for the account's stored credential (`DirectAPIUse`). `.allowed` when there is
+    /// nothing to send: no credential, or one that cannot be opened (every call reads it again and fails).
+    func directUse(of r: AccountRecord) -> DirectAPIUse {
+        guard r.credentialKind == CredentialKind.oauth.rawValue, let c = try? credential(of: r) else { return .allowed }
+        return DirectAPIUse(c, directApiAllowed: r.directApiAllowed)
+    }
+
     /// Test outcomes newer than the stored one that only repeat it (same result, same wording) within a minute
     /// of it: kept here instead of written, so 50 tests a second against one account cost no commits. `view`
     /// shows the newest; the next outcome that differs, or comes a minute later, is written.
@@ -557,6 +564,37 @@ public final class AccountService: Sendable {
         return record
     }
 
+    /// Stores the token set a renewal obtained, in place of the credential it renewed (vault file `file`), and
+    /// audits it as `credential.refreshed` in the same transaction. Nothing is stored (false) when the account no
+    /// longer holds that credential: a renewal that raced a disconnect, a new sign-in or a replaced credential
+    /// never brings back the old sign-in or the account. The origin the credential was confirmed for and the time
+    /// it was stored stay as they were: a renewal is the same sign-in (its last test still speaks for it), and it
+    /// must not confirm a base URL that moved meanwhile (a background renewal runs without anyone looking).
+    func storeRenewed(_ credential: Credential, account accountID: String, replacing file: String, at now: Date) throws -> Bool {
+        var written: String?
+        let stored: Bool
+        do {
+            stored = try database.writeAccounts { db -> Bool in
+                guard var fresh = try AccountRecord.fetchOne(db, key: accountID), fresh.credentialFile == file else { return false }
+                guard let provider = provider(fresh.provider) else { throw Failure.notFound(fresh.provider) }
+                let (origin, storedAt) = (fresh.credentialOrigin, fresh.credentialUpdatedAt)
+                written = try attach(credential, to: &fresh, provider: provider, event: "credential.refreshed",
+                                     caller: Caller(actor: "oauth:refresh"), db: db, now: now)
+                fresh.credentialOrigin = origin
+                fresh.credentialUpdatedAt = storedAt
+                fresh.version += 1
+                fresh.updatedAt = now
+                try fresh.update(db)
+                return true
+            }
+        } catch {
+            if let written { vault.remove(file: written) }
+            throw error
+        }
+        if stored { vault.remove(file: file) }
+        return stored
+    }
+
     public func deleteCredential(_ id: String, by caller: Caller, at now: Date = Date()) throws {
         try checkID(id)
         let removed = try database.writeAccounts { db -> (file: String, kind: String?) in
@@ -705,12 +743,11 @@ public struct AccountView: Sendable, Encodable {
         public let providerCliClient: Bool
 
         init(_ c: Credential, directApiAllowed: Bool) {
-            let cliClient = c.fields["clientKind"]?.stringValue == OAuthClientKind.providerCLI.rawValue
             self.directApiAllowed = directApiAllowed
-            self.usableBy = directApiAllowed || !cliClient ? "direct_api" : "provider_cli"
+            self.usableBy = DirectAPIUse(c, directApiAllowed: directApiAllowed).rawValue
             self.scopes = c.fields["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? []
             self.expiresAt = c.fields["expiresAt"]?.stringValue
-            self.providerCliClient = cliClient
+            self.providerCliClient = c.isFromProviderCLIClient
         }
     }
     public struct CredentialMetadata: Sendable, Encodable {

@@ -15,6 +15,8 @@ public struct Application: Sendable {
     public let accounts: AccountService
     public let providerTests: ProviderTestService
     public let oauth: OAuthService
+    /// Renews OAuth tokens before they expire; `serve` starts and stops it.
+    public let renewer: TokenRenewer
     public let pairing: PairingService
     let authenticator: Authenticator
     /// Failed guesses of secrets per client address: wrong admin tokens, pairing codes and OAuth states.
@@ -26,7 +28,8 @@ public struct Application: Sendable {
 
     public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle(),
                 catalog: CatalogStore = CatalogStore(), vault: Vault, outbound: OutboundClient = OutboundClient(),
-                requestLog: LogSink = .standardErrorUnbuffered, publicURL: String? = nil) {
+                requestLog: LogSink = .standardErrorUnbuffered, publicURL: String? = nil,
+                renewal: TokenRenewer.Schedule = TokenRenewer.Schedule()) {
         self.database = database
         self.logger = logger
         self.requestLog = requestLog
@@ -40,6 +43,7 @@ public struct Application: Sendable {
                                  http: outbound)
         self.oauth = oauth
         self.providerTests = ProviderTestService(accounts: accounts, client: outbound, oauth: oauth)
+        self.renewer = TokenRenewer(accounts: accounts, oauth: oauth, schedule: renewal, logger: logger)
         self.pairing = PairingService(accounts: accounts, oauth: oauth, tests: providerTests, throttle: throttle)
         // Where browsers and paired machines reach this server: the operator's --public-url, else the address
         // the request came to (nginx passes the Host it was asked for).

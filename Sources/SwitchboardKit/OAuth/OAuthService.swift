@@ -484,7 +484,8 @@ public final class OAuthService: Sendable {
     }
 
     private func refreshOnce(_ accountID: String) async -> Result<Credential, TokenFailure> {
-        guard let record = try? database.account(accountID), let credential = try? accounts.credential(of: record), credential.kind == .oauth,
+        guard let record = try? database.account(accountID), let file = record.credentialFile,
+              let credential = try? accounts.credential(of: record), credential.kind == .oauth,
               let refreshToken = credential.fields["refreshToken"]?.stringValue else {
             return .failure(.badResponse("the account has no refresh token"))
         }
@@ -497,8 +498,7 @@ public final class OAuthService: Sendable {
             let fresh = tokens.credential(kind: OAuthClientKind(rawValue: credential.fields["clientKind"]?.stringValue ?? "") ?? client.kind,
                                           requested: client.scopes, previous: credential)
             do {
-                _ = try accounts.storeObtained(fresh, provider: record.provider, account: accountID, method: nil,
-                                               event: "credential.refreshed", by: .init(actor: "oauth:refresh"), at: now) { _, _ in }
+                guard try accounts.storeRenewed(fresh, account: accountID, replacing: file, at: now) else { return .failure(.superseded) }
             } catch {
                 return .failure(.badResponse("the refreshed tokens could not be stored"))
             }

@@ -39,6 +39,9 @@ public enum TokenFailure: Error, Equatable, Sendable {
     case oauth(code: String, redirectMismatch: Bool)
     case outbound(OutboundFailure)
     case badResponse(String)
+    /// A refresh whose account got another credential (a new sign-in) or was disconnected meanwhile: its
+    /// tokens were dropped, and the newer state is kept.
+    case superseded
 
     /// The flow category the page explains.
     public var category: String {
@@ -46,7 +49,7 @@ public enum TokenFailure: Error, Equatable, Sendable {
         case .oauth(_, true): "redirect_uri_mismatch"
         case .oauth(let code, _): ["invalid_grant", "access_denied", "expired_token", "slow_down", "authorization_pending",
                                    "invalid_client", "invalid_scope", "redirect_uri_mismatch"].contains(code) ? code : "token_exchange_failed"
-        case .outbound, .badResponse: "token_exchange_failed"
+        case .outbound, .badResponse, .superseded: "token_exchange_failed"
         }
     }
 
@@ -57,7 +60,15 @@ public enum TokenFailure: Error, Equatable, Sendable {
         case .oauth: .auth
         case .outbound(let failure): failure.category
         case .badResponse: .badResponse
+        case .superseded: .unknown
         }
+    }
+
+    /// The account's test outcome for a renewal that failed (a test's or the background renewer's): stored
+    /// as its last test, so the page shows it and offers to sign in again after `auth`.
+    func renewalResult(_ provider: String, at now: Date = Date()) -> TestResult {
+        TestResult(ok: false, category: testCategory, httpStatus: nil, latencyMs: 0,
+                   summary: "The sign-in could not be renewed: \(message(provider))", modelCount: nil, quota: nil, testedAt: now)
     }
 
     public func message(_ provider: String) -> String {
@@ -71,6 +82,7 @@ public enum TokenFailure: Error, Equatable, Sendable {
         case .oauth(let code, _): "\(provider)'s token endpoint answered \(code)."
         case .outbound(let failure): "The token request failed: \(failure.summary)"
         case .badResponse(let why): "\(provider)'s token endpoint sent an answer Switchboard cannot use: \(why)."
+        case .superseded: "The account's credential was replaced or removed while it was being renewed; the newer one is kept."
         }
     }
 }

@@ -124,9 +124,11 @@ struct Probe {
         return await client.send(OutboundRequest(method, url, headers: extra.map { ($0.key, $0.value) } + headers, body: body, timeout: target.timeout))
     }
 
-    var latencyMs: Int {
-        let d = started.duration(to: .now)
-        return Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    var latencyMs: Int { Self.milliseconds(started.duration(to: .now)) }
+
+    /// Whole milliseconds of `d`.
+    static func milliseconds(_ d: Duration) -> Int {
+        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
     }
 
     func result(_ category: TestCategory, _ summary: String, status: Int? = nil, models: [DiscoveredModel]? = nil, quota: Quota? = nil) -> ProbeOutcome {

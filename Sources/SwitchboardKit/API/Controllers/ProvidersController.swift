@@ -44,6 +44,8 @@ struct ProvidersController {
                 throw Problem(.conflict, type: "credential-needs-confirmation", title: "Confirm the credential for the new address first", detail: why)
             case .unsupported(let why):
                 throw Problem(.unprocessableContent, type: "test-unsupported", title: "This provider cannot be tested", detail: why)
+            case .directApiNotAllowed(let why):
+                throw Problem(.conflict, type: "direct-api-not-allowed", title: "Direct API calls are not allowed with this sign-in", detail: why)
             }
         }
     }
