@@ -32,8 +32,13 @@ import TestSupport
                 """#)
         }
 
+        /// The stored credential's fields, one audited reveal each (a reveal answers only the field it names).
         func stored() async -> [String: Any] {
-            (await t.bearer(.post, "/api/accounts/\(id)/credential/reveal").json["fields"] as? [String: Any]) ?? [:]
+            var fields: [String: Any] = [:]
+            for name in ["accessToken", "refreshToken", "clientKind", "expiresAt"] {
+                fields[name] = await t.bearer(.post, "/api/accounts/\(id)/credential/reveal?field=\(name)").json["value"]
+            }
+            return fields
         }
 
         func account() async -> [String: Any] { await t.bearer(.get, "/api/accounts/\(id)").json }
