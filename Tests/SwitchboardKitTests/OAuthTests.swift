@@ -369,6 +369,18 @@ import TestSupport
         #expect(late.message?.contains("expired — request a new code") == true)
     }
 
+    @Test func aStartBodyThatIsNotAnObjectIsRefused() async throws {
+        // Given the built-in OpenAI client, which a token caller may start
+        let t = try TestApp()
+        // When the start body is a JSON array (or any other non-object)
+        for body in ["[]", "true", #""openai:work""#] {
+            let started = await t.json(.post, "/api/oauth/openai/start", body)
+            // Then no flow starts
+            #expect(started.status == .unprocessableContent, "\(body): \(started.text)")
+        }
+        #expect(await t.json(.post, "/api/oauth/openai/start", "{}").status == .created)
+    }
+
     @Test func anOAuthClientMemberOfTheWrongTypeIsRefusedNotIgnored() async throws {
         // Given an operator's client that is valid but for one member of the wrong type
         let t = try TestApp()
