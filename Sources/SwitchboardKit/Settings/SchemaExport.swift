@@ -44,41 +44,36 @@ public enum SchemaExport {
             s.merge(constraints(node.kind)) { _, new in new }
             return .object(s)
         }
-        s["type"] = .string("object")
-        var properties: [String: JSONValue] = [:]
-        for child in children { properties[child.name] = jsonSchema(child, path: path + [child.name], hints: &hints) }
-        if !properties.isEmpty { s["properties"] = .object(properties) }
-        switch extra {
-        case .none:
-            s["additionalProperties"] = .bool(false)
-        case .parameters:
-            s["propertyNames"] = .object(["pattern": .string(parameterNamePattern)])
-            s["additionalProperties"] = .bool(true)
-        case .modelEntries(let entry):
-            s["propertyNames"] = .object(["pattern": .string(modelKeyPattern)])
-            s["additionalProperties"] = jsonSchema(SettingNode("*", .object(entry)), path: path + ["*"], hints: &hints)
-        }
+        s.merge(objectSchema(children, extra) { child in
+            jsonSchema(child, path: path + [child.name], hints: &hints)
+        }) { _, new in new }
         return .object(s)
     }
 
     private static func patchSchema(_ node: SettingNode) -> JSONValue {
         guard case .object(let children, let extra) = node.kind else { return .object(constraints(node.kind)) }
+        return .object(objectSchema(children, extra) { nullable(patchSchema($0)) })
+    }
+
+    /// An object's schema; `member` makes the schema of each member (and of a map's entries, named `*`).
+    private static func objectSchema(_ children: [SettingNode], _ extra: SettingKind.ExtraMembers,
+                                     member: (SettingNode) -> JSONValue) -> [String: JSONValue] {
         var s: [String: JSONValue] = ["type": .string("object")]
         var properties: [String: JSONValue] = [:]
-        for child in children { properties[child.name] = nullable(patchSchema(child)) }
+        for child in children { properties[child.name] = member(child) }
         if !properties.isEmpty { s["properties"] = .object(properties) }
         switch extra {
         case .none:
             s["additionalProperties"] = .bool(false)
         case .parameters:
-            // Any JSON value, null included (which deletes the parameter).
+            // Any JSON value (in a patch null too, which deletes the parameter).
             s["propertyNames"] = .object(["pattern": .string(parameterNamePattern)])
             s["additionalProperties"] = .bool(true)
         case .modelEntries(let entry):
             s["propertyNames"] = .object(["pattern": .string(modelKeyPattern)])
-            s["additionalProperties"] = nullable(patchSchema(SettingNode("*", .object(entry))))
+            s["additionalProperties"] = member(SettingNode("*", .object(entry)))
         }
-        return .object(s)
+        return s
     }
 
     private static func nullable(_ schema: JSONValue) -> JSONValue {
