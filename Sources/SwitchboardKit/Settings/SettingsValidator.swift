@@ -244,7 +244,8 @@ struct SettingsValidator {
         let suggestion = closest(to: name, in: children.map(\.name)).map { " Did you mean \"\($0)\"?" } ?? ""
         return ("unknown_key", "is not a setting here.\(suggestion)")
     }
-    static let invalidParameterName = (code: "invalid_name", message: "a parameter name is a letter followed by letters, digits or underscores (at most 64)")
+    static let invalidParameterName = (code: "invalid_name",
+                                       message: "a parameter name is a letter followed by letters, digits or underscores (at most 64)")
     static let invalidEntryKey = (code: "invalid_format", message: "entries are keyed by a model reference: provider/model")
 
     // MARK: Deletions
@@ -263,8 +264,11 @@ struct SettingsValidator {
             let value = members[name]!
             let childPath = path + [name]
             let storedChild = stored?[name]
-            func refuse(_ code: String, _ message: String) { issues.append(SettingsIssue(JSONPointer.make(childPath), code, message)) }
-            guard case .object(let children, let extra)? = node?.kind else { continue }   // inside what the schema leaves free
+            func refuse(_ code: String, _ message: String) {
+                issues.append(SettingsIssue(JSONPointer.make(childPath), code, message))
+            }
+            // Below a member the schema knows nothing of (one the stored document still has), anything goes.
+            guard case .object(let children, let extra)? = node?.kind else { continue }
             if let child = children.first(where: { $0.name == name }) {
                 if case .object = child.kind {
                     issues += strayDeletions(in: value, stored: storedChild, node: child, path: childPath)
@@ -285,7 +289,8 @@ struct SettingsValidator {
                 }
             case .modelEntries(let entry):
                 if splitReference(name) != nil {
-                    issues += strayDeletions(in: value, stored: storedChild, node: SettingNode(name, .object(entry)), path: childPath)
+                    issues += strayDeletions(in: value, stored: storedChild, node: SettingNode(name, .object(entry)),
+                                             path: childPath)
                 } else if storedChild == nil && leavesNothing(value) {
                     refuse(invalidEntryKey.code, invalidEntryKey.message)
                 }
