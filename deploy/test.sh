@@ -3,7 +3,8 @@
 #   1. swift test: unit tests, FastCGI transport tests, and integration tests that start the real
 #      responder behind real nginx on loopback;
 #   2. the browser tests: the settings page in headless Chromium against the real stack;
-#   3. the contract tests: openapi.yaml is a valid OpenAPI 3.1 document;
+#   3. the contract tests: openapi.yaml is a valid OpenAPI 3.1 document, and Schemathesis's requests made from it
+#      get through nginx from the real responder only answers the document promises;
 #   4. the canary scan: the fake secrets the tests used (marked CANARYSECRET) appear in no log, database,
 #      WAL or other file any test left behind (Tests/canary/scan.py).
 # CI runs this same script (.ci/run).
@@ -14,8 +15,9 @@ root=$(repo_root); cd "$root"
 ensure_packages libfcgi-dev libsqlite3-dev libssl-dev pkg-config curl openssl chromium chromium-driver
 ensure_nginx
 ensure_swift
-python3 -c 'import selenium, pytest, yaml, openapi_spec_validator' 2>/dev/null \
-    || python3 -m pip install -q --disable-pip-version-check selenium pytest pyyaml openapi-spec-validator
+python3 -c 'import selenium, pytest, yaml, openapi_spec_validator, schemathesis' 2>/dev/null \
+    || python3 -m pip install -q --disable-pip-version-check selenium pytest pyyaml openapi-spec-validator \
+        schemathesis==4.32.5
 
 echo "==> swift build (debug, with tests)"
 swift build --build-tests 2>&1 | grep -E "error|warning:|Compiling|Build complete" | grep -v "^\[" || true

@@ -155,6 +155,18 @@ import Testing
         #expect(await t.send(.post, "/api/session", body: "{}").status == .unsupportedMediaType)
     }
 
+    @Test func aPostWithoutABodyNeedsNoContentType() async throws {
+        // Given a route whose body may be left out, and one that needs a body
+        let t = try TestApp()
+        // When each is posted to with no body and no Content-Type
+        let start = await t.bearer(.post, "/api/oauth/openai/start")
+        let pairing = await t.bearer(.post, "/api/pairing")
+        // Then the first starts, and the second says what is missing rather than that its type is wrong
+        #expect(start.status == .created, "\(start.text)")
+        #expect(pairing.status == .badRequest)
+        #expect(pairing.problemSlug == "body-required")
+    }
+
     @Test func malformedJSONIs400WithAPointerWhenTheShapeIsWrong() async throws {
         let t = try TestApp()
         let broken = await t.send(.post, "/api/session", headers: [.contentType: "application/json"], body: "{nope")

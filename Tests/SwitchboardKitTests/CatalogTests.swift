@@ -52,6 +52,7 @@ func temporaryDirectory() throws -> URL {
         (#"{"id":"x","name":"X","type":"openai","models":[{"name":"nameless"}]}"#, "/models/0/id"),
         (#"{"id":"x","name":"X","type":"openai","models":[{"id":"a","context_window":"big"}]}"#, "/models/0/context_window"),
         (#"{"id":"x","name":"X","type":"openai","models":[{"id":"a"},{"id":"a"}]}"#, "/models/1/id"),
+        (#"{"id":"x","name":"X","type":"openai","models":[{"id":"a","switchboard":[null]}]}"#, "/models/0/switchboard"),
         ("{not json", ""),
     ])
     func aBrokenProviderIsReportedWithThePointer(text: String, pointer: String) {

@@ -395,6 +395,33 @@ import TestSupport
         #expect(late.message?.contains("expired — request a new code") == true)
     }
 
+    @Test func aStartBodyThatIsNotAnObjectIsRefused() async throws {
+        // Given the built-in OpenAI client, which a token caller may start
+        let t = try TestApp()
+        // When the start body is a JSON array (or any other non-object)
+        for body in ["[]", "true", #""openai:work""#] {
+            let started = await t.json(.post, "/api/oauth/openai/start", body)
+            // Then no flow starts
+            #expect(started.status == .unprocessableContent, "\(body): \(started.text)")
+        }
+        #expect(await t.json(.post, "/api/oauth/openai/start", "{}").status == .created)
+    }
+
+    @Test func anOAuthClientMemberOfTheWrongTypeIsRefusedNotIgnored() async throws {
+        // Given an operator's client that is valid but for one member of the wrong type
+        let t = try TestApp()
+        let valid = #""authorizeUrl":"https://auth.example.com/authorize","tokenUrl":"https://auth.example.com/token","clientId":"app""#
+        for (member, value) in [("issuer", "{}"), ("redirectUri", "5"), ("redirectMode", "true")] {
+            // When it is stored
+            let put = await t.json(.put, "/api/oauth/clients/openai", "{\(valid),\"\(member)\":\(value)}")
+            // Then it is refused with that member's pointer, and nothing was stored
+            #expect(put.status == .unprocessableContent, "\(member): \(put.text)")
+            #expect((put.json["errors"] as? [[String: Any]])?.first?["pointer"] as? String == "/\(member)")
+        }
+        let clients = await t.bearer(.get, "/api/oauth/clients").json["clients"] as? [[String: Any]] ?? []
+        #expect(clients.first { $0["provider"] as? String == "openai" }?["source"] as? String == "default")
+    }
+
     @Test func directAPIUseIsTheOperatorsExplicitChoiceForProviderCLIClients() async throws {
         let t = try TestApp()
         // The built-in OpenAI client is the provider's CLI client.

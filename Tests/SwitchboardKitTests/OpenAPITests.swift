@@ -26,23 +26,33 @@ import Yams
     }
 }
 
-/// openapi.yaml's `SettingsDocument` is the schema the server serves at GET /api/config/schema.
+/// openapi.yaml's `SettingsDocument` is the schema the server serves at GET /api/config/schema, and its
+/// `SettingsPatch` (the body of PATCH /api/config) is derived from the same definition.
 @Suite struct OpenAPISettingsSchemaTests {
     @Test func settingsDocumentSchemaMatchesTheCode() throws {
-        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
-        let text = try String(contentsOf: root.appendingPathComponent("openapi.yaml"), encoding: .utf8)
-        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
-        let documented = ((document["components"] as? [String: Any])?["schemas"] as? [String: Any])?["SettingsDocument"]
         var served = SchemaExport.document.schema.objectValue ?? [:]
         served["$schema"] = nil
         served["$id"] = nil
-        let expected = try JSONSerialization.jsonObject(with: Data(try JSON.encode(JSONValue.object(served))))
+        try expectComponent("SettingsDocument", equals: .object(served))
+    }
+
+    @Test func settingsPatchSchemaMatchesTheCode() throws {
+        try expectComponent("SettingsPatch", equals: SchemaExport.mergePatch)
+    }
+
+    /// Compares `components/schemas/<name>` with `expected`; on a difference the expected schema is written to
+    /// `$TMPDIR/<name>.json`, to paste into openapi.yaml.
+    private func expectComponent(_ name: String, equals expected: JSONValue) throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+        let text = try String(contentsOf: root.appendingPathComponent("openapi.yaml"), encoding: .utf8)
+        let document = try #require(try Yams.load(yaml: text) as? [String: Any])
+        let documented = ((document["components"] as? [String: Any])?["schemas"] as? [String: Any])?[name]
+        let wanted = try JSONSerialization.jsonObject(with: Data(try JSON.encode(expected)))
         let actual = try JSONSerialization.jsonObject(with: JSONSerialization.data(withJSONObject: documented ?? [:]))
-        if (expected as? NSDictionary) != (actual as? NSDictionary) {
-            // The schema to paste under components/schemas/SettingsDocument.
-            try Data(try JSON.encode(JSONValue.object(served))).write(to: URL(fileURLWithPath: NSTemporaryDirectory() + "SettingsDocument.json"))
+        if (wanted as? NSDictionary) != (actual as? NSDictionary) {
+            try Data(try JSON.encode(expected)).write(to: URL(fileURLWithPath: NSTemporaryDirectory() + "\(name).json"))
         }
-        #expect((expected as? NSDictionary) == (actual as? NSDictionary),
-                "components/schemas/SettingsDocument differs from the served schema; the served one is in $TMPDIR/SettingsDocument.json")
+        #expect((wanted as? NSDictionary) == (actual as? NSDictionary),
+                "components/schemas/\(name) differs from the code's; the code's is in $TMPDIR/\(name).json")
     }
 }

@@ -40,6 +40,14 @@ import Testing
         #expect(route.path == "/api/pairing/complete")
     }
 
+    @Test func aLiteralPathWithAnotherMethodIsNotTakenForAParameter() {
+        // /api/pairing/complete is a resource of its own (POST only), not the pairing with the id "complete".
+        guard case .methodNotAllowed(let allow) = router.match(.get, "/api/pairing/complete") else {
+            Issue.record("GET /api/pairing/complete was routed to /api/pairing/{id}"); return
+        }
+        #expect(allow == [.post])
+    }
+
     @Test func headMatchesGetRoutes() {
         guard case .found(let route, _) = router.match(.head, "/api/accounts") else { Issue.record("no match"); return }
         #expect(route.method == .get)

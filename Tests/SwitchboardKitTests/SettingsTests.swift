@@ -170,6 +170,19 @@ func accepted(_ patch: String, on stored: JSONValue = .object([:])) throws -> Se
         #expect(found.first { $0.pointer == "/agents/defaults/params/temprature" }?.message.contains("\"temperature\"") == true)
     }
 
+    @Test func deletingAKeyThatNamesNoSettingIsRefusedNotANoOp() throws {
+        // Given a patch that "deletes" misspelt keys, an empty object of one and a model entry that is no reference
+        let found = errors(#"{"agents":{"defualts":null,"main":{"sdk":{"thinkingBudgt":{}}},"defaults":{"models":{"gpt":null}}},"":null}"#)
+        // Then each is refused by pointer, as it would be with a value, instead of answering 200 and resetting nothing
+        #expect(Set(found.map(\.pointer)) == ["/agents/defualts", "/agents/main/sdk/thinkingBudgt", "/agents/defaults/models/gpt", "/"])
+        #expect(found.first { $0.pointer == "/agents/defualts" }?.code == "unknown_key")
+        #expect(found.first { $0.pointer == "/agents/defualts" }?.message.contains("\"defaults\"") == true)
+        #expect(found.first { $0.pointer == "/agents/defaults/models/gpt" }?.code == "invalid_format")
+        // While deleting a real setting, one that is not set, or a key the stored document still has, is fine
+        _ = try accepted(#"{"agents":{"main":{"model":null},"defaults":{"models":{"openai/reasoner":null}}}}"#)
+        _ = try accepted(#"{"legacy":null}"#, on: json(#"{"legacy":{"kept":true}}"#))
+    }
+
     @Test func everyBadFieldIsListedNotJustTheFirst() {
         let found = errors(#"{"agents":{"defaults":{"runtime":"x","params":{"temperature":9,"maxTokens":0},"heartbeat":{"every":"1m"}}}}"#)
         #expect(Set(found.map(\.pointer)) == ["/agents/defaults/runtime", "/agents/defaults/params/temperature",

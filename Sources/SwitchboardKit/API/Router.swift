@@ -134,10 +134,14 @@ public struct Router: Sendable {
     }
 
     public func match(_ method: HTTPRequest.Method, _ path: String) -> Match {
-        // A literal route with this method wins over any parameter route, so it can be answered at once.
-        if let candidates = literal[path],
-           let route = candidates.first(where: { $0.method == method }) ?? (method == .head ? candidates.first(where: { $0.method == .get }) : nil) {
-            return .found(route, Parameters([:]))
+        // A path that is a literal route is that resource, whatever the method: with another method it is a 405
+        // listing its own methods, never a parameter route that happens to fit ("/api/pairing/complete" is not
+        // the pairing with the id "complete").
+        if let candidates = literal[path] {
+            if let route = candidates.first(where: { $0.method == method }) ?? (method == .head ? candidates.first(where: { $0.method == .get }) : nil) {
+                return .found(route, Parameters([:]))
+            }
+            return .methodNotAllowed(allow: Self.allowed(candidates.map(\.method)))
         }
         let parts = path.split(separator: "/", omittingEmptySubsequences: false).dropFirst()
         // "/api/x/" and "/api//x" are different paths from "/api/x": no route has empty segments.
@@ -172,8 +176,15 @@ public struct Router: Sendable {
         }
         if let best { return .found(best.route, Parameters(best.params)) }
         if allowed.isEmpty { return .notFound }
-        if allowed.contains(.get) && !allowed.contains(.head) { allowed.append(.head) }
-        return .methodNotAllowed(allow: allowed)
+        return .methodNotAllowed(allow: Self.allowed(allowed))
+    }
+
+    /// The methods for an `Allow` header: each once, HEAD wherever GET is.
+    private static func allowed(_ methods: [HTTPRequest.Method]) -> [HTTPRequest.Method] {
+        var allow: [HTTPRequest.Method] = []
+        for method in methods where !allow.contains(method) { allow.append(method) }
+        if allow.contains(.get) && !allow.contains(.head) { allow.append(.head) }
+        return allow
     }
 }
 

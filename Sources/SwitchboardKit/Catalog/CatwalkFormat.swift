@@ -144,7 +144,7 @@ public enum CatwalkFormat {
         guard case .object(let o) = value else { throw Problem(pointer: pointer, message: "a model must be a JSON object") }
         let id = try string(o, "id", pointer)
         let name = try optionalString(o, "name", pointer) ?? id
-        let ext = o["switchboard"]?.objectValue ?? [:]
+        let ext = try optionalObject(o, "switchboard", pointer) ?? [:]
         let declaredMax = try optionalInt(ext, "max_output_tokens", pointer + "/switchboard")
         let defaultMax = try optionalInt(o, "default_max_tokens", pointer)
         // 0 means "not applicable" (an image model has no output-token cap).

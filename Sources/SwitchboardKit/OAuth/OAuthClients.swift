@@ -136,10 +136,16 @@ public final class OAuthClients: Sendable {
             if let why = urlPolicy.urlProblem(URLComponents(string: s) ?? URLComponents()) { fail(f, "invalid_format", why); return nil }
             return s
         }
+        /// An optional string member: absent or null is nil; any other type is refused, never ignored.
+        func text(_ f: String) -> String? {
+            guard let v = object[f], v != .null else { return nil }
+            guard let s = v.stringValue else { fail(f, "type", "must be a string or null"); return nil }
+            return s
+        }
         let authorize = url("authorizeUrl", required: true)
         let token = url("tokenUrl", required: true)
         let device = url("deviceAuthorizationUrl", required: false)
-        let issuer = object["issuer"].flatMap { $0 == .null ? nil : $0.stringValue?.trimmed }
+        let issuer = text("issuer")?.trimmed
         var clientID = ""
         if let id = object["clientId"]?.stringValue?.trimmed, !id.isEmpty, id.count <= 512, !id.contains(where: \.isWhitespace) {
             clientID = id
@@ -156,13 +162,13 @@ public final class OAuthClients: Sendable {
             fail("scopes", "type", "must be a list of scope names")
         }
         var mode = RedirectMode.serverCallback
-        if let m = object["redirectMode"]?.stringValue {
+        if let m = text("redirectMode") {
             if let parsed = RedirectMode(rawValue: m) { mode = parsed } else {
                 fail("redirectMode", "not_allowed", "must be one of \(RedirectMode.allCases.map(\.rawValue).joined(separator: ", "))")
             }
         }
         var fixed: String?
-        if let r = object["redirectUri"]?.stringValue?.trimmed, !r.isEmpty {
+        if let r = text("redirectUri")?.trimmed, !r.isEmpty {
             if URLComponents(string: r)?.scheme == nil { fail("redirectUri", "invalid_format", "must be an absolute URL") } else { fixed = r }
         }
         if mode != .serverCallback && fixed == nil {

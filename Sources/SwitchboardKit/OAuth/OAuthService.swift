@@ -88,8 +88,11 @@ public final class OAuthService: Sendable {
         return (client, entry)
     }
 
-    /// Checks the optional `{account}` of a start body: an account id of this provider (existing or new).
+    /// Checks a start body, an object with an optional `account`: an account id of this provider (existing or new).
     func targetAccount(_ body: JSONValue, provider: String) throws -> String? {
+        guard body.objectValue != nil else {
+            throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")])
+        }
         guard let value = body["account"], value != .null else { return nil }
         guard let id = value.stringValue, AccountRules.isAccountID(id), id.hasPrefix(provider + ":") else {
             throw Failure.invalid([.init(pointer: "/account", code: "invalid_format", message: "must be an account id of \(provider) (\(provider):<name>)")])

@@ -62,6 +62,7 @@ public struct Settings: Sendable {
     /// When only the default text model changed and its maximum output is below Response length, Response
     /// length is lowered to that maximum and a warning says so: the value is never above the cap.
     public func apply(_ patch: JSONValue, to stored: JSONValue) throws(Failure) -> Evaluation {
+        let strays = SettingsValidator.strayDeletions(in: patch, stored: stored)
         let before = Self.withDefaults(stored)
         var next = MergePatch.pruned(MergePatch.apply(patch, to: stored))
         var evaluation = evaluate(next, baseline: before)
@@ -74,7 +75,7 @@ public struct Settings: Sendable {
                 "/agents/defaults/params/maxTokens", "max_tokens_lowered",
                 "Response length was lowered from \(old) to \(cap) tokens, the maximum output of \(model)"))
         }
-        guard evaluation.errors.isEmpty else { throw .invalid(evaluation.errors) }
+        guard strays.isEmpty && evaluation.errors.isEmpty else { throw .invalid(strays + evaluation.errors) }
         return evaluation
     }
 

@@ -100,16 +100,15 @@ struct SettingsValidator {
                 case .none:
                     // Suggestions only while the answer still lists errors (Problem.maxErrors): a patch of
                     // 80 000 unknown members must not cost 80 000 edit-distance searches.
-                    let suggestion = errors.count >= Problem.maxErrors ? "" :
-                        Self.closest(to: name, in: children.map(\.name)).map { " Did you mean \"\($0)\"?" } ?? ""
-                    error(childPointer, "unknown_key", "is not a setting here.\(suggestion)")
+                    let unknown = Self.unknownKey(name, among: children, suggest: errors.count < Problem.maxErrors)
+                    error(childPointer, unknown.code, unknown.message)
                 case .parameters:
                     if !Self.isParameterName(name) {
-                        error(childPointer, "invalid_name", "a parameter name is a letter followed by letters, digits or underscores (at most 64)")
+                        error(childPointer, Self.invalidParameterName.code, Self.invalidParameterName.message)
                     }
                 case .modelEntries(let entry):
                     guard Self.splitReference(name) != nil else {
-                        error(childPointer, "invalid_format", "entries are keyed by a model reference: provider/model")
+                        error(childPointer, Self.invalidEntryKey.code, Self.invalidEntryKey.message)
                         continue
                     }
                     walk(member, SettingNode(name, .object(entry)), childPath)
@@ -243,6 +242,74 @@ struct SettingsValidator {
             previous = current
         }
         return previous[b.count]
+    }
+
+    static func unknownKey(_ name: String, among children: [SettingNode], suggest: Bool = true) -> (code: String, message: String) {
+        let suggestion = suggest ? closest(to: name, in: children.map(\.name)).map { " Did you mean \"\($0)\"?" } ?? "" : ""
+        return ("unknown_key", "is not a setting here.\(suggestion)")
+    }
+    static let invalidParameterName = (code: "invalid_name",
+                                       message: "a parameter name is a letter followed by letters, digits or underscores (at most 64)")
+    static let invalidEntryKey = (code: "invalid_format", message: "entries are keyed by a model reference: provider/model")
+
+    // MARK: Deletions
+
+    /// The members of a merge patch that would leave nothing in the merged document (`null`, or an object of
+    /// only such members) although they name no setting and nothing stored: without this check a misspelt
+    /// `"defualts": null` answered 200 and reset nothing. Such a member that names a setting which takes no
+    /// object is refused too (merging `{}` into a value deletes it). Members that carry values are checked on
+    /// the merged document, and deleting a key the stored document still has (one a newer schema dropped) is
+    /// always allowed.
+    static func strayDeletions(in patch: JSONValue, stored: JSONValue?, node: SettingNode? = SettingsSchema.root,
+                               path: [String] = []) -> [SettingsIssue] {
+        guard case .object(let members) = patch else { return [] }
+        var issues: [SettingsIssue] = []
+        for name in members.keys.sorted() {
+            let value = members[name]!
+            let childPath = path + [name]
+            let storedChild = stored?[name]
+            func refuse(_ code: String, _ message: String) {
+                issues.append(SettingsIssue(JSONPointer.make(childPath), code, message))
+            }
+            // Below a member the schema knows nothing of (one the stored document still has), anything goes.
+            guard case .object(let children, let extra)? = node?.kind else { continue }
+            if let child = children.first(where: { $0.name == name }) {
+                if case .object = child.kind {
+                    issues += strayDeletions(in: value, stored: storedChild, node: child, path: childPath)
+                } else if case .object = value, leavesNothing(value) {
+                    refuse("type", "is not an object; send null to delete it")
+                }
+                continue
+            }
+            switch extra {
+            case .none:
+                if storedChild == nil && leavesNothing(value) {
+                    let unknown = unknownKey(name, among: children)
+                    refuse(unknown.code, unknown.message)
+                }
+            case .parameters:
+                if storedChild == nil && leavesNothing(value) && !isParameterName(name) {
+                    refuse(invalidParameterName.code, invalidParameterName.message)
+                }
+            case .modelEntries(let entry):
+                if splitReference(name) != nil {
+                    issues += strayDeletions(in: value, stored: storedChild, node: SettingNode(name, .object(entry)),
+                                             path: childPath)
+                } else if storedChild == nil && leavesNothing(value) {
+                    refuse(invalidEntryKey.code, invalidEntryKey.message)
+                }
+            }
+        }
+        return issues
+    }
+
+    /// Whether merging `value` leaves nothing behind: null, or an object whose members all leave nothing.
+    private static func leavesNothing(_ value: JSONValue) -> Bool {
+        switch value {
+        case .null: true
+        case .object(let members): members.values.allSatisfy(leavesNothing)
+        default: false
+        }
     }
 
     // MARK: Relations between fields
