@@ -362,6 +362,7 @@ private let anthropicKey = "sk-CANARYSECRET-ant-api03-UNITtestKEY0123456789abcde
         // A field the kind does not have, or one not stored: refused, and nothing is audited.
         #expect(await t.bearer(.post, "/api/accounts/openai:signed/credential/reveal?field=password").problemSlug == "invalid-field")
         #expect(await t.bearer(.post, "/api/accounts/openai:signed/credential/reveal?field=tokenType").problemSlug == "field-not-stored")
+        #expect(await t.bearer(.post, "/api/accounts/openai:signed/credential/copy?field=secretAccessKey").problemSlug == "field-not-stored")
         #expect(await t.auditEvents("credential.revealed").count == 2)
     }
 

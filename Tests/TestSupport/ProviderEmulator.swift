@@ -139,10 +139,11 @@ final class EmulatorHandler: ChannelInboundHandler, @unchecked Sendable {
                 headers.add(name: "Connection", value: "close")
                 context.write(wrapOutboundOut(.head(HTTPResponseHead(version: .http1_1, status: response.status, headers: headers))), promise: nil)
                 context.write(wrapOutboundOut(.body(.byteBuffer(ByteBuffer(bytes: response.body)))), promise: nil)
-                context.writeAndFlush(wrapOutboundOut(.end(nil))).whenComplete { _ in context.close(promise: nil) }
+                context.writeAndFlush(wrapOutboundOut(.end(nil))).assumeIsolated().whenComplete { _ in context.close(promise: nil) }
             }
             if response.delayed {
-                context.eventLoop.scheduleTask(in: slowDelay) { send() }
+                // On the channel's own loop: the closure and the context never leave it.
+                context.eventLoop.assumeIsolated().scheduleTask(in: slowDelay) { send() }
             } else {
                 send()
             }

@@ -158,10 +158,14 @@ extension AccountService {
         let current = try record(id)
         let credential = try credential(of: current)
         let name = field ?? credential.kind.primaryField
-        guard credential.kind.fields.contains(where: { $0.name == name }) else {
+        // A name no credential kind has is a bad request; a field of another kind, or one this credential does
+        // not hold, is simply not there (404): which it is depends on what is stored, not on the request.
+        guard CredentialKind.allCases.contains(where: { kind in kind.fields.contains { $0.name == name } }) else {
             throw Failure.unknownField(name, kind: credential.kind.rawValue, fields: credential.kind.fields.map(\.name))
         }
-        guard let stored = credential.fields[name], stored != .null else { throw Failure.fieldNotStored(name) }
+        guard credential.kind.fields.contains(where: { $0.name == name }), let stored = credential.fields[name], stored != .null else {
+            throw Failure.fieldNotStored(name)
+        }
         let value = if case .object = stored { stored.serialized } else { stored.stringValue ?? stored.serialized }
         do {
             try database.writeAccounts { db in

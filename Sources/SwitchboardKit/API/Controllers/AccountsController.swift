@@ -160,7 +160,7 @@ struct AccountsController {
                            detail: "\(why.prefix(1).uppercased() + why.dropFirst()). Restore the master key file, or store the credential again.")
         case .unknownField(let name, let kind, let fields):
             return Problem(.badRequest, type: "invalid-field", title: "No such credential field",
-                           detail: "A credential of kind \(kind) has no field \(name.prefix(64)); its fields are \(fields.joined(separator: ", ")).",
+                           detail: "No credential has a field \(name.prefix(64)); this one, of kind \(kind), has \(fields.joined(separator: ", ")).",
                            errors: [.init(pointer: "", code: "unknown_field", message: "field must be one of \(fields.joined(separator: ", "))")])
         case .fieldNotStored(let name):
             return Problem(.notFound, type: "field-not-stored", title: "The credential has no such value",
