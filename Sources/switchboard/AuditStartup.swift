@@ -16,10 +16,6 @@ enum AuditStartup {
         if let id = report.createdKey {
             logger.notice("audit key created", metadata: ["file": "\(database.auditKeysDirectory.appendingPathComponent(AuditKeyring.fileName(id)).path)"])
         }
-        for problem in report.problems {
-            // Plain text on standard error too: this is what an operator must look into.
-            FileHandle.standardError.write(Data("switchboard: AUDIT LOG PROBLEM: \(problem)\n".utf8))
-            logger.critical("audit log problem", metadata: ["problem": "\(problem)"])
-        }
+        StartupProblems.announce(report.problems, heading: "AUDIT LOG PROBLEM", logger: logger)
     }
 }

@@ -15,11 +15,7 @@ enum VaultStartup {
         if let id = report.createdKey {
             logger.notice("master key created", metadata: ["file": "\(vault.keyring.file(id).path)"])
         }
-        for problem in report.problems {
-            // Loud and on standard error as plain text too: this is what an operator must fix.
-            FileHandle.standardError.write(Data("switchboard: MASTER KEY PROBLEM: \(problem)\n".utf8))
-            logger.critical("master key problem", metadata: ["problem": "\(problem)"])
-        }
+        StartupProblems.announce(report.problems, heading: "MASTER KEY PROBLEM", logger: logger)
         let accounts = application.accounts
         let referenced = Set(try application.database.accounts().compactMap(\.credentialFile) + application.oauth.clients.secretFiles())
         for name in try vault.sweep(keeping: referenced) {

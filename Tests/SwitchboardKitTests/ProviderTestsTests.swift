@@ -159,6 +159,21 @@ let families: [FamilyCase] = [
         #expect(emulator.received.filter { $0.header("Host")?.hasPrefix("127.0.0.1") == true }.count > before)
     }
 
+    @Test func aCredentialStoredWithoutAnOriginGetsTheOneItGoesToNowOnce() async throws {
+        // Given a Bedrock credential stored before every credential had an origin
+        let t = try TestApp()
+        _ = await t.json(.post, "/api/accounts", #"{"provider":"bedrock","id":"bedrock:old","credential":{"kind":"aws","accessKeyId":"AKIAEMULATORGOOD0000","secretAccessKey":"CANARYSECRETold/000000000000000000000000000","region":"ap-south-1"}}"#)
+        try await t.database.pool.write { db in try db.execute(sql: "UPDATE account SET credential_origin = NULL WHERE id = 'bedrock:old'") }
+        // When the server starts
+        #expect(try t.app.accounts.recordMissingOrigins() == ["bedrock:old"])
+        #expect(try t.app.accounts.recordMissingOrigins() == [])
+        // Then it is confirmed for where it goes now, and a new base URL needs it confirmed again
+        let account = await t.bearer(.get, "/api/accounts/bedrock:old").json
+        #expect((account["credential"] as? [String: Any])?["origin"] as? String == "https://bedrock.ap-south-1.amazonaws.com")
+        let moved = await t.json(.patch, "/api/accounts/bedrock:old", #"{"baseUrl":"https://bedrock.attacker.example"}"#, contentType: "application/merge-patch+json")
+        #expect((moved.json["credential"] as? [String: Any])?["needsConfirmation"] as? Bool == true)
+    }
+
     @Test func bedrockWithoutABaseURLIsConfirmedForItsRegionsEndpoint() async throws {
         let t = try TestApp()
         let created = await t.json(.post, "/api/accounts", #"{"provider":"bedrock","id":"bedrock:r","credential":{"kind":"aws","accessKeyId":"AKIAEMULATORGOOD0000","secretAccessKey":"CANARYSECRETregion/00000000000000000000000","region":"eu-central-1"}}"#)

@@ -168,7 +168,7 @@ extension AccountService {
         }
         let value = if case .object = stored { stored.serialized } else { stored.stringValue ?? stored.serialized }
         do {
-            try database.writeAccounts { db in
+            _ = try database.writeAccounts { db in
                 try database.audit(AuditEntry(purpose.rawValue, actor: caller.actor, target: id, requestID: caller.requestID,
                                               detail: .object(["kind": .string(credential.kind.rawValue), "field": .string(name)])),
                                    in: db, at: now)

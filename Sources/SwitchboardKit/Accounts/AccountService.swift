@@ -185,16 +185,10 @@ public final class AccountService: Sendable {
     /// setup keeps working and any later change of address needs confirming. Returns the accounts changed.
     public func recordMissingOrigins(at now: Date = Date()) throws -> [String] {
         var changed: [String] = []
-        for r in try database.accounts() where r.credentialFile != nil && r.credentialOrigin == nil {
-            guard let provider = provider(r.provider), let c = try? credential(of: r),
+        for r in try database.accounts() where r.credentialOrigin == nil {
+            guard let file = r.credentialFile, let provider = provider(r.provider), let c = try? credential(of: r),
                   let origin = ProviderFamilies.origin(provider, c, baseURL: r.baseURL) else { continue }
-            try database.writeAccounts { db in
-                guard var fresh = try AccountRecord.fetchOne(db, key: r.id), fresh.credentialFile == r.credentialFile,
-                      fresh.credentialOrigin == nil else { return }
-                fresh.credentialOrigin = origin
-                try fresh.update(db)
-            }
-            changed.append(r.id)
+            if try database.recordCredentialOrigin(origin, account: r.id, file: file) { changed.append(r.id) }
         }
         return changed
     }

@@ -75,6 +75,18 @@ extension AppDatabase {
 
     /// Runs `body` in one IMMEDIATE write transaction: account rows and their audit events commit together.
     @discardableResult
+    /// Records the origin a credential was confirmed for, when its account still holds that very credential
+    /// file and no origin yet (one transaction). False when the account changed meanwhile.
+    func recordCredentialOrigin(_ origin: String, account id: String, file: String) throws -> Bool {
+        try pool.write { db in
+            guard var record = try AccountRecord.fetchOne(db, key: id), record.credentialFile == file,
+                  record.credentialOrigin == nil else { return false }
+            record.credentialOrigin = origin
+            try record.update(db)
+            return true
+        }
+    }
+
     public func writeAccounts<T>(_ body: (Database) throws -> T) throws -> T {
         try pool.write { db in try body(db) }
     }
