@@ -228,6 +228,9 @@ public final class OutboundClient: Sendable {
             // AsyncHTTPClient queues beyond 8 connections per host by default: tests of many accounts of one
             // provider would wait for each other and time out. A connection per call in flight instead.
             configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
+            // A refused connection is an answer: the pool would otherwise try again until the connect timeout, and
+            // a provider that is down would take 10 s to say so.
+            configuration.connectionPool.retryConnectionEstablishment = false
             configuration.dnsOverride = host == pinned ? [:] : [host: pinned]
             let made = HTTPClient(eventLoopGroup: group, configuration: configuration)
             list.append((key, made))

@@ -611,6 +611,9 @@ export class AccountEditor extends HTMLElement {
 
         const failure = account ? this.#refreshFailures.get(account.id) : null;
         const problem = this.querySelector('[data-models-problem]');
+        // Rendering replaces the block: a Retry that had the focus (another load may land while it is shown)
+        // keeps it, as the same button in the new block.
+        const focusedOp = problem.contains(document.activeElement) ? document.activeElement.dataset?.op : null;
         if (failure) {
             render(problem, html`
                 <div class="field__error account-models__problem" data-category="${failure.category ?? ''}">
@@ -629,6 +632,9 @@ export class AccountEditor extends HTMLElement {
                 </div>`);
         } else {
             problem.replaceChildren();
+        }
+        if (focusedOp) {
+            (problem.querySelector(`[data-op="${focusedOp}"]`) ?? this.querySelector('[data-field="defaultModel"]'))?.focus();
         }
         // Without a list to choose from, a model id can be typed; a typed one stays until it is cleared.
         const manual = this.querySelector('[data-models-manual]');
@@ -671,11 +677,12 @@ export class AccountEditor extends HTMLElement {
     }
 
     /** Asks the provider for its models now; when that fails, says why next to Retry and offers a typed id. */
-    async #refreshModels() {
+    async #refreshModels(button) {
         const account = this.#current;
         if (!account || this.#modelsBusy) return;
-        const retrying = document.activeElement?.closest?.('[data-models-problem]') != null;
-        const refreshing = !retrying && document.activeElement?.matches?.('[data-op="models-refresh"]');
+        // Which button was pressed decides where the focus goes after (the pressed one is disabled meanwhile).
+        const retrying = button.closest('[data-models-problem]') != null;
+        const refreshing = !retrying;
         this.#modelsBusy = true;
         this.#setModelsBusy(true);
         let failure = null;
@@ -1189,7 +1196,7 @@ export class AccountEditor extends HTMLElement {
             this.#loadModels();
             break;
         case 'models-refresh':
-            this.#refreshModels();
+            this.#refreshModels(button);
             break;
         case 'test':
             this.#test();
