@@ -18,18 +18,6 @@ public struct Problem: Error, Sendable, Encodable, Equatable {
     /// RFC 9457 extension members (`currentRevision` on a 412).
     public var members: [String: JSONValue]
 
-    public struct FieldError: Sendable, Encodable, Equatable {
-        public var pointer: String
-        public var code: String
-        public var message: String
-
-        public init(pointer: String, code: String, message: String) {
-            self.pointer = pointer
-            self.code = code
-            self.message = message
-        }
-    }
-
     public init(_ status: HTTPResponse.Status, type slug: String, title: String, detail: String? = nil,
                 errors: [FieldError]? = nil, headers: HTTPFields = [:], members: [String: JSONValue] = [:]) {
         self.status = status
@@ -67,7 +55,7 @@ public struct Problem: Error, Sendable, Encodable, Equatable {
     }
 
     /// The most field errors one answer lists; `moreErrors` says how many were left out.
-    public static let maxErrors = 100
+    public static let maxErrors = FieldError.maxListed
 
     public var response: Response {
         var headers = self.headers

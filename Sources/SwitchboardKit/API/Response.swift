@@ -29,15 +29,8 @@ public struct Response: Sendable {
     public var text: String { String(decoding: body, as: UTF8.self) }
 }
 
-/// JSON encoding and decoding with the project's conventions: ISO 8601 dates, sorted keys.
-public enum JSON {
-    public static func encode<Value: Encodable>(_ value: Value) throws -> [UInt8] {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        encoder.dateEncodingStrategy = .iso8601
-        return Array(try encoder.encode(value))
-    }
-
+/// Reading request bodies: the decoder's and the reader's errors become 400 problems that say where.
+extension JSON {
     /// Decodes a request body; a malformed or mistyped body becomes a 400 problem that says where.
     public static func decode<Value: Decodable>(_ type: Value.Type, from request: Request) throws -> Value {
         let bytes = request.bodyBytes

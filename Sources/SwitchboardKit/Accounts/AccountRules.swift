@@ -51,12 +51,12 @@ enum AccountRules {
         }
     }
 
-    static func headerProblems(_ value: JSONValue, pointer: String, detector: SecretDetector) -> [Problem.FieldError] {
+    static func headerProblems(_ value: JSONValue, pointer: String, detector: SecretDetector) -> [FieldError] {
         guard let members = value.objectValue else {
             return [.init(pointer: pointer, code: "type", message: "must be an object of header names and values")]
         }
         if members.count > 20 { return [.init(pointer: pointer, code: "too_many", message: "may have at most 20 headers")] }
-        var out: [Problem.FieldError] = []
+        var out: [FieldError] = []
         for name in members.keys.sorted() {
             let p = pointer + "/" + name.replacingOccurrences(of: "~", with: "~0").replacingOccurrences(of: "/", with: "~1")
             guard isTokenName(name) else {

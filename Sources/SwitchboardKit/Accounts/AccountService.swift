@@ -29,9 +29,9 @@ public final class AccountService: Sendable {
         case invalidID(String)
         case notFound(String)
         case exists(String)
-        case invalid([Problem.FieldError])
+        case invalid([FieldError])
         /// The credential sent to PUT …/credential breaks the rules; pointers are into that body.
-        case invalidCredential([Problem.FieldError])
+        case invalidCredential([FieldError])
         case stale(current: Int)
         case noCredential
         case unreadable(String)
@@ -210,7 +210,7 @@ public final class AccountService: Sendable {
     }
 
     /// Checks the editable fields of `object` for an account of `provider`; every problem is collected.
-    func checkFields(_ object: [String: JSONValue], provider: CatalogProvider, errors: inout [Problem.FieldError]) -> Fields {
+    func checkFields(_ object: [String: JSONValue], provider: CatalogProvider, errors: inout [FieldError]) -> Fields {
         func fail(_ field: String, _ code: String, _ message: String) {
             errors.append(.init(pointer: "/" + field, code: code, message: message))
         }
@@ -297,7 +297,7 @@ public final class AccountService: Sendable {
     /// Creates an account (and stores its credential when one is sent).
     public func create(_ body: JSONValue, by caller: Caller, at now: Date = Date()) throws -> AccountView {
         guard let object = body.objectValue else { throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")]) }
-        var errors: [Problem.FieldError] = []
+        var errors: [FieldError] = []
         let known = Set(Self.editable + ["id", "provider", "credential"])
         for key in object.keys.sorted() where !known.contains(key) {
             errors.append(.init(pointer: "/" + JSONPointer.escape(key), code: SecretDetector.isSecretName(key) ? "secret_not_allowed" : "unknown_key",
@@ -403,7 +403,7 @@ public final class AccountService: Sendable {
             throw Failure.invalid([.init(pointer: "/provider", code: "unknown_provider", message: "\(current.provider) is no longer in the catalog")])
         }
         guard let changes = patch.objectValue else { throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object (a merge patch)")]) }
-        var errors: [Problem.FieldError] = []
+        var errors: [FieldError] = []
         for key in changes.keys.sorted() where !Self.editable.contains(key) {
             switch key {
             case "id", "provider":

@@ -95,7 +95,7 @@ public final class OAuthClients: Sendable {
     }
 
     public enum Failure: Error, Equatable {
-        case invalid([Problem.FieldError])
+        case invalid([FieldError])
     }
 
     /// The client for `provider`: the operator's, else the default, else nil.
@@ -125,7 +125,7 @@ public final class OAuthClients: Sendable {
     /// it, the redacted placeholder or absence keeps the stored one, null removes it.
     public func put(_ provider: String, _ body: JSONValue, by caller: AccountService.Caller, at now: Date = Date()) throws -> OAuthClient {
         guard let object = body.objectValue else { throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")]) }
-        var errors: [Problem.FieldError] = []
+        var errors: [FieldError] = []
         func fail(_ f: String, _ code: String, _ m: String) { errors.append(.init(pointer: "/" + f, code: code, message: m)) }
         let known: Set<String> = ["authorizeUrl", "tokenUrl", "deviceAuthorizationUrl", "clientId", "clientSecret", "scopes",
                                   "redirectMode", "issuer", "redirectUri"]

@@ -28,7 +28,7 @@ public final class OAuthService: Sendable {
     public enum Failure: Error, Equatable {
         /// No OAuth client is known for the provider, or it does not offer this way of signing in.
         case unavailable(String)
-        case invalid([Problem.FieldError])
+        case invalid([FieldError])
         /// The state (or flow) cannot be used: `category` is `state_mismatch` or `expired`.
         case state(category: String, detail: String)
         case flowNotFound

@@ -29,7 +29,7 @@ public final class PairingService: Sendable {
     }
 
     public enum Failure: Error, Equatable {
-        case invalid([Problem.FieldError])
+        case invalid([FieldError])
         case notFound
         /// The code is not (or no longer) valid; `expired` when it matched one that ran out of time.
         case wrongCode(expired: Bool)

@@ -126,7 +126,7 @@ public final class ProviderTestService: Sendable {
     public func testDraft(provider providerID: String, _ body: JSONValue) async throws -> TestResult {
         guard let provider = accounts.provider(providerID) else { throw AccountService.Failure.notFound(providerID) }
         guard let object = body.objectValue else { throw AccountService.Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")]) }
-        var errors: [Problem.FieldError] = []
+        var errors: [FieldError] = []
         var baseURL: String?
         if let text = object["baseUrl"]?.stringValue, !text.trimmed.isEmpty {
             if let problem = AccountRules.urlProblem(text.trimmed, policy: accounts.urlPolicy) {

@@ -98,9 +98,9 @@ struct SettingsValidator {
                 if secretPointers.contains(childPointer) { continue }
                 switch extra {
                 case .none:
-                    // Suggestions only while the answer still lists errors (Problem.maxErrors): a patch of
+                    // Suggestions only while the answer still lists errors (FieldError.maxListed): a patch of
                     // 80 000 unknown members must not cost 80 000 edit-distance searches.
-                    let unknown = Self.unknownKey(name, among: children, suggest: errors.count < Problem.maxErrors)
+                    let unknown = Self.unknownKey(name, among: children, suggest: errors.count < FieldError.maxListed)
                     error(childPointer, unknown.code, unknown.message)
                 case .parameters:
                     if !Self.isParameterName(name) {

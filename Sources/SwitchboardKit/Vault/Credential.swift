@@ -79,7 +79,7 @@ public struct Credential: Sendable, Equatable {
 /// Checks a credential as sent to the API and turns it into a `Credential`. Every problem is reported with
 /// its JSON pointer (under `base`); a field sent as the redacted placeholder takes the stored value.
 struct CredentialInput {
-    var errors: [Problem.FieldError] = []
+    var errors: [FieldError] = []
     let base: String
     /// The rule an endpoint in the credential (Azure's) is held to.
     let urlPolicy: OutboundPolicy

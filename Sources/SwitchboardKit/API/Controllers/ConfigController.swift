@@ -146,7 +146,7 @@ struct ConfigController {
                           detail: secrets
                             ? "Secrets never go into the settings document; store them with \(SecretDetector.credentialAPI). Nothing was changed."
                             : "\(fields) invalid; nothing was changed.",
-                          errors: issues.map { Problem.FieldError(pointer: $0.pointer, code: $0.code, message: $0.message) })
+                          errors: issues.map { FieldError(pointer: $0.pointer, code: $0.code, message: $0.message) })
         }
     }
 }
