@@ -1,4 +1,3 @@
-import AsyncHTTPClient
 import Foundation
 
 /// What a token endpoint granted.

@@ -41,6 +41,15 @@ public struct OutboundPolicy: Sendable {
         default: return "must use https, not \(scheme):"
         }
     }
+
+    /// Why `text` is not an acceptable base URL (an account's, a credential's endpoint), or nil: `urlProblem`
+    /// and, because paths are appended to it, no query or fragment.
+    public func baseURLProblem(_ text: String) -> String? {
+        let url = URLComponents(string: text) ?? URLComponents()
+        if let why = urlProblem(url) { return why }
+        if url.query != nil || url.fragment != nil { return "must not have a query or fragment" }
+        return nil
+    }
 }
 
 extension OutboundPolicy {
@@ -63,13 +72,18 @@ extension OutboundPolicy {
 /// One outbound request. Only the headers given here go out (the provider's own auth headers, chosen by its
 /// adapter): no cookies, nothing forwarded from the inbound request, no proxy from the environment.
 public struct OutboundRequest: Sendable {
-    public var method: HTTPMethod
+    /// The methods provider calls use. Outbound's own, so callers need not import NIO to name one.
+    public enum Method: String, Sendable {
+        case GET, POST, PUT, PATCH, DELETE, HEAD
+    }
+
+    public var method: Method
     public var url: String
     public var headers: [(String, String)]
     public var body: [UInt8]?
     public var timeout: Duration
 
-    public init(_ method: HTTPMethod = .GET, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
+    public init(_ method: Method = .GET, _ url: String, headers: [(String, String)] = [], body: [UInt8]? = nil,
                 timeout: Duration = .seconds(15)) {
         self.method = method
         self.url = url
@@ -193,7 +207,7 @@ public final class OutboundClient: Sendable {
         let client = client(host: host, pinned: pinned)
 
         var outbound = HTTPClientRequest(url: target)
-        outbound.method = request.method
+        outbound.method = HTTPMethod(rawValue: request.method.rawValue)
         outbound.headers.add(name: "User-Agent", value: "switchboard/1")
         for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
         if let body = request.body { outbound.body = .bytes(ByteBuffer(bytes: body)) }

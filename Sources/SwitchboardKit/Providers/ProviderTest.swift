@@ -1,5 +1,4 @@
 import Foundation
-import NIOHTTP1
 
 /// The outcome of one probe: the test result and, when the call listed them, the models.
 public struct ProbeOutcome: Sendable {
@@ -74,7 +73,7 @@ struct Probe {
     /// What the provider accepted: an OAuth sign-in's token, or a key.
     var accepted: String { "accepted the " + (target.credential.kind == .oauth ? "sign-in" : "key") }
 
-    func send(_ method: HTTPMethod = .GET, _ url: String, headers: [(String, String)], body: [UInt8]? = nil) async -> Result<OutboundResponse, OutboundFailure> {
+    func send(_ method: OutboundRequest.Method = .GET, _ url: String, headers: [(String, String)], body: [UInt8]? = nil) async -> Result<OutboundResponse, OutboundFailure> {
         // The account's own headers first; the adapter's auth headers are added last and cannot be overridden.
         let extra = target.headers.sorted { $0.key < $1.key }.filter { h in !headers.contains { $0.0.caseInsensitiveCompare(h.key) == .orderedSame } }
         return await client.send(OutboundRequest(method, url, headers: extra.map { ($0.key, $0.value) } + headers, body: body, timeout: target.timeout))
