@@ -20,15 +20,6 @@ enum AccountRules {
     /// The vault files of a provider's OAuth client secret use this name in place of an account's.
     static let reservedName = "oauth-client"
 
-    /// Why `text` is not an acceptable base URL, or nil: the outbound rule (`OutboundPolicy.urlProblem`) and,
-    /// because paths are appended to it, no query or fragment.
-    static func urlProblem(_ text: String, policy: OutboundPolicy) -> String? {
-        let url = URLComponents(string: text) ?? URLComponents()
-        if let why = policy.urlProblem(url) { return why }
-        if url.query != nil || url.fragment != nil { return "must not have a query or fragment" }
-        return nil
-    }
-
     /// `scheme://host[:port]` with the host in the form connections use (`OutboundPolicy.canonicalHost`), so
     /// two spellings of one address are one origin; nil when `text` is not a URL.
     static func origin(_ text: String) -> String? {

@@ -248,7 +248,7 @@ public final class AccountService: Sendable {
             }
         }
         if let base = string("baseUrl") {
-            if let problem = AccountRules.urlProblem(base, policy: urlPolicy) {
+            if let problem = urlPolicy.baseURLProblem(base) {
                 fail("baseUrl", "invalid_format", problem)
             } else if secrets.looksLikeSecret(base) {
                 secret("baseUrl")

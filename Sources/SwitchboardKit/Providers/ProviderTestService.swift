@@ -129,7 +129,7 @@ public final class ProviderTestService: Sendable {
         var errors: [FieldError] = []
         var baseURL: String?
         if let text = object["baseUrl"]?.stringValue, !text.trimmed.isEmpty {
-            if let problem = AccountRules.urlProblem(text.trimmed, policy: accounts.urlPolicy) {
+            if let problem = accounts.urlPolicy.baseURLProblem(text.trimmed) {
                 errors.append(.init(pointer: "/baseUrl", code: "invalid_format", message: problem))
             } else {
                 baseURL = text.trimmed

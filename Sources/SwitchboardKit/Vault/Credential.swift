@@ -200,7 +200,7 @@ struct CredentialInput {
                 fail(name, "invalid_format", "must be an AWS region such as us-east-1"); return nil
             }
         case (.azure, "endpoint"):
-            if let problem = AccountRules.urlProblem(text, policy: urlPolicy) { fail(name, "invalid_format", problem); return nil }
+            if let problem = urlPolicy.baseURLProblem(text) { fail(name, "invalid_format", problem); return nil }
         case (.azure, "apiVersion"):
             let parts = text.split(separator: "-")
             guard parts.count >= 3, parts[0].count == 4, parts[1].count == 2, parts[2].count == 2,
