@@ -32,32 +32,85 @@ let package = Package(
             ]
         ),
 
-        // The application, transport-free: HTTP layer, storage, auth, and later the domain.
+        // The application, one target per layer, lowest first. The dependency lists are the README's
+        // "may import" table; `LayeringTests` fails when a file imports what its row does not allow
+        // (SwiftPM would let a target import any module it depends on transitively).
+
+        // Shared values with no dependency of ours: JSON value, reader and encoder, field errors,
+        // connection-test results, locks, the JSON-lines log handler.
         .target(
-            name: "SwitchboardKit",
+            name: "Core",
+            dependencies: [.product(name: "Logging", package: "swift-log")]
+        ),
+        // OpenSSL: the only importer of COpenSSL.
+        .target(name: "Cryptography", dependencies: ["COpenSSL", "Core"]),
+        // The database and the files beside it: the only importer of GRDB.
+        .target(
+            name: "Storage",
+            dependencies: ["Core", "Cryptography", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
+        // The one way out to provider APIs: the only importer of AsyncHTTPClient and NIO.
+        .target(
+            name: "Outbound",
             dependencies: [
-                "COpenSSL",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "HTTPTypes", package: "swift-http-types"),
+                "Core",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "NIOPosix", package: "swift-nio"),
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
-            // The shipped provider catalog, Catwalk's JSON format, one file per provider.
-            resources: [.copy("Catalog/Providers")]
+            ]
         ),
 
-        // The executable: `serve`, `token create|list|revoke`.
+        // The domain: knows nothing about HTTP.
+        .target(name: "Settings", dependencies: ["Core", "Storage"]),
+        .target(
+            name: "Catalog",
+            dependencies: ["Core", "Settings", "Storage"],
+            // The shipped provider catalog, Catwalk's JSON format, one file per provider.
+            resources: [.copy("Providers")]
+        ),
+        .target(name: "Auth", dependencies: ["Core", "Cryptography", "Storage"]),
+        .target(name: "Vault", dependencies: ["Catalog", "Core", "Cryptography", "Outbound", "Storage"]),
+        // Accounts, the provider families that test them and OAuth: one target, because they call each other
+        // (an OAuth account's test renews its token; a sign-in creates an account and tests it).
+        .target(
+            name: "Accounts",
+            dependencies: [
+                "Auth", "Catalog", "Core", "Cryptography", "Outbound", "Settings", "Storage", "Vault",
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .target(name: "Pairing", dependencies: ["Accounts", "Auth", "Core", "Cryptography", "Storage", "Vault"]),
+
+        // HTTP: request, response, router, problems, one controller per resource. The only place that
+        // knows statuses and HTTPTypes (with the app that wires it).
+        .target(
+            name: "API",
+            dependencies: [
+                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Pairing", "Settings", "Storage",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+            ]
+        ),
+        // The whole app behind `Application.respond(to:)`: builds every service and wires them.
+        .target(
+            name: "App",
+            dependencies: [
+                "API", "Accounts", "Auth", "Catalog", "Core", "Outbound", "Pairing", "Settings", "Storage", "Vault",
+                .product(name: "HTTPTypes", package: "swift-http-types"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The executable: `serve`, `token`, `keys`, `audit`, `auth pair`.
         .executableTarget(
             name: "switchboard",
             dependencies: [
-                "SwitchboardKit",
+                "App",
                 "FastCGI",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "HTTPTypes", package: "swift-http-types"),
                 // `switchboard auth pair`: talks to the server and the provider's token endpoint.
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "NIOCore", package: "swift-nio"),
@@ -81,7 +134,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardKitTests",
-            dependencies: ["SwitchboardKit", "TestSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["App", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "FastCGITests",
@@ -90,7 +143,7 @@ let package = Package(
         // Starts the real `switchboard` binary behind real nginx on loopback.
         .testTarget(
             name: "IntegrationTests",
-            dependencies: ["switchboard", "FastCGI", "SwitchboardKit", "TestSupport"]
+            dependencies: ["switchboard", "FastCGI", "App", "TestSupport"]
         ),
     ],
     swiftLanguageModes: [.v6]

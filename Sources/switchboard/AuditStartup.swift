@@ -1,6 +1,6 @@
 import Foundation
 import Logging
-import SwitchboardKit
+import Storage
 
 /// The audit log's part of starting to serve: the first audit key and head file made when there are none, and
 /// anything wrong with them named loudly. The service keeps running; `switchboard audit verify` says whether

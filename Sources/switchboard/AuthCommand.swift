@@ -1,9 +1,12 @@
+import Accounts
 import ArgumentParser
 import AsyncHTTPClient
+import Core
+import Cryptography
 import Foundation
 import NIOCore
 import NIOSSL
-import SwitchboardKit
+import Outbound
 #if canImport(Glibc)
 import Glibc
 #endif

@@ -1,6 +1,8 @@
 import ArgumentParser
+import Core
 import Foundation
-import SwitchboardKit
+import Storage
+import Vault
 
 struct KeysCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,9 +1,17 @@
+import API
+import Accounts
+import App
 import ArgumentParser
+import Auth
+import Catalog
+import Core
 import FastCGI
 import Foundation
 import HTTPTypes
 import Logging
-import SwitchboardKit
+import Outbound
+import Storage
+import Vault
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -97,7 +105,7 @@ struct Serve: ParsableCommand {
         }
 
         guard let shipped = Catalog.shippedDirectory else {
-            throw Fatal("switchboard: the shipped provider catalog is missing (the Switchboard_SwitchboardKit.resources directory belongs next to the binary)")
+            throw Fatal("switchboard: the shipped provider catalog is missing (the Switchboard_Catalog.resources directory belongs next to the binary)")
         }
         let catalog = CatalogStore(shipped: shipped,
                                    custom: URL(fileURLWithPath: state.stateDir).appendingPathComponent("catalog", isDirectory: true))

@@ -1,7 +1,7 @@
 import ArgumentParser
 import Foundation
 import Logging
-import SwitchboardKit
+import Storage
 
 @main
 struct Switchboard: ParsableCommand {

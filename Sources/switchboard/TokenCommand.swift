@@ -1,6 +1,6 @@
 import ArgumentParser
+import Auth
 import Foundation
-import SwitchboardKit
 
 struct TokenCommand: ParsableCommand {
     static let configuration = CommandConfiguration(

@@ -1,6 +1,7 @@
+import App
 import Foundation
 import Logging
-import SwitchboardKit
+import Vault
 
 /// The vault's part of starting to serve: keys ready (or loudly reported), orphaned files swept, environment
 /// keys imported once, and every credential that cannot be opened named — the service keeps running.

@@ -1,8 +1,9 @@
 import Foundation
 import GRDB
-import Testing
+@testable import Storage
 import TestSupport
-@testable import SwitchboardKit
+import Testing
+@testable import Vault
 
 extension Stack {
     func send(_ method: String, _ path: String, json body: String? = nil, contentType: String = "application/json",

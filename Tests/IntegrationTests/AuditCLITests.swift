@@ -1,8 +1,9 @@
+@testable import Cryptography
 import Foundation
 import GRDB
-import Testing
+@testable import Storage
 import TestSupport
-@testable import SwitchboardKit
+import Testing
 
 /// A state directory written in-process (as the running server writes it) and checked with the real CLI.
 private struct CLIState {

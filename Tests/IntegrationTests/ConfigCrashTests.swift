@@ -1,7 +1,7 @@
 import Foundation
-import Testing
+@testable import Storage
 import TestSupport
-@testable import SwitchboardKit
+import Testing
 
 /// Durability of the settings document under `kill -9`, through real nginx.
 @Suite struct ConfigCrashTests {

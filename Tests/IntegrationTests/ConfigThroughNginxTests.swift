@@ -1,7 +1,7 @@
+@testable import Core
 import Foundation
-import Testing
 import TestSupport
-@testable import SwitchboardKit
+import Testing
 
 extension Stack {
     var auth: (String, String) { ("Authorization", "Bearer \(token)") }

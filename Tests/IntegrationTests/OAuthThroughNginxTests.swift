@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import SwitchboardKit
 
 /// OAuth and pairing through real nginx and the real responder, with the fake authorization server; the
 /// `switchboard auth pair` CLI run as a process, the test playing the browser.

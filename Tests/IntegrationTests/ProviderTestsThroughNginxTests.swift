@@ -1,7 +1,6 @@
 import Foundation
 import Testing
 import TestSupport
-@testable import SwitchboardKit
 
 /// Connection tests and discovery through real nginx and the real responder, against the HTTPS provider
 /// emulator (trusted through `--outbound-ca-file`, reachable through `--allow-private-host localhost`).

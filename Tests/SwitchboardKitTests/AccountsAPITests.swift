@@ -1,8 +1,9 @@
+@testable import API
 import Foundation
 import GRDB
 import HTTPTypes
+@testable import Storage
 import Testing
-@testable import SwitchboardKit
 
 extension TestApp {
     func json(_ method: HTTPRequest.Method, _ path: String, _ body: String, contentType: String = "application/json",

@@ -1,7 +1,10 @@
+@testable import API
+@testable import Auth
+@testable import Cryptography
 import Foundation
 import HTTPTypes
+@testable import Storage
 import Testing
-@testable import SwitchboardKit
 
 /// The application driven in-process: no socket, no nginx.
 @Suite struct ApplicationTests {

@@ -1,7 +1,7 @@
 import Foundation
 import GRDB
+@testable import Storage
 import Testing
-@testable import SwitchboardKit
 
 /// A database in a state directory of its own, opened the way the server opens it: the audit key under
 /// `keys/` and the head file next to the database.

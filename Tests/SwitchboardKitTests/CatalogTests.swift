@@ -1,7 +1,7 @@
+@testable import Catalog
 import Foundation
-import Testing
 import TestSupport
-@testable import SwitchboardKit
+import Testing
 
 let catwalkSample = #"""
 {

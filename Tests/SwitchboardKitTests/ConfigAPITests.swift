@@ -1,7 +1,9 @@
+@testable import API
+@testable import Core
 import Foundation
 import HTTPTypes
+@testable import Settings
 import Testing
-@testable import SwitchboardKit
 
 extension TestApp {
     func patchConfig(_ body: String, ifMatch: String?, contentType: String = "application/merge-patch+json") async -> Response {

@@ -1,7 +1,9 @@
+@testable import API
+@testable import Core
+@testable import Cryptography
 import Foundation
 import Logging
 import Testing
-@testable import SwitchboardKit
 
 @Suite struct CryptoTests {
     @Test func sha256MatchesKnownVectors() {

@@ -1,7 +1,8 @@
+@testable import API
+@testable import Core
 import Foundation
 import HTTPTypes
 import Testing
-@testable import SwitchboardKit
 
 /// The one-pass JSON reader every body goes through (issue 12, item 1).
 @Suite struct JSONReaderTests {

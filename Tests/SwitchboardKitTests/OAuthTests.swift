@@ -1,9 +1,12 @@
+@testable import API
+@testable import Accounts
+@testable import Auth
+@testable import Cryptography
 import Foundation
 import GRDB
 import HTTPTypes
-import Testing
 import TestSupport
-@testable import SwitchboardKit
+import Testing
 
 /// SECURITY.md "OAuth": every requirement driven in-process against the fake authorization server
 /// (Tests/TestSupport/FakeAuthorizationServer.swift), which checks PKCE, redirect URI and client on its side.

@@ -1,8 +1,9 @@
+@testable import Core
 import Foundation
 import Logging
+@testable import Settings
 import Testing
 import Yams
-@testable import SwitchboardKit
 
 /// openapi.yaml and the router describe the same surface: a route the document lacks, or a documented
 /// operation no route serves, fails here.

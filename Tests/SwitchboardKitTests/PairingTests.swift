@@ -1,9 +1,11 @@
+@testable import API
+@testable import Cryptography
 import Foundation
 import GRDB
 import HTTPTypes
-import Testing
+@testable import Pairing
 import TestSupport
-@testable import SwitchboardKit
+import Testing
 
 /// SECURITY.md "Pairing codes", in-process.
 @Suite struct PairingTests {

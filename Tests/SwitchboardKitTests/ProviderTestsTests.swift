@@ -1,8 +1,10 @@
+@testable import Core
+@testable import Cryptography
 import Foundation
 import HTTPTypes
-import Testing
+@testable import Outbound
 import TestSupport
-@testable import SwitchboardKit
+import Testing
 
 @Suite struct SigV4Tests {
     // AWS's Signature Version 4 test suite: credentials, region, service and time of every case.

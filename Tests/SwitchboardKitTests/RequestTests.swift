@@ -1,6 +1,6 @@
+@testable import API
 import HTTPTypes
 import Testing
-@testable import SwitchboardKit
 
 @Suite struct RequestTests {
     @Test func cgiParametersBecomeARequest() throws {

@@ -1,6 +1,6 @@
+@testable import API
 import HTTPTypes
 import Testing
-@testable import SwitchboardKit
 
 @Suite struct RouterTests {
     // Given a small route table

@@ -1,6 +1,8 @@
+@testable import Catalog
+@testable import Core
 import Foundation
+@testable import Settings
 import Testing
-@testable import SwitchboardKit
 
 /// The detector as the shipped catalog makes it.
 let shippedDetector = Catalog.load(shipped: Catalog.shippedDirectory, custom: nil).secretDetector

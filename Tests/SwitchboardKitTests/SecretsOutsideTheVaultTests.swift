@@ -1,7 +1,9 @@
+@testable import API
+@testable import Catalog
+@testable import Core
 import Foundation
 import HTTPTypes
 import Testing
-@testable import SwitchboardKit
 
 /// Fake credentials in the shapes of the catalog's providers (and of the formats every provider family meets).
 /// Each carries the canary marker where its alphabet allows, so a leak into a file or a log shows in the scan.

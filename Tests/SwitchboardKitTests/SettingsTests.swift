@@ -1,6 +1,7 @@
+@testable import Core
 import Foundation
+@testable import Settings
 import Testing
-@testable import SwitchboardKit
 
 /// A fixed directory: a list of providers and models, and Anthropic's key prefix.
 struct StaticModelDirectory: ModelDirectory {

@@ -1,6 +1,9 @@
+@testable import API
+@testable import Auth
+@testable import Cryptography
 import Foundation
+@testable import Storage
 import Testing
-@testable import SwitchboardKit
 
 @Suite struct StorageTests {
     func temporaryPath() -> String {

@@ -1,8 +1,15 @@
+@testable import API
+@testable import Accounts
+@testable import App
+@testable import Auth
+@testable import Catalog
 import Foundation
 import HTTPTypes
 import Logging
+@testable import Outbound
+@testable import Storage
 import TestSupport
-@testable import SwitchboardKit
+@testable import Vault
 
 /// A fresh application on a temp-file database, with one admin token.
 struct TestApp {

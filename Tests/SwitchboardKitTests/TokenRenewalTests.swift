@@ -1,8 +1,9 @@
+@testable import Accounts
 import Foundation
 import HTTPTypes
-import Testing
 import TestSupport
-@testable import SwitchboardKit
+import Testing
+@testable import Vault
 
 /// Issue 12, item 11: OAuth tokens are renewed in the background before they expire, not only when someone
 /// runs a test. The fake authorization server plays OpenAI's token endpoint and records every grant.

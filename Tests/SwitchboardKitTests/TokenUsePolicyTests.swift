@@ -1,8 +1,8 @@
 import Foundation
 import HTTPTypes
-import Testing
 import TestSupport
-@testable import SwitchboardKit
+import Testing
+@testable import Vault
 
 /// Issue 12, item 11: tokens obtained through a provider CLI's own OAuth client are not sent to the provider's
 /// API until the operator allows it (`allowDirectApi`). The fake authorization server plays the provider's

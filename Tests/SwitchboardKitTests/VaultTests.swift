@@ -1,6 +1,8 @@
+@testable import Cryptography
 import Foundation
+@testable import Storage
 import Testing
-@testable import SwitchboardKit
+@testable import Vault
 
 private func hex(_ s: String) -> [UInt8] {
     var out: [UInt8] = []

@@ -1,0 +1,159 @@
+import Core
+import Foundation
+import HTTPTypes
+import Settings
+import Storage
+
+/// The settings document: read, patch (RFC 7396 with If-Match), schema, history, revert.
+package struct ConfigController {
+    let service: ConfigService
+
+    static let mergePatch = "application/merge-patch+json"
+
+    package func register(_ routes: Routes) {
+        routes
+            .get("/api/config", read)
+            .patch("/api/config", consumes: [Self.mergePatch], patch)
+            .get("/api/config/schema", schema)
+            .get("/api/config/history", history)
+            .get("/api/config/history/{revision}", revision)
+            .post("/api/config/revert", revert)
+    }
+
+    @Sendable func read(_ request: Request, _ context: RequestContext) async throws -> Response {
+        let snapshot = try service.current()
+        // If-None-Match compares weakly (RFC 9110 13.1.2): W/"3" matches revision 3 too.
+        if let tags = request.headers[.ifNoneMatch],
+           Self.revisions(in: tags.replacingOccurrences(of: "W/", with: ""))?.contains(snapshot.revision.revision) == true {
+            return Response(status: .notModified, headers: [.eTag: Self.etag(snapshot.revision.revision)])
+        }
+        return Self.answer(snapshot)
+    }
+
+    @Sendable func patch(_ request: Request, _ context: RequestContext) async throws -> Response {
+        let expected = try Self.precondition(request)
+        let patch = try JSON.value(from: request, missing: "A JSON merge patch is required")
+        let principal = try context.requirePrincipal()
+        return try Self.answering {
+            Self.answer(try service.patch(patch, ifMatch: expected, actor: principal.actor, requestID: context.requestID))
+        }
+    }
+
+    struct Revert: Decodable { let revision: Int }
+
+    @Sendable func revert(_ request: Request, _ context: RequestContext) async throws -> Response {
+        let expected = try Self.precondition(request)
+        let body = try JSON.decode(Revert.self, from: request)
+        let principal = try context.requirePrincipal()
+        return try Self.answering {
+            do {
+                return Self.answer(try service.revert(to: body.revision, ifMatch: expected, actor: principal.actor,
+                                                      requestID: context.requestID))
+            } catch let unknown as ConfigService.UnknownRevision {
+                throw Problem(.unprocessableContent, type: "invalid-settings", title: "The settings were not changed",
+                              detail: "There is no revision \(unknown.revision).",
+                              errors: [.init(pointer: "/revision", code: "unknown_revision", message: "there is no revision \(unknown.revision)")])
+            }
+        }
+    }
+
+    @Sendable func schema(_ request: Request, _ context: RequestContext) async throws -> Response {
+        try .json(SchemaExport.document)
+    }
+
+    struct HistoryEntry: Encodable {
+        let revision: Int
+        let createdAt: Date
+        let actor: String
+        let changedPaths: [String]
+        let restoredFrom: Int?
+        var config: JSONValue?
+
+        init(_ r: ConfigRevision, config: JSONValue? = nil) {
+            revision = r.revision
+            createdAt = r.createdAt
+            actor = r.actor
+            changedPaths = r.changedPathList
+            restoredFrom = r.restoredFrom
+            self.config = config
+        }
+    }
+
+    struct HistoryPage: Encodable {
+        let revisions: [HistoryEntry]
+        /// Pass as `before` for the next (older) page; absent on the last page.
+        let nextBefore: Int?
+    }
+
+    @Sendable func history(_ request: Request, _ context: RequestContext) async throws -> Response {
+        let page = try Paging(request).page(key: \.revision) { try service.database.configHistory(before: $0, limit: $1) }
+        return try .json(HistoryPage(revisions: page.rows.map { HistoryEntry($0) }, nextBefore: page.nextBefore))
+    }
+
+    @Sendable func revision(_ request: Request, _ context: RequestContext) async throws -> Response {
+        let text = try context.parameters.require("revision")
+        guard let number = Int(text), number > 0, let row = try service.database.configRevision(number) else {
+            throw Problem(.notFound, type: "not-found", title: "Not found", detail: "There is no revision \(text.prefix(20)).")
+        }
+        return try .json(HistoryEntry(row, config: Settings.withDefaults(row.documentValue)))
+    }
+
+    // MARK: Helpers
+
+    static func etag(_ revision: Int) -> String { "\"\(revision)\"" }
+
+    static func answer(_ snapshot: ConfigService.Snapshot) -> Response {
+        Response(status: .ok, headers: [.contentType: "application/json", .eTag: etag(snapshot.revision.revision)], body: snapshot.body)
+    }
+
+    /// The revisions a request's `If-Match` names; 428 without one.
+    static func precondition(_ request: Request) throws -> Set<Int> {
+        guard let value = request.headers[.ifMatch]?.trimmed, !value.isEmpty else {
+            throw Problem(.preconditionRequired, type: "precondition-required", title: "If-Match is required",
+                          detail: "Send the ETag of the document you changed, from GET /api/config, as If-Match. This keeps two editors from overwriting each other.")
+        }
+        if value == "*" {
+            throw Problem(.preconditionRequired, type: "precondition-required", title: "If-Match must name a revision",
+                          detail: "If-Match: * would overwrite changes you have not seen; send the ETag from GET /api/config.")
+        }
+        // A malformed or weak tag matches nothing (strong comparison): the answer is 412 with the current revision.
+        return revisions(in: value) ?? []
+    }
+
+    /// The revisions in an entity-tag list (`"3", "4"`); weak or malformed tags are skipped.
+    static func revisions(in list: String) -> Set<Int>? {
+        var result: Set<Int> = []
+        for item in list.split(separator: ",") {
+            let tag = item.trimmed
+            guard tag.count >= 3, tag.hasPrefix("\""), tag.hasSuffix("\""), let n = Int(tag.dropFirst().dropLast()) else { continue }
+            result.insert(n)
+        }
+        return result
+    }
+
+
+    /// Maps the domain's refusals to HTTP: a stale revision is 412, an invalid result 422.
+    static func answering(_ body: () throws -> Response) throws -> Response {
+        do {
+            return try body()
+        } catch let stale as StaleRevision {
+            throw Problem(.preconditionFailed, type: "stale-revision", title: "The settings changed since you read them",
+                          detail: "The current revision is \(stale.current). Read GET /api/config again, reapply your change and send its ETag.",
+                          headers: [.eTag: etag(stale.current)], members: ["currentRevision": .number(Double(stale.current))])
+        } catch let failure as Settings.Failure {
+            guard case .invalid(let issues) = failure else { throw failure }
+            let secrets = issues.contains { $0.code == "secret_not_allowed" }
+            let fields = issues.count == 1 ? "1 field is" : "\(issues.count) fields are"
+            throw Problem(.unprocessableContent, type: secrets ? "secret-in-settings" : "invalid-settings",
+                          title: "The settings were not saved",
+                          detail: secrets
+                            ? "Secrets never go into the settings document; store them with \(SecretDetector.credentialAPI). Nothing was changed."
+                            : "\(fields) invalid; nothing was changed.",
+                          errors: issues.map { FieldError(pointer: $0.pointer, code: $0.code, message: $0.message) })
+        }
+    }
+
+    package init(service: ConfigService) {
+        self.service = service
+    }
+}

@@ -1,0 +1,266 @@
+import Core
+import Foundation
+import GRDB
+import Outbound
+import Storage
+import Vault
+
+/// Where the provider sends the browser back after sign-in.
+public enum RedirectMode: String, Sendable, Codable, CaseIterable {
+    /// To this server: `<origin>/api/oauth/<provider>/callback`, registered with the operator's OAuth app.
+    case serverCallback = "server_callback"
+    /// To `http://127.0.0.1:<port>/…` on the machine that signs in: the only redirect public CLI clients accept.
+    /// The server can still use it by having the operator paste the address the browser could not open;
+    /// `switchboard auth pair` runs it for real.
+    case loopback
+    /// To the provider's own page that shows a code to paste (`code#state`).
+    case pasteCode = "paste_code"
+}
+
+/// Whose OAuth client this is: tokens from a provider's own CLI client come with that provider's terms (see
+/// `AccountView.OAuthUse`).
+public enum OAuthClientKind: String, Sendable {
+    case providerCLI = "provider_cli"
+    case operatorApp = "operator_app"
+}
+
+/// One provider's OAuth client: endpoints, client id, scopes and redirect mode. The secret, when there is one,
+/// stays in the vault and only `hasClientSecret` is shown.
+public struct OAuthClient: Sendable, Equatable {
+    public var provider: String
+    public var authorizeURL: String
+    public var tokenURL: String
+    public var deviceAuthorizationURL: String?
+    public var clientID: String
+    public var scopes: [String]
+    public var redirectMode: RedirectMode
+    /// The authorization server's issuer identifier (RFC 9207 `iss`); when nil, the authorize URL's origin.
+    public var issuer: String?
+    /// The fixed redirect URI of `paste_code` (the provider's code page) or `loopback` (`http://localhost:1455/…`).
+    public var fixedRedirectURI: String?
+    public var kind: OAuthClientKind
+    /// True for the built-in default, false for the operator's own settings.
+    public var isDefault: Bool
+    package var secretFile: String?
+
+    /// The redirect URI this client uses when the server is reached at `origin`.
+    public func redirectURI(origin: String) -> String {
+        switch redirectMode {
+        case .serverCallback: "\(origin)/api/oauth/\(provider)/callback"
+        case .loopback, .pasteCode: fixedRedirectURI ?? "http://127.0.0.1/callback"
+        }
+    }
+
+    /// The `iss` a callback must carry when it carries one.
+    package var expectedIssuer: String { issuer ?? AccountRules.origin(authorizeURL) ?? authorizeURL }
+
+    /// The built-in clients: the providers' public CLI clients (their endpoints and ids are public in the CLIs'
+    /// sources). An operator with an OAuth app of their own replaces them with `PUT /api/oauth/clients/{provider}`.
+    static let defaults: [String: OAuthClient] = {
+        let google = "https://accounts.google.com/o/oauth2/v2/auth"
+        let googleToken = "https://oauth2.googleapis.com/token"
+        let googleDevice = "https://oauth2.googleapis.com/device/code"
+        let googleCLI = "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com"
+        return [
+            "openai": OAuthClient(provider: "openai", authorizeURL: "https://auth.openai.com/oauth/authorize",
+                                  tokenURL: "https://auth.openai.com/oauth/token", deviceAuthorizationURL: nil,
+                                  clientID: "app_EMoamEEZ73f0CkXaXp7hrann", scopes: ["openid", "profile", "email", "offline_access"],
+                                  redirectMode: .loopback, issuer: "https://auth.openai.com",
+                                  fixedRedirectURI: "http://localhost:1455/auth/callback", kind: .providerCLI, isDefault: true),
+            "anthropic": OAuthClient(provider: "anthropic", authorizeURL: "https://claude.ai/oauth/authorize",
+                                     tokenURL: "https://console.anthropic.com/v1/oauth/token", deviceAuthorizationURL: nil,
+                                     clientID: "9d1c250a-e61b-44d9-88ed-5944d1962f5e", scopes: ["org:create_api_key", "user:profile", "user:inference"],
+                                     redirectMode: .pasteCode, issuer: nil,
+                                     fixedRedirectURI: "https://console.anthropic.com/oauth/code/callback", kind: .providerCLI, isDefault: true),
+            "google": OAuthClient(provider: "google", authorizeURL: google, tokenURL: googleToken, deviceAuthorizationURL: googleDevice,
+                                  clientID: googleCLI,
+                                  scopes: ["https://www.googleapis.com/auth/cloud-platform", "https://www.googleapis.com/auth/userinfo.email"],
+                                  redirectMode: .loopback, issuer: "https://accounts.google.com",
+                                  fixedRedirectURI: "http://127.0.0.1:8085/oauth2callback", kind: .providerCLI, isDefault: true),
+            "vertex": OAuthClient(provider: "vertex", authorizeURL: google, tokenURL: googleToken, deviceAuthorizationURL: googleDevice,
+                                  clientID: googleCLI, scopes: ["https://www.googleapis.com/auth/cloud-platform"],
+                                  redirectMode: .loopback, issuer: "https://accounts.google.com",
+                                  fixedRedirectURI: "http://127.0.0.1:8085/oauth2callback", kind: .providerCLI, isDefault: true),
+        ]
+    }()
+}
+
+/// The OAuth clients: built-in defaults, replaced per provider by the operator's own (stored in `oauth_client`,
+/// the secret in the vault).
+public final class OAuthClients: Sendable {
+    let database: AppDatabase
+    let vault: Vault
+    let urlPolicy: OutboundPolicy
+
+    public init(database: AppDatabase, vault: Vault, urlPolicy: OutboundPolicy) {
+        self.database = database
+        self.vault = vault
+        self.urlPolicy = urlPolicy
+    }
+
+    public enum Failure: Error, Equatable {
+        case invalid([FieldError])
+    }
+
+    /// The client for `provider`: the operator's, else the default, else nil.
+    public func client(_ provider: String) throws -> OAuthClient? {
+        let row = try database.pool.read { db in
+            try Row.fetchOne(db, sql: "SELECT provider, settings, secret_file FROM oauth_client WHERE provider = ?", arguments: [provider])
+        }
+        return row.map(Self.decode) ?? OAuthClient.defaults[provider]
+    }
+
+    /// Every provider with a client (default or operator's), in one read.
+    public func all() throws -> [OAuthClient] {
+        let stored = try database.pool.read { db in try Row.fetchAll(db, sql: "SELECT provider, settings, secret_file FROM oauth_client") }
+        var clients = OAuthClient.defaults
+        for row in stored { clients[row["provider"]] = Self.decode(row) }
+        return clients.keys.sorted().compactMap { clients[$0] }
+    }
+
+    /// The client secret, when the operator stored one.
+    func secret(of client: OAuthClient) throws -> String? {
+        guard let file = client.secretFile else { return nil }
+        let bytes = try vault.open(file: file, account: "\(client.provider):\(AccountRules.reservedName)")
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Stores the operator's client for `provider` (a known catalog provider). `clientSecret`: a string sets
+    /// it, the redacted placeholder or absence keeps the stored one, null removes it.
+    public func put(_ provider: String, _ body: JSONValue, by caller: AccountService.Caller, at now: Date = Date()) throws -> OAuthClient {
+        guard let object = body.objectValue else { throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")]) }
+        var errors: [FieldError] = []
+        func fail(_ f: String, _ code: String, _ m: String) { errors.append(.init(pointer: "/" + f, code: code, message: m)) }
+        let known: Set<String> = ["authorizeUrl", "tokenUrl", "deviceAuthorizationUrl", "clientId", "clientSecret", "scopes",
+                                  "redirectMode", "issuer", "redirectUri"]
+        for key in object.keys.sorted() where !known.contains(key) { fail(JSONPointer.escape(key), "unknown_key", "is not a field of an OAuth client") }
+        func url(_ f: String, required: Bool) -> String? {
+            guard let v = object[f], v != .null else { if required { fail(f, "required", "is required") }; return nil }
+            guard let s = v.stringValue?.trimmed, !s.isEmpty else { fail(f, "type", "must be a URL"); return nil }
+            if let why = urlPolicy.urlProblem(URLComponents(string: s) ?? URLComponents()) { fail(f, "invalid_format", why); return nil }
+            return s
+        }
+        /// An optional string member: absent or null is nil; any other type is refused, never ignored.
+        func text(_ f: String) -> String? {
+            guard let v = object[f], v != .null else { return nil }
+            guard let s = v.stringValue else { fail(f, "type", "must be a string or null"); return nil }
+            return s
+        }
+        let authorize = url("authorizeUrl", required: true)
+        let token = url("tokenUrl", required: true)
+        let device = url("deviceAuthorizationUrl", required: false)
+        let issuer = text("issuer")?.trimmed
+        var clientID = ""
+        if let id = object["clientId"]?.stringValue?.trimmed, !id.isEmpty, id.count <= 512, !id.contains(where: \.isWhitespace) {
+            clientID = id
+        } else {
+            fail("clientId", "required", "is required: the client id of your OAuth app at the provider")
+        }
+        var scopes: [String] = []
+        if let items = object["scopes"]?.arrayValue {
+            scopes = items.compactMap { $0.stringValue?.trimmed }.filter { !$0.isEmpty }
+            if scopes.count != items.count || scopes.contains(where: { $0.contains(where: \.isWhitespace) }) {
+                fail("scopes", "invalid_format", "must be a list of scope names without spaces")
+            }
+        } else if object["scopes"] != nil {
+            fail("scopes", "type", "must be a list of scope names")
+        }
+        var mode = RedirectMode.serverCallback
+        if let m = text("redirectMode") {
+            if let parsed = RedirectMode(rawValue: m) { mode = parsed } else {
+                fail("redirectMode", "not_allowed", "must be one of \(RedirectMode.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+        }
+        var fixed: String?
+        if let r = text("redirectUri")?.trimmed, !r.isEmpty {
+            if URLComponents(string: r)?.scheme == nil { fail("redirectUri", "invalid_format", "must be an absolute URL") } else { fixed = r }
+        }
+        if mode != .serverCallback && fixed == nil {
+            fail("redirectUri", "required", "is required for \(mode.rawValue): the exact redirect URI registered for the client")
+        }
+        var newSecret: String??   // nil: keep; .some(nil): remove; .some(s): set
+        switch object["clientSecret"] {
+        case .none: newSecret = nil
+        case .some(.null): newSecret = .some(nil)
+        case .some(let v):
+            if let s = v.stringValue?.trimmed, !s.isEmpty {
+                newSecret = s.hasPrefix(Credential.redactionMark) ? nil : .some(s)
+            } else {
+                fail("clientSecret", "type", "must be the client secret as a string, or null to remove it")
+            }
+        }
+        guard errors.isEmpty, let authorize, let token else { throw Failure.invalid(errors) }
+
+        let settings: JSONValue = .object([
+            "authorizeUrl": .string(authorize), "tokenUrl": .string(token),
+            "deviceAuthorizationUrl": device.map(JSONValue.string) ?? .null, "clientId": .string(clientID),
+            "scopes": .array(scopes.map(JSONValue.string)), "redirectMode": .string(mode.rawValue),
+            "issuer": issuer.map(JSONValue.string) ?? .null, "redirectUri": fixed.map(JSONValue.string) ?? .null,
+        ])
+        let pseudoAccount = "\(provider):\(AccountRules.reservedName)"
+        var written: String?
+        var replaced: String?
+        do {
+            try database.writeAccounts { db in
+                let old: String? = try String.fetchOne(db, sql: "SELECT secret_file FROM oauth_client WHERE provider = ?", arguments: [provider])
+                var file = old
+                switch newSecret {
+                case .none: break
+                case .some(.none): replaced = old; file = nil
+                case .some(.some(let secret)):
+                    let version = Int(now.timeIntervalSince1970 * 1000)
+                    written = try vault.store(Array(secret.utf8), account: pseudoAccount, version: version)
+                    replaced = old
+                    file = written
+                }
+                try db.execute(sql: """
+                    INSERT INTO oauth_client (provider, settings, secret_file, updated_at) VALUES (?, ?, ?, ?)
+                    ON CONFLICT(provider) DO UPDATE SET settings = excluded.settings, secret_file = excluded.secret_file, updated_at = excluded.updated_at
+                    """, arguments: [provider, settings.serialized, file, now])
+                try database.audit(AuditEntry("oauth_client.set", actor: caller.actor, target: provider, requestID: caller.requestID,
+                                              detail: .object(["clientId": .string(clientID), "redirectMode": .string(mode.rawValue),
+                                                               "hasClientSecret": .bool(file != nil)])), in: db, at: now)
+            }
+        } catch {
+            if let written { vault.remove(file: written) }
+            throw error
+        }
+        if let replaced { vault.remove(file: replaced) }
+        return try client(provider)!
+    }
+
+    /// Goes back to the built-in default (or to none).
+    public func delete(_ provider: String, by caller: AccountService.Caller, at now: Date = Date()) throws {
+        let file = try database.writeAccounts { db -> String? in
+            let file: String? = try String.fetchOne(db, sql: "SELECT secret_file FROM oauth_client WHERE provider = ?", arguments: [provider])
+            try db.execute(sql: "DELETE FROM oauth_client WHERE provider = ?", arguments: [provider])
+            if db.changesCount > 0 {
+                try database.audit(AuditEntry("oauth_client.removed", actor: caller.actor, target: provider, requestID: caller.requestID,
+                                              detail: .object([:])), in: db, at: now)
+            }
+            return file
+        }
+        if let file { vault.remove(file: file) }
+    }
+
+    /// Vault files the clients refer to (kept by the startup sweep).
+    public func secretFiles() throws -> [String] {
+        try database.pool.read { db in try String.fetchAll(db, sql: "SELECT secret_file FROM oauth_client WHERE secret_file IS NOT NULL") }
+    }
+
+    /// An `oauth_client` row; nil (no client) when its settings cannot be read.
+    static func decode(_ row: Row) -> OAuthClient? {
+        let provider: String = row["provider"]
+        let settings: String = row["settings"]
+        guard let v = JSONValue.parse(Array(settings.utf8)) else { return nil }
+        let secretFile: String? = row["secret_file"]
+        guard let authorize = v["authorizeUrl"]?.stringValue, let token = v["tokenUrl"]?.stringValue,
+              let id = v["clientId"]?.stringValue else { return nil }
+        return OAuthClient(provider: provider, authorizeURL: authorize, tokenURL: token,
+                           deviceAuthorizationURL: v["deviceAuthorizationUrl"]?.stringValue, clientID: id,
+                           scopes: v["scopes"]?.arrayValue?.compactMap(\.stringValue) ?? [],
+                           redirectMode: v["redirectMode"]?.stringValue.flatMap(RedirectMode.init(rawValue:)) ?? .serverCallback,
+                           issuer: v["issuer"]?.stringValue, fixedRedirectURI: v["redirectUri"]?.stringValue,
+                           kind: .operatorApp, isDefault: false, secretFile: secretFile)
+    }
+}

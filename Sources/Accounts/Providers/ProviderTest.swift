@@ -1,0 +1,197 @@
+import Catalog
+import Core
+import Foundation
+import Outbound
+import Vault
+
+/// The outcome of one probe: the test result and, when the call listed them, the models.
+public struct ProbeOutcome: Sendable {
+    public var result: TestResult
+    public var models: [DiscoveredModel]?
+}
+
+/// What a probe needs: the provider, the credential (in memory for this call only), where to send it.
+public struct ProbeTarget: Sendable {
+    public var provider: CatalogProvider
+    public var credential: Credential
+    /// The account's base URL, else the catalog's endpoint (Azure: the credential's endpoint).
+    public var baseURL: String?
+    /// The account's extra headers (never auth headers: those are the adapter's).
+    public var headers: [String: String]
+    public var timeout: Duration
+
+    var base: String? {
+        guard var b = baseURL?.trimmed, !b.isEmpty, !b.hasPrefix("$") else { return nil }
+        while b.hasSuffix("/") { b.removeLast() }
+        return b
+    }
+
+    var apiKey: String? { credential.fields["apiKey"]?.stringValue ?? credential.fields["accessToken"]?.stringValue }
+}
+
+/// One adapter per API family: the cheapest real authenticated call, its errors read the family's way.
+protocol ProviderFamily: Sendable {
+    func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome
+    /// The base URL the credential is sent to for this target: the account's base URL or the catalog's
+    /// endpoint, else what the family derives from the credential (Azure's endpoint, Bedrock's region, Vertex
+    /// AI's default location). `probe` calls exactly this, and the account's credential is confirmed for its
+    /// origin: a change of it needs the credential confirmed again.
+    func destination(_ target: ProbeTarget) -> String?
+}
+
+extension ProviderFamily {
+    func destination(_ target: ProbeTarget) -> String? { target.base }
+}
+
+enum ProviderFamilies {
+    /// The origin (`scheme://host[:port]`) a credential of `provider` goes to with this base URL (nil: the
+    /// catalog's endpoint), or nil when it can go nowhere. Every credential that can be sent has one.
+    static func origin(_ provider: CatalogProvider, _ credential: Credential, baseURL: String?) -> String? {
+        let target = ProbeTarget(provider: provider, credential: credential, baseURL: baseURL ?? provider.apiEndpoint,
+                                 headers: [:], timeout: .seconds(1))
+        let base = family(for: provider.type)?.destination(target) ?? target.base
+        return base.flatMap(AccountRules.origin)
+    }
+
+    static func family(for type: String) -> (any ProviderFamily)? {
+        switch type {
+        case "openai": OpenAICompatibleFamily()
+        case "anthropic": AnthropicFamily()
+        case "gemini": GeminiFamily()
+        case "openrouter": OpenRouterFamily()
+        case "azure": AzureOpenAIFamily()
+        case "bedrock": BedrockFamily()
+        case "vertexai": VertexFamily()
+        case "ollama": OllamaFamily()
+        default: nil
+        }
+    }
+}
+
+/// Shared steps of every family: send, turn transport failures into results, read errors by status.
+struct Probe {
+    let target: ProbeTarget
+    let client: OutboundClient
+    let started = ContinuousClock.now
+    var name: String { target.provider.name }
+    /// What the provider accepted: an OAuth sign-in's token, or a key.
+    var accepted: String { "accepted the " + (target.credential.kind == .oauth ? "sign-in" : "key") }
+
+    func send(_ method: OutboundRequest.Method = .GET, _ url: String, headers: [(String, String)], body: [UInt8]? = nil) async -> Result<OutboundResponse, OutboundFailure> {
+        // The account's own headers first; the adapter's auth headers are added last and cannot be overridden.
+        let extra = target.headers.sorted { $0.key < $1.key }.filter { h in !headers.contains { $0.0.caseInsensitiveCompare(h.key) == .orderedSame } }
+        return await client.send(OutboundRequest(method, url, headers: extra.map { ($0.key, $0.value) } + headers, body: body, timeout: target.timeout))
+    }
+
+    var latencyMs: Int { Self.milliseconds(started.duration(to: .now)) }
+
+    /// Whole milliseconds of `d`.
+    static func milliseconds(_ d: Duration) -> Int {
+        Int(d.components.seconds * 1000 + d.components.attoseconds / 1_000_000_000_000_000)
+    }
+
+    func result(_ category: TestCategory, _ summary: String, status: Int? = nil, models: [DiscoveredModel]? = nil, quota: Quota? = nil) -> ProbeOutcome {
+        ProbeOutcome(result: TestResult(ok: category == .ok, category: category, httpStatus: status, latencyMs: latencyMs,
+                                        summary: summary, modelCount: models?.count, quota: quota?.isEmpty == true ? nil : quota,
+                                        testedAt: Date()),
+                     models: models)
+    }
+
+    func failed(_ failure: OutboundFailure) -> ProbeOutcome {
+        result(failure.category, failure.summary)
+    }
+
+    func missingBase() -> ProbeOutcome {
+        result(.network, "\(name) has no API endpoint configured; set the account's base URL.")
+    }
+
+    /// The category an HTTP error status means when the body says nothing more specific.
+    static func category(status: Int) -> TestCategory {
+        switch status {
+        case 401: .auth
+        case 402: .billing
+        case 403: .forbidden
+        case 404: .notFound
+        case 408, 504: .timeout
+        case 429: .rateLimit
+        default: .unknown
+        }
+    }
+
+    static func verb(_ category: TestCategory) -> String {
+        switch category {
+        case .auth: "rejected the credential"
+        case .forbidden: "refused access"
+        case .rateLimit: "is rate-limiting this key"
+        case .billing: "refused for billing or quota reasons"
+        case .notFound: "did not find"
+        case .timeout: "timed out"
+        default: "answered with an error"
+        }
+    }
+
+    /// A short code from an error body, only if it looks like an identifier: upstream messages may quote
+    /// part of the key, so they are never repeated.
+    static func code(_ candidates: String?...) -> String? {
+        for c in candidates {
+            guard let c, !c.isEmpty, c.count <= 64,
+                  c.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_" || $0 == "-" || $0 == ".") }) else { continue }
+            return c
+        }
+        return nil
+    }
+
+    static func describe(_ status: Int, _ code: String?) -> String {
+        code.map { "\(status) \($0)" } ?? "\(status)"
+    }
+
+    /// Rate-limit headers in the common `x-ratelimit-*` form (OpenAI, Groq, Mistral, Together, ...).
+    static func openAIQuota(_ r: OutboundResponse) -> Quota {
+        var q = Quota()
+        q.requestsLimit = r.header("x-ratelimit-limit-requests").flatMap { Int($0) }
+        q.requestsRemaining = r.header("x-ratelimit-remaining-requests").flatMap { Int($0) }
+        q.tokensLimit = r.header("x-ratelimit-limit-tokens").flatMap { Int($0) }
+        q.tokensRemaining = r.header("x-ratelimit-remaining-tokens").flatMap { Int($0) }
+        if let reset = r.header("x-ratelimit-reset-requests").flatMap(parseGoDuration) {
+            q.resetAt = Date().addingTimeInterval(reset)
+        }
+        return withRetryAfter(q, r)
+    }
+
+    /// A 429's `Retry-After` (seconds) as the reset time when nothing more precise was given.
+    static func withRetryAfter(_ quota: Quota, _ r: OutboundResponse) -> Quota {
+        var q = quota
+        if q.resetAt == nil, let seconds = r.header("retry-after").flatMap({ Double($0) }) {
+            q.resetAt = Date().addingTimeInterval(seconds)
+        }
+        return q
+    }
+
+    /// `1s`, `6m0s`, `12ms`, `1h2m3.5s` → seconds.
+    static func parseGoDuration(_ s: String) -> TimeInterval? {
+        var total = 0.0
+        var number = ""
+        var i = s.startIndex
+        var any = false
+        while i < s.endIndex {
+            let c = s[i]
+            if c.isNumber || c == "." { number.append(c); i = s.index(after: i); continue }
+            var unit = String(c)
+            let next = s.index(after: i)
+            if c == "m" && next < s.endIndex && s[next] == "s" { unit = "ms"; i = next }
+            guard let value = Double(number) else { return nil }
+            switch unit {
+            case "h": total += value * 3600
+            case "m": total += value * 60
+            case "s": total += value
+            case "ms": total += value / 1000
+            default: return nil
+            }
+            number = ""
+            any = true
+            i = s.index(after: i)
+        }
+        if !number.isEmpty { guard let v = Double(number) else { return nil }; total += v; any = true }
+        return any ? total : nil
+    }
+}
