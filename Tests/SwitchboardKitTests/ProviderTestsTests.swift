@@ -82,9 +82,14 @@ func serviceAccountJSON(email: String, tokenURI: String, keyPEM: String) -> Stri
     return text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
 }
 
-let families: [FamilyCase] = [
+/// Every shipped provider of the OpenAI-compatible family besides OpenAI itself (Z.AI, xAI, Groq, Cerebras, ...):
+/// adding one is a catalog file, and these shared cases cover it with no test written for it.
+let openAICompatibleCatalogFamilies: [FamilyCase] = Catalog.load(shipped: Catalog.shippedDirectory, custom: nil).providers
+    .filter { $0.type == "openai" && $0.id != "openai" }.map(\.id).sorted()
+    .map { FamilyCase(provider: $0, body: apiKeyBody($0, "/openai/v1"), scenarios: [("good", .ok), ("bad", .auth), ("ratelimit", .rateLimit)]) }
+
+let families: [FamilyCase] = openAICompatibleCatalogFamilies + [
     FamilyCase(provider: "openai", body: apiKeyBody("openai", "/openai/v1"), scenarios: keyScenarios),
-    FamilyCase(provider: "zai", body: apiKeyBody("zai", "/openai/v1"), scenarios: [("good", .ok), ("bad", .auth), ("ratelimit", .rateLimit)]),
     FamilyCase(provider: "anthropic", body: apiKeyBody("anthropic", "/anthropic"), scenarios: keyScenarios),
     FamilyCase(provider: "google", body: apiKeyBody("google", "/gemini"), scenarios: keyScenarios),
     FamilyCase(provider: "openrouter", body: apiKeyBody("openrouter", "/openrouter/api/v1"), scenarios: keyScenarios),

@@ -58,6 +58,8 @@ struct CatalogController {
         let defaultLargeModelId: String?
         let defaultSmallModelId: String?
         let authMethods: [AuthOption]
+        /// Its place among the providers the page shows first (1 is first); absent for the rest.
+        let featured: Int?
         let modelCount: Int
         /// USD per million tokens across the provider's models; absent when none has a price.
         let pricePer1M: PriceRange?
@@ -69,6 +71,7 @@ struct CatalogController {
             apiEndpoint = p.apiEndpoint; apiEndpointVariable = p.apiEndpointVariable; apiKeyVariable = p.apiKeyVariable
             defaultLargeModelId = p.defaultLargeModelID; defaultSmallModelId = p.defaultSmallModelID
             authMethods = p.authMethods
+            featured = p.descriptor.featured
             warnings = p.warnings
             modelCount = p.models.count
             let inputs = p.models.compactMap(\.costPer1MIn)
