@@ -447,10 +447,6 @@ export class AccountEditor extends HTMLElement {
         try {
             updated = await api.patchAccount(account.id, { allowDirectApi: wanted }, account.etag ?? `"${account.version}"`);
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             checkbox.disabled = false;
             checkbox.checked = !wanted;
             status.textContent = '';
@@ -486,10 +482,6 @@ export class AccountEditor extends HTMLElement {
             try {
                 await this.#create(draft, (account) => `Created ${account.displayName}; now ${kind === 'pairing' ? 'pair it' : 'sign in'}`);
             } catch (error) {
-                if (error.status === 401) {
-                    this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                    return;
-                }
                 if (error.status === 409 && !error.errors?.length) {
                     error.errors = [{ pointer: '/id', code: 'duplicate', message: error.detail || 'An account with this id exists.' }];
                 }
@@ -657,10 +649,6 @@ export class AccountEditor extends HTMLElement {
             }
             if (shown()) this.#modelsProblem = null;
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             if (!shown()) return;
             this.#modelsProblem = error;
             // The catalog's list is better than none.
@@ -694,10 +682,6 @@ export class AccountEditor extends HTMLElement {
                 failure = { category: list.refresh.category, summary: list.refresh.summary || 'the provider did not give its list.' };
             }
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             failure = { category: 'refused', summary: error.detail ? `${error.title}. ${error.detail}` : error.title };
         } finally {
             this.#modelsBusy = false;
@@ -746,10 +730,6 @@ export class AccountEditor extends HTMLElement {
         try {
             view = accountTestResult(await api.testAccount(account.id));
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             view = refusedTest(error);
         } finally {
             this.#testing = null;
@@ -887,10 +867,6 @@ export class AccountEditor extends HTMLElement {
             if (this.#current) await this.#update(draft);
             else await this.#create(draft);
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             if (error.status === 409 && !this.#current && !error.errors?.length) {
                 error.errors = [{ pointer: '/id', code: 'duplicate', message: error.detail || 'An account with this id exists.' }];
             }
@@ -1085,10 +1061,6 @@ export class AccountEditor extends HTMLElement {
 
     /** A refused reveal, copy or impact read: in the banner (nothing to retry by itself). */
     #requestProblem(error) {
-        if (error.status === 401) {
-            this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-            return;
-        }
         this.#showProblem({ title: error.title, detail: error.detail, status: error.status, errors: [] });
     }
 
@@ -1106,10 +1078,6 @@ export class AccountEditor extends HTMLElement {
             const confirmed = await api.putCredential(account.id, credential);
             this.#accepted(confirmed, `The ${secretNouns[stored.kind] ?? 'key'} is confirmed for the new address`);
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             underCredential(error);
             this.#showProblem(error);
         } finally {

@@ -114,10 +114,6 @@ export class ModelProviderSection extends HTMLElement {
             this.#refresh();
             this.#setState(first ? 'idle' : 'reloaded');
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             if (this.#view) {
                 this.#problem = error;
                 this.#refresh();

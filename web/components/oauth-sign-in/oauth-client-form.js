@@ -24,7 +24,7 @@ const fields = ['authorizeUrl', 'tokenUrl', 'deviceAuthorizationUrl', 'clientId'
  * that registers the operator's own client (PUT /api/oauth/clients/{provider}; 422 problems at their fields) or
  * goes back to the built-in one (DELETE). Set `provider` before it connects and `client` when the list is read
  * (null: the provider has none; `failed(error)` when it could not be read). Fires `oauth-client-changed` after a
- * save or a revert (the sign-in reads the list again) and `signed-out`.
+ * save or a revert (the sign-in reads the list again).
  */
 export class OAuthClientForm extends HTMLElement {
     provider = null;
@@ -217,7 +217,7 @@ export class OAuthClientForm extends HTMLElement {
             saved = await api.putOAuthClient(this.provider.id, this.#draft());
         } catch (error) {
             this.#setBusy(null);
-            this.#refused(error, 'The OAuth app was not saved');
+            this.#showProblem(error, 'The OAuth app was not saved');
             return;
         }
         this.#setBusy(null);
@@ -236,7 +236,7 @@ export class OAuthClientForm extends HTMLElement {
             await api.deleteOAuthClient(this.provider.id);
         } catch (error) {
             this.#setBusy(null);
-            this.#refused(error, 'The built-in client was not restored');
+            this.#showProblem(error, 'The built-in client was not restored');
             return;
         }
         this.#setBusy(null);
@@ -245,14 +245,6 @@ export class OAuthClientForm extends HTMLElement {
         announce(`Back to the built-in OAuth client of ${this.provider.name}`);
         // The list says what the provider has now (the built-in client, or none).
         this.dispatchEvent(new CustomEvent('oauth-client-changed', { bubbles: true, detail: { client: null } }));
-    }
-
-    #refused(error, what) {
-        if (error.status === 401) {
-            this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-            return;
-        }
-        this.#showProblem(error, what);
     }
 
     #setBusy(op, text) {

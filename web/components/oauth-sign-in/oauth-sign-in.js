@@ -335,10 +335,6 @@ export class OAuthSignIn extends HTMLElement {
             answer = await api.oauthFlow(flow.flowId);
         } catch (error) {
             if (seq !== this.#seq) return;
-            if (error.status === 401) {
-                this.#signedOut();
-                return;
-            }
             if (error.status === 404 || error.status === 410) {
                 this.#failed({ category: error.category ?? 'unknown_flow', message: error.detail });
                 return;
@@ -424,10 +420,6 @@ export class OAuthSignIn extends HTMLElement {
             if (seq !== this.#seq || !button.isConnected) return;
             button.disabled = false;
             button.textContent = 'Finish signing in';
-            if (error.status === 401) {
-                this.#signedOut();
-                return;
-            }
             input.setAttribute('aria-invalid', 'true');
             render(messages, html`
                 <div class="field__error" data-paste-error data-category="${error.category ?? ''}">
@@ -474,10 +466,6 @@ export class OAuthSignIn extends HTMLElement {
             answer = await api.pollDeviceCode(flow.flowId);
         } catch (error) {
             if (seq !== this.#seq) return;
-            if (error.status === 401) {
-                this.#signedOut();
-                return;
-            }
             if (error.category === 'expired_token' || error.category === 'expired') {
                 this.#deviceExpired();
                 return;
@@ -558,10 +546,6 @@ export class OAuthSignIn extends HTMLElement {
 
     /** The server refused to start (no OAuth client, a bad account): its words, and Try again. */
     #refused(error, what) {
-        if (error.status === 401) {
-            this.#signedOut();
-            return;
-        }
         this.#setState('failed');
         render(this.querySelector('[data-actions]'), this.#startButtons({ again: true }));
         render(this.querySelector('[data-body]'), html`
@@ -569,11 +553,6 @@ export class OAuthSignIn extends HTMLElement {
                 ${refusal(error, what)}
             </div>`);
         this.#status(`${what}: ${error.title}`);
-    }
-
-    #signedOut() {
-        this.#stop();
-        this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
     }
 
     // MARK: Events

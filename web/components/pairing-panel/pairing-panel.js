@@ -152,10 +152,6 @@ export class PairingPanel extends HTMLElement {
             pairing = await api.pairing(this.#pairing.id);
         } catch (error) {
             if (seq !== this.#seq) return;
-            if (error.status === 401) {
-                this.#signedOut();
-                return;
-            }
             if (error.status === 404 || error.status === 410) {
                 this.#expired();
                 return;
@@ -229,21 +225,12 @@ export class PairingPanel extends HTMLElement {
     }
 
     #refused(error, what) {
-        if (error.status === 401) {
-            this.#signedOut();
-            return;
-        }
         this.#setState('failed');
         render(this.querySelector('[data-actions]'), html`
             <button type="button" class="button" data-op="pairing-start">Try again</button>`);
         render(this.querySelector('[data-body]'), html`
             <div class="field__error" data-pairing-problem>${refusal(error, what)}</div>`);
         this.#status(`${what}: ${error.title}`);
-    }
-
-    #signedOut() {
-        this.#stop();
-        this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
     }
 
     #onClick(event) {

@@ -96,10 +96,6 @@ export class ProvidersCard extends HTMLElement {
             this.#renderTiles();
             if (this.#landing) this.#showLanding(this.#landing);
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             render(body, html`
                 <div class="error" role="alert">
                     <p class="error__title">The providers could not be loaded: ${error.title}</p>
