@@ -1,7 +1,8 @@
 import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
+import { placeProblems } from '../../lib/fields.js';
 import { html, render, withCode } from '../../lib/html.js';
-import { ancestry, segments } from '../../lib/pointer.js';
+import { segments } from '../../lib/pointer.js';
 import { confirmDialog } from '../account-dialog/account-dialog.js';
 import { credentialKind, secretNouns } from '../account-credential/account-credential.js';
 import { accountTestResult, refreshRelativeTimes, refusedTest, relativeTimeTag } from './connection-test.js';
@@ -992,57 +993,41 @@ export class AccountEditor extends HTMLElement {
 
     // MARK: Problems
 
-    /** The messages box and controls for an error at `pointer` (the nearest enclosing field that has one). */
-    #target(pointer) {
-        for (const p of ancestry(pointer ?? '')) {
-            const keys = segments(p);
-            if (keys[0] === 'headers' && keys.length === 2) {
-                const row = [...this.querySelectorAll('[data-header-row]')].find(
-                    (r) => r.querySelector('[data-header="name"]').value.trim().toLowerCase() === keys[1].toLowerCase());
-                if (row) return { box: row.querySelector('[data-header-messages]'), controls: [...row.querySelectorAll('input')] };
-                continue;
-            }
-            const box = this.querySelector(`[data-messages="${CSS.escape(p)}"]`);
-            if (!box) continue;
-            const rest = segments(pointer).slice(keys.length).join('/');
-            const controls = keys[0] === 'credential' && keys.length === 2
-                ? [...this.querySelectorAll(`[data-cred="${CSS.escape(keys[1])}"]`)]
-                : p === '/defaultModel' && this.#manualModel() ? [this.querySelector('[data-field="manualModel"]')]
-                : p === '/id' ? [...this.querySelectorAll('[data-field="name"]')]
-                    : keys.length === 1 ? [...this.querySelectorAll(`[data-field="${CSS.escape(keys[0])}"]:not([type="radio"])`)] : [];
-            return { box, controls, rest };
+    /** The messages box and controls of the field at `pointer`, or null when no field has it. */
+    #field(pointer) {
+        const keys = segments(pointer);
+        if (keys[0] === 'headers' && keys.length === 2) {
+            const row = [...this.querySelectorAll('[data-header-row]')].find(
+                (r) => r.querySelector('[data-header="name"]').value.trim().toLowerCase() === keys[1].toLowerCase());
+            return row ? { box: row.querySelector('[data-header-messages]'), controls: [...row.querySelectorAll('input')] } : null;
         }
-        return null;
+        const box = this.querySelector(`[data-messages="${CSS.escape(pointer)}"]`);
+        if (!box) return null;
+        const controls = keys[0] === 'credential' && keys.length === 2
+            ? [...this.querySelectorAll(`[data-cred="${CSS.escape(keys[1])}"]`)]
+            : pointer === '/defaultModel' && this.#manualModel() ? [this.querySelector('[data-field="manualModel"]')]
+            : pointer === '/id' ? [...this.querySelectorAll('[data-field="name"]')]
+                : keys.length === 1 ? [...this.querySelectorAll(`[data-field="${CSS.escape(keys[0])}"]:not([type="radio"])`)] : [];
+        return { box, controls };
     }
 
     /** Each error at its field (the banner lists the rest); null clears them. `retry` offers Try again. */
     #showProblem(problem, { retry = false } = {}) {
-        for (const box of this.querySelectorAll('.field__messages[data-messages], [data-header-messages]')) box.replaceChildren();
-        for (const control of this.querySelectorAll('form [aria-invalid]')) control.removeAttribute('aria-invalid');
+        const { unplaced, boxes, first } = placeProblems(this, problem?.errors ?? [], {
+            boxes: '.field__messages[data-messages], [data-header-messages]',
+            invalid: 'form [aria-invalid]',
+            field: (pointer) => this.#field(pointer),
+            path: true,
+        });
         const banner = this.querySelector('.account-editor__banner');
         if (!problem) {
             banner.replaceChildren();
             return;
         }
-        const unplaced = [];
-        const boxes = new Map();
-        let first = null;
-        for (const issue of problem.errors ?? []) {
-            const target = this.#target(issue.pointer);
-            if (!target) {
-                unplaced.push(issue);
-                continue;
-            }
-            if (!boxes.has(target.box)) boxes.set(target.box, []);
-            boxes.get(target.box).push({ ...issue, rest: target.rest });
-            for (const control of target.controls) control.setAttribute('aria-invalid', 'true');
-            first ??= target.controls[0] ?? null;
-            const advanced = target.box.closest('details');
+        // A field in the closed Advanced section opens it, so that its message is seen.
+        for (const box of boxes) {
+            const advanced = box.closest('details');
             if (advanced) advanced.open = true;
-        }
-        for (const [box, issues] of boxes) {
-            render(box, html`${issues.map((i) => html`
-                <p class="field__error" data-code="${i.code ?? ''}">${i.rest ? html`<code>${i.rest}</code> ` : ''}${withCode(i.message)}</p>`)}`);
         }
         const conflict = problem.status === 412;
         const fieldErrors = (problem.errors ?? []).length > unplaced.length;

@@ -2,7 +2,7 @@ import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
 import { copyable, copyFrom } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
-import { ancestry } from '../../lib/pointer.js';
+import { placeProblems } from '../../lib/fields.js';
 
 let forms = 0;
 
@@ -265,26 +265,18 @@ export class OAuthClientForm extends HTMLElement {
 
     /** Each error at its field by pointer (`/authorizeUrl`); the rest, and the title, under the buttons. */
     #showProblem(problem, what = '') {
-        for (const box of this.querySelectorAll('[data-client-messages]')) box.replaceChildren();
-        for (const control of this.querySelectorAll('[data-client-field][aria-invalid]')) control.removeAttribute('aria-invalid');
         const banner = this.querySelector('[data-client-problem]');
+        const { unplaced, first } = placeProblems(this, problem?.errors ?? [], {
+            boxes: '[data-client-messages]',
+            invalid: '[data-client-field][aria-invalid]',
+            field: (pointer) => {
+                const box = fields.includes(pointer.slice(1)) && this.querySelector(`[data-client-messages="${CSS.escape(pointer)}"]`);
+                return box && !box.closest('[hidden]') ? { box, controls: [this.#input(pointer.slice(1))] } : null;
+            },
+        });
         if (!problem) {
             banner.replaceChildren();
             return;
-        }
-        const unplaced = [];
-        let first = null;
-        for (const issue of problem.errors ?? []) {
-            const pointer = ancestry(issue.pointer ?? '').find((p) => fields.includes(p.slice(1)));
-            const box = pointer && this.querySelector(`[data-client-messages="${CSS.escape(pointer)}"]`);
-            if (!box || box.closest('[hidden]')) {
-                unplaced.push(issue);
-                continue;
-            }
-            box.insertAdjacentHTML('beforeend', html`<p class="field__error" data-code="${issue.code ?? ''}">${withCode(issue.message)}</p>`.toString());
-            const control = this.#input(pointer.slice(1));
-            control.setAttribute('aria-invalid', 'true');
-            first ??= control;
         }
         const placed = (problem.errors ?? []).length > unplaced.length;
         render(banner, html`
