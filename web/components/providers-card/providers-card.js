@@ -2,7 +2,8 @@ import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
 import { copyable, copyFrom } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
-import { statusLabels } from '../account-editor/account-editor.js';
+import { statusLabels } from '../account-editor/account-status.js';
+import '../account-editor/account-editor.js';
 import { failureText } from '../oauth-sign-in/sign-in-words.js';
 
 // The MVP providers lead, in this order; the rest follow by name.
