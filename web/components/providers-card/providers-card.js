@@ -4,7 +4,7 @@ import { copyable, copyFrom } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
 import { statusLabels } from '../account-editor/account-status.js';
 import '../account-editor/account-editor.js';
-import { failureText } from '../oauth-sign-in/sign-in-words.js';
+import { failureText } from '../flow-panel/flow-words.js';
 
 // The MVP providers lead, in this order; the rest follow by name.
 const leading = ['anthropic', 'openai', 'google', 'openrouter', 'zai', 'azureOpenai', 'bedrock', 'vertex'];
