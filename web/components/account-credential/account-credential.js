@@ -311,10 +311,6 @@ export class AccountCredential extends HTMLElement {
             view = html`${draftTestResult(result, testable[this.#kind]?.works)}`;
             if (!result.ok) view = html`${view}${this.#retestButton(secret)}`;
         } catch (error) {
-            if (error.status === 401) {
-                this.#problem(error);
-                return;
-            }
             const first = error.errors?.[0]?.message;
             view = html`${refusedTest(first ? { title: error.title, detail: first } : error, `The ${noun} was not tested`)}${this.#retestButton(secret)}`;
         } finally {

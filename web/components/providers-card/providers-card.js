@@ -2,8 +2,9 @@ import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
 import { copyable, copyFrom } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
-import { statusLabels } from '../account-editor/account-editor.js';
-import { failureText } from '../oauth-sign-in/sign-in-words.js';
+import { statusLabels } from '../account-editor/account-status.js';
+import '../account-editor/account-editor.js';
+import { failureText } from '../flow-panel/flow-words.js';
 
 // The MVP providers lead, in this order; the rest follow by name.
 const leading = ['anthropic', 'openai', 'google', 'openrouter', 'zai', 'azureOpenai', 'bedrock', 'vertex'];
@@ -96,10 +97,6 @@ export class ProvidersCard extends HTMLElement {
             this.#renderTiles();
             if (this.#landing) this.#showLanding(this.#landing);
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             render(body, html`
                 <div class="error" role="alert">
                     <p class="error__title">The providers could not be loaded: ${error.title}</p>
