@@ -49,7 +49,7 @@ struct AccountsController {
         var expected: Int?
         if let value = request.headers[.ifMatch]?.trimmed, !value.isEmpty, value != "*" {
             // A malformed tag matches no version: the answer is 412 with the current one.
-            expected = ConfigController.revisions(in: value)?.first ?? -1
+            expected = EntityTag.numbers(in: value)?.first ?? -1
         }
         return try Self.answering {
             let account = try service.patch(id, body, ifVersion: expected, by: caller)
@@ -110,12 +110,10 @@ struct AccountsController {
 
     // MARK: Helpers
 
-    static func etag(_ version: Int) -> String { "\"\(version)\"" }
-
     /// An account with its version as the ETag.
     static func answer(_ account: AccountView, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var headers = headers
-        headers[.eTag] = etag(account.version)
+        headers[.eTag] = EntityTag.of(account.version)
         return try .json(account, status: status, headers: headers)
     }
 
@@ -151,7 +149,7 @@ struct AccountsController {
         case .stale(let current):
             return Problem(.preconditionFailed, type: "stale-account", title: "The account changed since you read it",
                            detail: "Its current version is \(current). Read it again and reapply your change.",
-                           headers: [.eTag: etag(current)], members: ["currentVersion": .number(Double(current))])
+                           headers: [.eTag: EntityTag.of(current)], members: ["currentVersion": .number(Double(current))])
         case .noCredential:
             return Problem(.conflict, type: "no-credential", title: "No credential is stored",
                            detail: "This account has no stored credential. Store one with PUT …/credential.")

@@ -21,8 +21,8 @@ struct ConfigController {
         let snapshot = try service.current()
         // If-None-Match compares weakly (RFC 9110 13.1.2): W/"3" matches revision 3 too.
         if let tags = request.headers[.ifNoneMatch],
-           Self.revisions(in: tags.replacingOccurrences(of: "W/", with: ""))?.contains(snapshot.revision.revision) == true {
-            return Response(status: .notModified, headers: [.eTag: Self.etag(snapshot.revision.revision)])
+           EntityTag.numbers(in: tags.replacingOccurrences(of: "W/", with: ""))?.contains(snapshot.revision.revision) == true {
+            return Response(status: .notModified, headers: [.eTag: EntityTag.of(snapshot.revision.revision)])
         }
         return Self.answer(snapshot)
     }
@@ -97,10 +97,8 @@ struct ConfigController {
 
     // MARK: Helpers
 
-    static func etag(_ revision: Int) -> String { "\"\(revision)\"" }
-
     static func answer(_ snapshot: ConfigService.Snapshot) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json", .eTag: etag(snapshot.revision.revision)], body: snapshot.body)
+        Response(status: .ok, headers: [.contentType: "application/json", .eTag: EntityTag.of(snapshot.revision.revision)], body: snapshot.body)
     }
 
     /// The revisions a request's `If-Match` names; 428 without one.
@@ -114,18 +112,7 @@ struct ConfigController {
                           detail: "If-Match: * would overwrite changes you have not seen; send the ETag from GET /api/config.")
         }
         // A malformed or weak tag matches nothing (strong comparison): the answer is 412 with the current revision.
-        return revisions(in: value) ?? []
-    }
-
-    /// The revisions in an entity-tag list (`"3", "4"`); weak or malformed tags are skipped.
-    static func revisions(in list: String) -> Set<Int>? {
-        var result: Set<Int> = []
-        for item in list.split(separator: ",") {
-            let tag = item.trimmed
-            guard tag.count >= 3, tag.hasPrefix("\""), tag.hasSuffix("\""), let n = Int(tag.dropFirst().dropLast()) else { continue }
-            result.insert(n)
-        }
-        return result
+        return EntityTag.numbers(in: value) ?? []
     }
 
 
@@ -136,7 +123,7 @@ struct ConfigController {
         } catch let stale as StaleRevision {
             throw Problem(.preconditionFailed, type: "stale-revision", title: "The settings changed since you read them",
                           detail: "The current revision is \(stale.current). Read GET /api/config again, reapply your change and send its ETag.",
-                          headers: [.eTag: etag(stale.current)], members: ["currentRevision": .number(Double(stale.current))])
+                          headers: [.eTag: EntityTag.of(stale.current)], members: ["currentRevision": .number(Double(stale.current))])
         } catch let failure as Settings.Failure {
             guard case .invalid(let issues) = failure else { throw failure }
             let secrets = issues.contains { $0.code == "secret_not_allowed" }
