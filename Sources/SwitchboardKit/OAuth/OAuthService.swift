@@ -1,5 +1,4 @@
 import Foundation
-import GRDB
 
 /// OAuth sign-in for provider accounts: authorization code + PKCE with a server callback or a pasted code,
 /// device code (RFC 8628), and token refresh. Flows live in `oauth_flow`; tokens go to the vault through
@@ -17,7 +16,7 @@ public final class OAuthService: Sendable {
     public let clients: OAuthClients
     let http: OutboundClient
     var database: AppDatabase { accounts.database }
-    private let refreshing = Locked<[String: Task<Result<Credential, TokenFailure>, Never>]>([:])
+    let refreshing = Locked<[String: Task<Result<Credential, TokenFailure>, Never>]>([:])
 
     public init(accounts: AccountService, clients: OAuthClients, http: OutboundClient) {
         self.accounts = accounts
@@ -100,6 +99,33 @@ public final class OAuthService: Sendable {
         return id
     }
 
+    // MARK: Reading
+
+    /// A flow of the caller's. A browser flow still waiting after its 10 minutes reads as `expired` with
+    /// `callback_timeout`: the provider never sent the browser back (the server may not be reachable from it).
+    public func flow(_ id: String, principal: Principal, at now: Date = Date()) throws -> Flow {
+        guard let row = try database.oauthFlow(id), row.actor == principal.actor else { throw Failure.flowNotFound }
+        var status = row.status
+        var category = row.category
+        var message = row.message
+        let expires = row.expiresAt
+        let mode = row.mode
+        if status == "waiting" && expires <= now {
+            status = "expired"
+            category = mode == "device" ? "expired_token" : "callback_timeout"
+            message = mode == "device" ? "The code expired — request a new code."
+                : "The provider never sent the browser back here: this server may not be reachable from your browser. Pair from a machine with a browser, or paste the code."
+        }
+        let missing = row.missingScopes.flatMap { JSONValue.parse(Array($0.utf8))?.arrayValue?.compactMap(\.stringValue) } ?? []
+        return Flow(flowId: id, provider: row.provider, mode: mode, status: status, account: row.resultAccount, category: category,
+                    message: message, missingScopes: missing, expiresAt: expires, redirectUri: row.redirectURI, userCode: row.userCode,
+                    verificationUri: row.verificationURI, verificationUriComplete: row.verificationURIComplete, interval: row.interval)
+    }
+}
+
+/// Browser sign-in: authorization code + PKCE, finished by the provider's redirect to the server callback or by
+/// a pasted code; the returning answer consumes its flow once, and its code is exchanged for tokens.
+extension OAuthService {
     /// Starts a browser sign-in. `binding` is the browser's binding cookie when it sent one (reused, so flows
     /// in several tabs of one browser all work); the answer names the one to set.
     public func start(_ providerID: String, _ body: JSONValue, principal: Principal, origin: String, binding: String?,
@@ -118,14 +144,10 @@ public final class OAuthService: Sendable {
         let cookie: String? = principal.method == .session ? (binding.flatMap { $0.count == 43 ? $0 : nil } ?? OAuthRandom.state()) : nil
         let flowID = OAuthRandom.id("oaf_")
         let expires = now.addingTimeInterval(Self.lifetime)
-        try database.writeAccounts { db in
-            try db.execute(sql: """
-                INSERT INTO oauth_flow (id, state_hash, provider, account_id, actor, binding_hash, mode, verifier, redirect_uri, created_at, expires_at)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [flowID, Digest.sha256Hex(state), entry.id, account, principal.actor, cookie.map(Digest.sha256Hex),
-                                 client.redirectMode == .serverCallback ? "browser" : "paste", verifier, redirect, now, expires])
-            try db.execute(sql: "DELETE FROM oauth_flow WHERE created_at < ?", arguments: [now.addingTimeInterval(-86_400)])
-        }
+        try database.startBrowserFlow(OAuthFlowRecord(
+            id: flowID, provider: entry.id, account: account, actor: principal.actor,
+            mode: client.redirectMode == .serverCallback ? "browser" : "paste", createdAt: now, expiresAt: expires,
+            stateHash: Digest.sha256Hex(state), bindingHash: cookie.map(Digest.sha256Hex), verifier: verifier, redirectURI: redirect))
         var url = URLComponents(string: client.authorizeURL) ?? URLComponents()
         var items = url.queryItems ?? []
         items += [
@@ -173,18 +195,6 @@ public final class OAuthService: Sendable {
         }
     }
 
-    struct FlowRow {
-        var id: String, provider: String, account: String?, actor: String, bindingHash: String?, mode: String
-        var verifier: String?, redirectURI: String?, expiresAt: Date, stateHash: String?
-        var deviceCode: String?, interval: Int?
-
-        init(_ row: Row) {
-            id = row["id"]; provider = row["provider"]; account = row["account_id"]; actor = row["actor"]
-            bindingHash = row["binding_hash"]; mode = row["mode"]; verifier = row["verifier"]; redirectURI = row["redirect_uri"]
-            expiresAt = row["expires_at"]; stateHash = row["state_hash"]; deviceCode = row["device_code"]; interval = row["interval"]
-        }
-    }
-
     /// Where the callback sends the browser, or the state problem (answered 400 without any token request).
     public enum CallbackOutcome: Sendable, Equatable {
         case redirect(String)
@@ -199,11 +209,11 @@ public final class OAuthService: Sendable {
     public func callback(_ providerID: String, query: [String: String], binding: String?, at now: Date = Date()) async -> CallbackOutcome {
         let returned = Returned(query: query)
         do {
-            let flow = try consume(.state(returned.state), provider: providerID, at: now) { flow, db in
+            let flow = try consume(.state(returned.state), provider: providerID, at: now) { flow, sessions in
                 // Bound to the browser session that started it: its binding cookie, and the session still live.
                 guard let expected = flow.bindingHash, let binding,
                       Digest.constantTimeEqual(Array(Digest.sha256Hex(binding).utf8), Array(expected.utf8)),
-                      try AppDatabase.sessionIsLive(actor: flow.actor, db, now: now) else {
+                      try sessions.isLive(actor: flow.actor) else {
                     return "The sign-in was started from another browser session: several tabs, an old page, or a session that has since ended."
                 }
                 return nil
@@ -233,7 +243,7 @@ public final class OAuthService: Sendable {
             throw Failure.invalid([.init(pointer: "/code", code: "required", message: "is required: the code the provider showed, or the address the browser ended on")])
         }
         var returned = Returned(pasted: text)
-        let stored = try flowRow(flowID)
+        let stored = try database.oauthFlow(flowID)
         guard let stored, stored.provider == (accounts.provider(providerID)?.id ?? providerID), stored.actor == principal.actor else {
             throw Failure.state(category: "state_mismatch", detail: "No sign-in of yours is waiting under this flow id for \(providerID); start again.")
         }
@@ -255,55 +265,48 @@ public final class OAuthService: Sendable {
         case id(String)
     }
 
-    /// Consumes the flow (single use, unexpired, this provider), running `bound` in the same transaction: a
-    /// non-nil answer from it is the reason the flow is refused. A refused flow is consumed and audited.
+    /// Consumes the flow (single use, unexpired, this provider), running `bound` in the same transaction (it
+    /// may ask whether the session an actor names is still signed in): a non-nil answer from it is the reason the
+    /// flow is refused. A refused flow is consumed and audited.
     func consume(_ key: FlowKey, provider: String, at now: Date,
-                 bound: (FlowRow, Database) throws -> String? = { _, _ in nil }) throws -> FlowRow {
-        let lookup: (column: String, value: String)
+                 bound: (OAuthFlowRecord, OAuthFlowRecord.Sessions) throws -> String? = { _, _ in nil }) throws -> OAuthFlowRecord {
+        let lookup: OAuthFlowRecord.Key
         switch key {
         case .state(let state):
             guard let state, !state.isEmpty, state.count <= 512 else {
                 throw Failure.state(category: "state_mismatch", detail: "The provider's answer carried no state; start the sign-in again from the settings page.")
             }
-            lookup = ("state_hash", Digest.sha256Hex(state))
+            lookup = .stateHash(Digest.sha256Hex(state))
         case .id(let id):
-            lookup = ("id", id)
+            lookup = .id(id)
         }
-        return try database.writeAccounts { db -> Result<FlowRow, Failure> in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM oauth_flow WHERE \(lookup.column) = ?", arguments: [lookup.value]) else {
-                return .failure(.state(category: "state_mismatch", detail: "This sign-in is not known here: it may come from an old page or another server. Start again."))
-            }
-            let flow = FlowRow(row)
-            if (row["consumed_at"] as Date?) != nil {
-                return .failure(.state(category: "state_mismatch", detail: "This sign-in answer was already used; start again."))
-            }
-            try db.execute(sql: "UPDATE oauth_flow SET consumed_at = ? WHERE id = ?", arguments: [now, flow.id])
-            func refuse(_ category: String, _ detail: String) throws -> Result<FlowRow, Failure> {
-                try db.execute(sql: "UPDATE oauth_flow SET status = ?, category = ?, message = ? WHERE id = ?",
-                               arguments: [category == "expired" ? "expired" : "failed", category, detail, flow.id])
-                try database.audit(AuditEntry("oauth.refused", actor: "oauth:\(flow.provider)", target: flow.account ?? flow.provider,
-                                              detail: .object(["flow": .string(flow.id), "reason": .string(category)])), in: db, at: now)
-                return .failure(.state(category: category, detail: detail))
+        let consumption = try database.consumeOAuthFlow(lookup, at: now) { flow, sessions -> OAuthFlowRecord.Refusal? in
+            func refuse(_ category: String, _ detail: String) -> OAuthFlowRecord.Refusal {
+                OAuthFlowRecord.Refusal(status: category == "expired" ? "expired" : "failed", category: category, detail: detail)
             }
             if flow.provider != provider {
-                return try refuse("state_mismatch", "This answer belongs to a sign-in with another provider; start again.")
+                return refuse("state_mismatch", "This answer belongs to a sign-in with another provider; start again.")
             }
             if flow.expiresAt <= now {
-                return try refuse("expired", "The sign-in took longer than 10 minutes and expired; start again.")
+                return refuse("expired", "The sign-in took longer than 10 minutes and expired; start again.")
             }
-            if let why = try bound(flow, db) { return try refuse("state_mismatch", why) }
-            return .success(flow)
-        }.get()
+            if let why = try bound(flow, sessions) { return refuse("state_mismatch", why) }
+            return nil
+        }
+        switch consumption {
+        case .unknown:
+            throw Failure.state(category: "state_mismatch", detail: "This sign-in is not known here: it may come from an old page or another server. Start again.")
+        case .alreadyUsed:
+            throw Failure.state(category: "state_mismatch", detail: "This sign-in answer was already used; start again.")
+        case .refused(let refusal):
+            throw Failure.state(category: refusal.category, detail: refusal.detail)
+        case .consumed(let flow):
+            return flow
+        }
     }
-
-    func flowRow(_ id: String) throws -> FlowRow? {
-        try database.pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM oauth_flow WHERE id = ?", arguments: [id]).map(FlowRow.init) }
-    }
-
-    struct Finished { var status: String; var category: String?; var account: String? }
 
     /// After a valid state: the provider's `error`, the `iss` check, the code exchange, storing the tokens.
-    func finish(_ flow: FlowRow, _ returned: Returned, at now: Date) async -> Finished {
+    func finish(_ flow: OAuthFlowRecord, _ returned: Returned, at now: Date) async -> Finished {
         let name = name(flow.provider)
         guard let client = try? clients.client(flow.provider) else {
             return fail(flow, "token_exchange_failed", "The OAuth client for \(name) is gone.", at: now)
@@ -335,10 +338,16 @@ public final class OAuthService: Sendable {
             return store(tokens, flow: flow, client: client, at: now)
         }
     }
+}
+
+/// How a sign-in ends, whatever its way (browser or device code): its tokens stored with the flow's outcome, or
+/// the flow marked failed.
+extension OAuthService {
+    struct Finished { var status: String; var category: String?; var account: String? }
 
     /// Stores the token set in the vault (one transaction with the flow's outcome and the audit event). A
     /// failure leaves nothing behind and marks the flow `storage_failed`; starting again works.
-    func store(_ tokens: TokenSet, flow: FlowRow, client: OAuthClient, at now: Date) -> Finished {
+    func store(_ tokens: TokenSet, flow: OAuthFlowRecord, client: OAuthClient, at now: Date) -> Finished {
         let name = name(flow.provider)
         let missing = client.scopes.filter { !(tokens.scopes ?? client.scopes).contains($0) }
         let method: AuthMethod = flow.mode == "device" ? .oauthDeviceCode : .oauthBrowser
@@ -349,12 +358,8 @@ public final class OAuthService: Sendable {
             let category: String? = missing.isEmpty ? nil : "insufficient_scope"
             let message: String? = missing.isEmpty ? nil : "Signed in, but \(name) did not grant \(missing.joined(separator: ", ")); sign in again and allow \(missing.count == 1 ? "it" : "them")."
             let record = try accounts.storeObtained(credential, provider: flow.provider, account: flow.account, method: method,
-                                                    event: "oauth.signed_in", by: .init(actor: flow.actor), at: now) { db, accountID in
-                try db.execute(sql: """
-                    UPDATE oauth_flow SET status = 'completed', result_account = ?, category = ?, message = ?, missing_scopes = ?, device_code = NULL, verifier = NULL
-                    WHERE id = ?
-                    """, arguments: [accountID, category, message, JSONValue.array(missing.map(JSONValue.string)).serialized, flow.id])
-            }
+                                                    event: "oauth.signed_in", by: .init(actor: flow.actor), at: now,
+                                                    completing: .oauthFlow(id: flow.id, category: category, message: message, missingScopes: missing))
             if !missing.isEmpty {
                 // The post-sign-in check: what is missing is the account's last test, so the page can offer
                 // signing in again next to it.
@@ -368,43 +373,17 @@ public final class OAuthService: Sendable {
     }
 
     @discardableResult
-    func fail(_ flow: FlowRow, _ category: String, _ message: String, at now: Date, audit: [String: JSONValue] = [:]) -> Finished {
-        _ = try? database.writeAccounts { db in
-            try db.execute(sql: "UPDATE oauth_flow SET status = ?, category = ?, message = ?, device_code = NULL, verifier = NULL WHERE id = ?",
-                           arguments: [category == "expired_token" ? "expired" : "failed", category, message, flow.id])
-            try database.audit(AuditEntry("oauth.failed", actor: flow.actor, target: flow.account ?? flow.provider,
-                                          detail: .object(audit.merging(["flow": .string(flow.id), "category": .string(category)]) { a, _ in a })),
-                               in: db, at: now)
-        }
+    func fail(_ flow: OAuthFlowRecord, _ category: String, _ message: String, at now: Date, audit: [String: JSONValue] = [:]) -> Finished {
+        try? database.failOAuthFlow(flow.id, status: category == "expired_token" ? "expired" : "failed", category: category, message: message,
+                                    event: AuditEntry("oauth.failed", actor: flow.actor, target: flow.account ?? flow.provider,
+                                                      detail: .object(audit.merging(["flow": .string(flow.id), "category": .string(category)]) { a, _ in a })),
+                                    at: now)
         return Finished(status: "failed", category: category, account: nil)
     }
+}
 
-    // MARK: Reading
-
-    /// A flow of the caller's. A browser flow still waiting after its 10 minutes reads as `expired` with
-    /// `callback_timeout`: the provider never sent the browser back (the server may not be reachable from it).
-    public func flow(_ id: String, principal: Principal, at now: Date = Date()) throws -> Flow {
-        guard let row = try database.pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM oauth_flow WHERE id = ?", arguments: [id]) }),
-              (row["actor"] as String) == principal.actor else { throw Failure.flowNotFound }
-        var status: String = row["status"]
-        var category: String? = row["category"]
-        var message: String? = row["message"]
-        let expires: Date = row["expires_at"]
-        let mode: String = row["mode"]
-        if status == "waiting" && expires <= now {
-            status = "expired"
-            category = mode == "device" ? "expired_token" : "callback_timeout"
-            message = mode == "device" ? "The code expired — request a new code."
-                : "The provider never sent the browser back here: this server may not be reachable from your browser. Pair from a machine with a browser, or paste the code."
-        }
-        let missing = (row["missing_scopes"] as String?).flatMap { JSONValue.parse(Array($0.utf8))?.arrayValue?.compactMap(\.stringValue) } ?? []
-        return Flow(flowId: id, provider: row["provider"], mode: mode, status: status, account: row["result_account"], category: category,
-                    message: message, missingScopes: missing, expiresAt: expires, redirectUri: row["redirect_uri"], userCode: row["user_code"],
-                    verificationUri: row["verification_uri"], verificationUriComplete: row["verification_uri_complete"], interval: row["interval"])
-    }
-
-    // MARK: Device code (RFC 8628)
-
+/// Device-code sign-in (RFC 8628): the user enters a code on another device while the page polls.
+extension OAuthService {
     public func startDevice(_ providerID: String, _ body: JSONValue, principal: Principal, at now: Date = Date()) async throws -> Flow {
         let (client, entry) = try usableClient(providerID, .oauthDeviceCode)
         let account = try targetAccount(body, provider: entry.id)
@@ -415,16 +394,12 @@ public final class OAuthService: Sendable {
         case .failure(let f): throw Failure.unavailable(f.message(entry.name))
         }
         let id = OAuthRandom.id("oaf_")
-        try database.writeAccounts { db in
-            try db.execute(sql: """
-                INSERT INTO oauth_flow (id, provider, account_id, actor, mode, device_code, user_code, verification_uri, verification_uri_complete,
-                                        interval, next_poll_at, created_at, expires_at)
-                VALUES (?, ?, ?, ?, 'device', ?, ?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, entry.id, account, principal.actor, try accounts.vault.sealValue(device.deviceCode, context: "oauth-device:\(id)"),
-                                 device.userCode, device.verificationURI,
-                                 device.verificationURIComplete, device.interval, now.addingTimeInterval(TimeInterval(device.interval)), now,
-                                 now.addingTimeInterval(TimeInterval(min(device.expiresIn, 1800)))])
-        }
+        try database.startDeviceFlow(OAuthFlowRecord(
+            id: id, provider: entry.id, account: account, actor: principal.actor, mode: "device", createdAt: now,
+            expiresAt: now.addingTimeInterval(TimeInterval(min(device.expiresIn, 1800))),
+            deviceCode: try accounts.vault.sealValue(device.deviceCode, context: "oauth-device:\(id)"), userCode: device.userCode,
+            verificationURI: device.verificationURI, verificationURIComplete: device.verificationURIComplete, interval: device.interval,
+            nextPollAt: now.addingTimeInterval(TimeInterval(device.interval))))
         return try flow(id, principal: principal, at: now)
     }
 
@@ -434,13 +409,7 @@ public final class OAuthService: Sendable {
         let current = try flow(id, principal: principal, at: now)
         guard current.mode == "device", current.status == "waiting" else { return current }
         // Claim this interval's poll, so two pages polling at once still ask the provider once.
-        let claimed = try database.writeAccounts { db -> FlowRow? in
-            guard let row = try Row.fetchOne(db, sql: "SELECT * FROM oauth_flow WHERE id = ? AND status = 'waiting' AND consumed_at IS NULL AND next_poll_at <= ?",
-                                             arguments: [id, now]) else { return nil }
-            let flow = FlowRow(row)
-            try db.execute(sql: "UPDATE oauth_flow SET next_poll_at = ? WHERE id = ?", arguments: [now.addingTimeInterval(TimeInterval(flow.interval ?? 5)), id])
-            return flow
-        }
+        let claimed = try database.claimDevicePoll(id, at: now)
         guard let claimed, let sealed = claimed.deviceCode, let client = try clients.client(claimed.provider) else { return current }
         guard let deviceCode = accounts.vault.openValue(sealed, context: "oauth-device:\(id)") else {
             fail(claimed, "expired_token", "The device code can no longer be read (the master key changed) — request a new code.", at: now)
@@ -449,27 +418,21 @@ public final class OAuthService: Sendable {
         let server = endpoint(client)
         switch await server.pollDevice(deviceCode) {
         case .success(let tokens):
-            let consumedNow = try database.writeAccounts { db -> Bool in
-                try db.execute(sql: "UPDATE oauth_flow SET consumed_at = ? WHERE id = ? AND consumed_at IS NULL", arguments: [now, id])
-                return db.changesCount == 1
-            }
-            if consumedNow { _ = store(tokens, flow: claimed, client: client, at: now) }
+            if try database.consumeDeviceFlow(id, at: now) { _ = store(tokens, flow: claimed, client: client, at: now) }
         case .failure(.oauth("authorization_pending", _)):
-            try database.writeAccounts { db in try db.execute(sql: "UPDATE oauth_flow SET category = 'authorization_pending', message = NULL WHERE id = ?", arguments: [id]) }
+            try database.noteDeviceFlowPending(id)
         case .failure(.oauth("slow_down", _)):
             let interval = (claimed.interval ?? 5) + 5
-            try database.writeAccounts { db in
-                try db.execute(sql: "UPDATE oauth_flow SET interval = ?, next_poll_at = ?, category = 'slow_down', message = ? WHERE id = ?",
-                               arguments: [interval, now.addingTimeInterval(TimeInterval(interval)), "The provider asked to poll less often; waiting \(interval) s between checks.", id])
-            }
+            try database.slowDownDeviceFlow(id, interval: interval, message: "The provider asked to poll less often; waiting \(interval) s between checks.", at: now)
         case .failure(let failure):
             fail(claimed, failure.category, failure.message(name(claimed.provider)), at: now)
         }
         return try flow(id, principal: principal, at: now)
     }
+}
 
-    // MARK: Refresh
-
+/// Renewing an OAuth account's tokens with its refresh token.
+extension OAuthService {
     /// A fresh access token for an OAuth account: one refresh at a time per account (callers arriving during
     /// one wait for it). The new token set (with a rotated refresh token) is committed before it is returned,
     /// so a crash cannot lose the only valid refresh token. The caller records a refusal on the account
