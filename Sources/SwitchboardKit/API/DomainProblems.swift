@@ -21,16 +21,13 @@ extension Problem: ProblemConvertible {
     var problem: Problem? { self }
 }
 
-/// An `ETag` value: a revision or a version number, quoted.
-func entityTag(_ number: Int) -> String { "\"\(number)\"" }
-
 // MARK: Settings
 
 extension StaleRevision: ProblemConvertible {
     var problem: Problem? {
         Problem(.preconditionFailed, type: "stale-revision", title: "The settings changed since you read them",
                 detail: "The current revision is \(current). Read GET /api/config again, reapply your change and send its ETag.",
-                headers: [.eTag: entityTag(current)], members: ["currentRevision": .number(Double(current))])
+                headers: [.eTag: EntityTag.of(current)], members: ["currentRevision": .number(Double(current))])
     }
 }
 
@@ -108,7 +105,7 @@ extension AccountService.Failure: ProblemConvertible {
         case .stale(let current):
             return Problem(.preconditionFailed, type: "stale-account", title: "The account changed since you read it",
                            detail: "Its current version is \(current). Read it again and reapply your change.",
-                           headers: [.eTag: entityTag(current)], members: ["currentVersion": .number(Double(current))])
+                           headers: [.eTag: EntityTag.of(current)], members: ["currentVersion": .number(Double(current))])
         case .noCredential:
             return Problem(.conflict, type: "no-credential", title: "No credential is stored",
                            detail: "This account has no stored credential. Store one with PUT …/credential.")

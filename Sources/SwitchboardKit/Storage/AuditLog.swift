@@ -430,8 +430,8 @@ extension AppDatabase {
     }
 
     /// Appends one event on its own (sign-in failures, key rotation by the CLI).
-    public func audit(_ entry: AuditEntry) throws {
-        _ = try pool.write { db in try auditLog.append(entry, in: db) }
+    public func audit(_ entry: AuditEntry, at now: Date = Date()) throws {
+        _ = try pool.write { db in try auditLog.append(entry, in: db, at: now) }
     }
 
     /// Events newest first; those below `before`, of `type`, when given.

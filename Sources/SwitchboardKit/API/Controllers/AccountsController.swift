@@ -45,7 +45,7 @@ struct AccountsController {
         var expected: Int?
         if let value = request.headers[.ifMatch]?.trimmed, !value.isEmpty, value != "*" {
             // A malformed tag matches no version: the answer is 412 with the current one.
-            expected = ConfigController.revisions(in: value)?.first ?? -1
+            expected = EntityTag.numbers(in: value)?.first ?? -1
         }
         let account = try service.patch(id, body, ifVersion: expected, by: caller)
         return try Self.answer(account)
@@ -99,7 +99,7 @@ struct AccountsController {
     /// An account with its version as the ETag.
     static func answer(_ account: AccountView, status: HTTPResponse.Status = .ok, headers: HTTPFields = [:]) throws -> Response {
         var headers = headers
-        headers[.eTag] = entityTag(account.version)
+        headers[.eTag] = EntityTag.of(account.version)
         return try .json(account, status: status, headers: headers)
     }
 

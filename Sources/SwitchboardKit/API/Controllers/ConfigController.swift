@@ -21,8 +21,8 @@ struct ConfigController {
         let snapshot = try service.current()
         // If-None-Match compares weakly (RFC 9110 13.1.2): W/"3" matches revision 3 too.
         if let tags = request.headers[.ifNoneMatch],
-           Self.revisions(in: tags.replacingOccurrences(of: "W/", with: ""))?.contains(snapshot.revision.revision) == true {
-            return Response(status: .notModified, headers: [.eTag: entityTag(snapshot.revision.revision)])
+           EntityTag.numbers(in: tags.replacingOccurrences(of: "W/", with: ""))?.contains(snapshot.revision.revision) == true {
+            return Response(status: .notModified, headers: [.eTag: EntityTag.of(snapshot.revision.revision)])
         }
         return Self.answer(snapshot)
     }
@@ -88,7 +88,7 @@ struct ConfigController {
     // MARK: Helpers
 
     static func answer(_ snapshot: ConfigService.Snapshot) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json", .eTag: entityTag(snapshot.revision.revision)], body: snapshot.body)
+        Response(status: .ok, headers: [.contentType: "application/json", .eTag: EntityTag.of(snapshot.revision.revision)], body: snapshot.body)
     }
 
     /// The revisions a request's `If-Match` names; 428 without one.
@@ -102,18 +102,7 @@ struct ConfigController {
                           detail: "If-Match: * would overwrite changes you have not seen; send the ETag from GET /api/config.")
         }
         // A malformed or weak tag matches nothing (strong comparison): the answer is 412 with the current revision.
-        return revisions(in: value) ?? []
-    }
-
-    /// The revisions in an entity-tag list (`"3", "4"`); weak or malformed tags are skipped.
-    static func revisions(in list: String) -> Set<Int>? {
-        var result: Set<Int> = []
-        for item in list.split(separator: ",") {
-            let tag = item.trimmed
-            guard tag.count >= 3, tag.hasPrefix("\""), tag.hasSuffix("\""), let n = Int(tag.dropFirst().dropLast()) else { continue }
-            result.insert(n)
-        }
-        return result
+        return EntityTag.numbers(in: value) ?? []
     }
 
 }
