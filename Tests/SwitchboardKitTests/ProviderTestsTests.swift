@@ -189,6 +189,30 @@ let families: [FamilyCase] = openAICompatibleCatalogFamilies + [
     }
 }
 
+/// One registry of API families: every shipped provider's family is in it, each type once.
+@Suite struct FamilyRegistryTests {
+    @Test func everyShippedProviderHasItsFamilyAndEachFamilyOneType() {
+        let types = ProviderFamilies.all.map(\.type)
+        #expect(Set(types).count == types.count, "\(types)")
+        for provider in Catalog.load(shipped: Catalog.shippedDirectory, custom: nil).providers {
+            #expect(ProviderFamilies.family(for: provider.type) != nil, "\(provider.id) is of type \(provider.type), which no family serves")
+        }
+        #expect(Set(types) == ["openai", "anthropic", "gemini", "openrouter", "azure", "bedrock", "vertexai", "ollama"])
+    }
+
+    @Test func bothRateLimitHeaderFormsAreRead() {
+        let openAI = OutboundResponse(status: 429, headers: [("x-ratelimit-limit-requests", "60"), ("x-ratelimit-remaining-requests", "0"),
+                                                             ("x-ratelimit-reset-requests", "1m30s")], body: [], latency: .zero)
+        let q = RateLimitHeaders.openAI.read(openAI)
+        #expect(q.requestsLimit == 60 && q.requestsRemaining == 0)
+        #expect(abs((q.resetAt?.timeIntervalSinceNow ?? 0) - 90) < 5)
+        let anthropic = OutboundResponse(status: 429, headers: [("anthropic-ratelimit-tokens-limit", "4000"), ("retry-after", "20")], body: [], latency: .zero)
+        let a = RateLimitHeaders.anthropic.read(anthropic)
+        #expect(a.tokensLimit == 4000 && a.requestsLimit == nil)
+        #expect(abs((a.resetAt?.timeIntervalSinceNow ?? 0) - 20) < 5, "Retry-After stands in for a reset header")
+    }
+}
+
 /// Every family, every category it can produce, through the real outbound client against the emulator.
 @Suite(.serialized) struct ProviderFamilyTests {
     static let emulator = try! ProviderEmulator(slowDelay: .seconds(2))
