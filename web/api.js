@@ -1,5 +1,7 @@
 // The only file that calls fetch. Every call stays on this origin and carries the session cookie;
 // every write carries the CSRF header. Failures become an ApiError built from the RFC 9457 problem.
+// A 401 means the session ended: this file says so once, as `signed-out` on the document (the app shows the
+// sign-in view), and the call never settles, so the view that made it (gone now) shows no problem for it.
 
 export class ApiError extends Error {
     constructor({ status = 0, type = 'about:blank', title, detail = '', errors = [], retryAfter = null,
@@ -61,7 +63,24 @@ async function problemFrom(response) {
     });
 }
 
-async function request(method, path, body, { contentType = 'application/json', ifMatch, withETag = false } = {}) {
+// Set once `signed-out` was said, so that the other calls the ended session refuses say nothing more; a
+// session call that succeeds clears it.
+let sessionEnded = false;
+
+function signedOut() {
+    if (sessionEnded) return;
+    sessionEnded = true;
+    document.dispatchEvent(new CustomEvent('signed-out'));
+}
+
+/** The session calls' own 401 is their answer (not signed in, a wrong token), not the end of a session. */
+async function sessionRequest(method, path, body) {
+    const answer = await request(method, path, body, { session: true });
+    sessionEnded = false;
+    return answer;
+}
+
+async function request(method, path, body, { contentType = 'application/json', ifMatch, withETag = false, session = false } = {}) {
     const headers = { Accept: 'application/json, application/problem+json' };
     if (method !== 'GET' && method !== 'HEAD') headers['X-Switchboard-CSRF'] = '1';
     if (body !== undefined) headers['Content-Type'] = contentType;
@@ -80,6 +99,10 @@ async function request(method, path, body, { contentType = 'application/json', i
             title: 'Cannot reach Switchboard',
             detail: 'The request did not get through. Check the connection and try again.',
         });
+    }
+    if (response.status === 401 && !session) {
+        signedOut();
+        return new Promise(() => {});
     }
     if (!response.ok) throw await problemFrom(response);
     if (response.status === 204) return null;
@@ -112,9 +135,18 @@ async function configView(method, path, body, options) {
 export const api = {
     health: () => request('GET', '/api/health'),
     /** The signed-in session, or an ApiError with status 401. */
-    currentSession: () => request('GET', '/api/session'),
-    signIn: (token) => request('POST', '/api/session', { token }),
-    signOut: () => request('DELETE', '/api/session'),
+    currentSession: () => sessionRequest('GET', '/api/session'),
+    /** A session for an admin token; an ApiError with status 401 when the token is refused. */
+    signIn: (token) => sessionRequest('POST', '/api/session', { token }),
+    /** Ends the session (one that had ended already is fine too) and says `signed-out`. */
+    signOut: async () => {
+        try {
+            await request('DELETE', '/api/session', undefined, { session: true });
+        } catch (error) {
+            if (error.status !== 401) throw error;
+        }
+        signedOut();
+    },
 
     /** The settings document with `etag`, `effective` values and `warnings`. */
     config: () => configView('GET', '/api/config'),

@@ -106,11 +106,8 @@ public struct Application: Sendable {
         var response: Response
         do {
             response = try await dispatch(request, principal: &principal)
-        } catch let problem as Problem {
-            response = problem.response
         } catch {
-            logger.error("request failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
-            response = Problem.internalError.response
+            response = answer(to: error, request: request)
         }
         response.headers[.requestID] = request.id
         if request.method == .head { response.body = [] }
@@ -121,6 +118,14 @@ public struct Application: Sendable {
                               urgent: false)
         }
         return response
+    }
+
+    /// The one place a thrown error becomes a response: a `ProblemConvertible` error is its problem; anything
+    /// else (a failure of the server itself) is a 500 whose body says nothing internal, the detail in the log.
+    func answer(to error: any Error, request: Request) -> Response {
+        if let problem = (error as? any ProblemConvertible)?.problem { return problem.response }
+        logger.error("request failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
+        return Problem.internalError.response
     }
 
     /// The request line's fields, in key order. Never the query string, a header or a body.

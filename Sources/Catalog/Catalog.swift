@@ -117,8 +117,7 @@ public struct Catalog: ModelDirectory {
 
     public func provider(_ id: String) -> ProviderFacts? {
         guard let p = byID[id] else { return nil }
-        let sdk = p.type == "anthropic" || p.type == "bedrock" || p.type == "vertexai" || p.id == "zai"
-        return ProviderFacts(id: p.id, name: p.name, runsClaudeCodeSDK: sdk)
+        return ProviderFacts(id: p.id, name: p.name, runsClaudeCodeSDK: p.descriptor.claudeCodeSDK)
     }
 
     public func model(provider: String, id: String) -> ModelFacts? {

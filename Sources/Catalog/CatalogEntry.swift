@@ -18,6 +18,9 @@ public struct AuthOption: Sendable, Codable, Equatable {
     public enum Status: String, Sendable, Codable { case supported, phased }
     public var method: AuthMethod
     public var status: Status
+    /// The credential kind the vault stores for this method (`api_key`, `azure`, `aws`, `service_account`,
+    /// `oauth`); nil for pairing, which delivers what the provider's other methods obtain.
+    public var credentialKind: String?
 }
 
 /// What a model accepts, so the page shows only knobs that work.
@@ -85,10 +88,16 @@ public struct CatalogProvider: Sendable {
     public var defaultLargeModelID: String?
     public var defaultSmallModelID: String?
     public var models: [CatalogModel]
-    public var authMethods: [AuthOption]
+    /// Everything Switchboard knows about the provider beyond Catwalk's format (the file's `switchboard` block).
+    public var descriptor: ProviderDescriptor
+    public var authMethods: [AuthOption] { descriptor.authMethods }
     /// What the provider's API keys start with (`sk-ant-`), from our `switchboard.key_prefixes`; empty when its keys
     /// have no prefix (the secret detector's entropy rule finds those).
-    public var keyPrefixes: [String]
+    public var keyPrefixes: [String] { descriptor.keyPrefixes }
+    /// The credential kind `method` stores at this provider (`azure` for Azure's keys), nil when it stores none.
+    public func credentialKind(for method: AuthMethod) -> String? {
+        authMethods.first { $0.method == method }.map(\.credentialKind) ?? ProviderDescriptor.credentialKind(method, type: type)
+    }
     public var warnings: [Warning]
     public var source: Source
 

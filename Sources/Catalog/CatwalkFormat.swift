@@ -90,22 +90,7 @@ public enum CatwalkFormat {
             apiEndpoint: endpoint, apiEndpointVariable: endpointVariable,
             apiKeyVariable: apiKey.flatMap(SecretDetector.placeholderName),
             defaultLargeModelID: defaults[0], defaultSmallModelID: defaults[1], models: models,
-            authMethods: authMethods(id: id, type: type), keyPrefixes: try keyPrefixes(o), warnings: warnings, source: source)
-    }
-
-    /// Our provider-level extension: `"switchboard": {"key_prefixes": ["sk-ant-"]}`.
-    static func keyPrefixes(_ o: [String: JSONValue]) throws(Problem) -> [String] {
-        guard let ext = o["switchboard"], ext != .null else { return [] }
-        guard case .object(let members) = ext else { throw Problem(pointer: "/switchboard", message: "must be an object") }
-        guard let list = members["key_prefixes"], list != .null else { return [] }
-        guard case .array(let items) = list else { throw Problem(pointer: "/switchboard/key_prefixes", message: "must be an array of strings") }
-        return try items.enumerated().map { (index, item) throws(Problem) -> String in
-            guard let prefix = item.stringValue, SecretDetector.isUsablePrefix(prefix) else {
-                throw Problem(pointer: "/switchboard/key_prefixes/\(index)",
-                              message: "must be 3 to 32 letters, digits, -, _ or ., with a separator or at least four characters")
-            }
-            return prefix
-        }
+            descriptor: try ProviderDescriptor.read(o, type: type), warnings: warnings, source: source)
     }
 
     /// The key prefixes a provider file declares, read leniently (before the file is checked), so its own keys are
@@ -214,28 +199,6 @@ public enum CatwalkFormat {
             canReason: canReason,
             defaultReasoningEffort: defaultEffort,
             capabilities: capabilities)
-    }
-
-    /// The ways each provider can be connected (the settings design's MVP matrix); others by API family.
-    /// Device code is offered where OAuth is; whether it works depends on the provider's OAuth client having a
-    /// device endpoint (the start answer's `deviceCode` says so, and `…/device` answers 409 otherwise).
-    static func authMethods(id: String, type: String) -> [AuthOption] {
-        func s(_ m: AuthMethod) -> AuthOption { AuthOption(method: m, status: .supported) }
-        func p(_ m: AuthMethod) -> AuthOption { AuthOption(method: m, status: .phased) }
-        switch id {
-        case "openai", "anthropic", "google": return [s(.apiKey), s(.oauthBrowser), s(.oauthDeviceCode), s(.pairing)]
-        case "openrouter", "zai": return [s(.apiKey), s(.pairing)]
-        case "azureOpenai": return [s(.apiKey), p(.cloudCredentials), s(.pairing)]
-        case "bedrock": return [s(.cloudCredentials), s(.pairing)]
-        case "vertex": return [s(.serviceAccount), p(.cloudCredentials), s(.oauthBrowser), s(.oauthDeviceCode), s(.pairing)]
-        default:
-            switch type {
-            case "ollama": return []
-            case "bedrock": return [s(.cloudCredentials), s(.pairing)]
-            case "vertexai": return [s(.serviceAccount), s(.pairing)]
-            default: return [s(.apiKey), s(.pairing)]
-            }
-        }
     }
 
     // MARK: Field readers

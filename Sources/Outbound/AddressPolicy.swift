@@ -105,7 +105,7 @@ public enum AddressPolicy {
                 var a = n.pointee.ai_addr.withMemoryRebound(to: sockaddr_in6.self, capacity: 1) { $0.pointee.sin6_addr }
                 inet_ntop(AF_INET6, &a, &buffer, socklen_t(buffer.count))
             }
-            let text = String(cString: buffer)
+            let text = String(decoding: buffer.prefix { $0 != 0 }.map { UInt8(bitPattern: $0) }, as: UTF8.self)
             if !text.isEmpty && !out.contains(text) { out.append(text) }
             node = n.pointee.ai_next
         }

@@ -3,7 +3,6 @@ import Auth
 import Core
 import Cryptography
 import Foundation
-import GRDB
 import Storage
 import Vault
 
@@ -100,43 +99,32 @@ public final class PairingService: Sendable {
         }
         let id = OAuthRandom.id("pair_")
         let code = Self.newCode()
-        try database.writeAccounts { db in
-            try db.execute(sql: """
-                INSERT INTO pairing (id, provider, account_id, code_hash, actor, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [id, provider.id, account, Self.hash(code), principal.actor, now, now.addingTimeInterval(Self.lifetime)])
-            try database.audit(AuditEntry("pairing.created", actor: principal.actor, target: account ?? provider.id,
-                                          detail: .object(["pairing": .string(id)])), in: db, at: now)
-        }
+        try database.createPairing(PairingRecord(id: id, provider: provider.id, account: account, actor: principal.actor, createdAt: now,
+                                                 expiresAt: now.addingTimeInterval(Self.lifetime)),
+                                   codeHash: Self.hash(code),
+                                   event: AuditEntry("pairing.created", actor: principal.actor, target: account ?? provider.id,
+                                                     detail: .object(["pairing": .string(id)])))
         var pairing = try get(id, origin: origin, at: now)
         pairing.code = code
         return pairing
     }
 
     public func get(_ id: String, origin: String, at now: Date = Date()) throws -> Pairing {
-        guard let row = try database.pool.read({ db in try Row.fetchOne(db, sql: "SELECT * FROM pairing WHERE id = ?", arguments: [id]) }) else {
-            throw Failure.notFound
-        }
-        var status: String = row["status"]
-        let expires: Date = row["expires_at"]
+        guard let stored = try database.pairing(id) else { throw Failure.notFound }
+        var status = stored.status
+        let expires = stored.expiresAt
         if status == "waiting" && expires <= now { status = "expired" }
-        let provider: String = row["provider"]
-        let account: String? = row["account_id"]
-        return Pairing(id: id, provider: provider, account: row["result_account"] ?? account, status: status, code: nil, expiresAt: expires,
-                       command: Self.command(origin: origin, provider: provider, account: account), completedAt: row["completed_at"])
+        let (provider, account) = (stored.provider, stored.account)
+        return Pairing(id: id, provider: provider, account: stored.resultAccount ?? account, status: status, code: nil, expiresAt: expires,
+                       command: Self.command(origin: origin, provider: provider, account: account), completedAt: stored.completedAt)
     }
 
     /// A new code for the same pairing; the old code stops working at once.
     public func refresh(_ id: String, principal: Principal, origin: String, at now: Date = Date()) throws -> Pairing {
         let code = Self.newCode()
-        let updated = try database.writeAccounts { db -> Bool in
-            try db.execute(sql: """
-                UPDATE pairing SET code_hash = ?, expires_at = ?, failed_attempts = 0, status = 'waiting'
-                WHERE id = ? AND status IN ('waiting', 'expired', 'burned')
-                """, arguments: [Self.hash(code), now.addingTimeInterval(Self.lifetime), id])
-            guard db.changesCount == 1 else { return false }
-            try database.audit(AuditEntry("pairing.refreshed", actor: principal.actor, target: id, detail: .object([:])), in: db, at: now)
-            return true
-        }
+        let updated = try database.replacePairingCode(id, codeHash: Self.hash(code), expiresAt: now.addingTimeInterval(Self.lifetime),
+                                                      event: AuditEntry("pairing.refreshed", actor: principal.actor, target: id, detail: .object([:])),
+                                                      at: now)
         guard updated else {
             _ = try get(id, origin: origin, at: now)   // 404 when unknown
             throw Failure.invalid([.init(pointer: "", code: "completed", message: "this pairing is completed; start a new one")])
@@ -164,37 +152,12 @@ public final class PairingService: Sendable {
         let provider = accounts.provider(providerText)?.id ?? providerText
         let normalized = Self.normalize(code)
         let hash = Array((normalized.count == Self.length ? Self.hash(normalized) : String(repeating: "0", count: 64)).utf8)
-        let outcome = try database.writeAccounts { db -> Result<Claimed, Failure> in
-            // Every live code is compared, each in constant time, so timing says nothing about near misses.
-            let rows = try Row.fetchAll(db, sql: "SELECT * FROM pairing WHERE code_hash IS NOT NULL")
-            var match: Row?
-            for row in rows where Digest.constantTimeEqual(Array((row["code_hash"] as String).utf8), hash) { match = row }
-            var failure = Failure.wrongCode(expired: false)
-            if let match {
-                let status: String = match["status"]
-                let expires: Date = match["expires_at"]
-                let matchedProvider: String = match["provider"]
-                if status == "waiting" && expires > now && matchedProvider == provider {
-                    if consume { try db.execute(sql: "UPDATE pairing SET code_hash = NULL WHERE id = ?", arguments: [match["id"] as String]) }
-                    return .success(Claimed(id: match["id"], provider: matchedProvider, account: match["account_id"]))
-                }
-                if status == "waiting" && expires > now { failure = .wrongProvider }
-                else if status == "waiting" || status == "expired" { return .failure(.wrongCode(expired: true)) }
-            }
-            try db.execute(sql: "UPDATE pairing SET failed_attempts = failed_attempts + 1 WHERE status = 'waiting' AND code_hash IS NOT NULL")
-            let burned = try String.fetchAll(db, sql: """
-                SELECT id FROM pairing WHERE status = 'waiting' AND code_hash IS NOT NULL AND failed_attempts >= ? ORDER BY id
-                """, arguments: [Self.maxWrongTries])
-            if !burned.isEmpty {
-                try db.execute(sql: """
-                    UPDATE pairing SET status = 'burned', code_hash = NULL
-                    WHERE status = 'waiting' AND code_hash IS NOT NULL AND failed_attempts >= ?
-                    """, arguments: [Self.maxWrongTries])
-                try database.audit(AuditEntry("pairing.burned", actor: "pairing:\(client)", target: nil,
-                                               detail: .object(["reason": .string("\(Self.maxWrongTries) wrong codes"),
-                                                                "pairings": .array(burned.map(JSONValue.string))])), in: db, at: now)
-            }
-            return .failure(failure)
+        let outcome: Result<Claimed, Failure> = switch try database.claimPairing(codeHash: hash, provider: provider, consume: consume,
+                                                                                maxWrongTries: Self.maxWrongTries, actor: "pairing:\(client)", at: now) {
+        case .claimed(let pairing): .success(Claimed(id: pairing.id, provider: pairing.provider, account: pairing.account))
+        case .expired: .failure(.wrongCode(expired: true))
+        case .wrongProvider: .failure(.wrongProvider)
+        case .wrongCode: .failure(.wrongCode(expired: false))
         }
         if case .failure(let failure) = outcome, failure != .wrongCode(expired: true) { throttle.recordFailure(for: client, now: now) }
         return try outcome.get()
@@ -237,10 +200,8 @@ public final class PairingService: Sendable {
         let claimed = try claim(body, client: client, consume: true, at: now)
         let method = CredentialInput.method(for: credential.kind, provider: provider)
         let record = try accounts.storeObtained(credential, provider: provider.id, account: claimed.account, method: method,
-                                                event: "pairing.completed", by: .init(actor: "pairing:\(claimed.id)"), at: now) { db, accountID in
-            try db.execute(sql: "UPDATE pairing SET status = 'completed', result_account = ?, completed_at = ? WHERE id = ?",
-                           arguments: [accountID, now, claimed.id])
-        }
+                                                event: "pairing.completed", by: .init(actor: "pairing:\(claimed.id)"), at: now,
+                                                completing: .pairing(id: claimed.id))
         let result = try? await tests.test(record.id, always: true)
         let view = try accounts.get(record.id)
         return .object([

@@ -96,13 +96,7 @@ public struct AccountRecord: Sendable, Codable, Equatable, FetchableRecord, Pers
 }
 
 /// An account id that is taken.
-public struct AccountExists: Error, Equatable {
-    public var id: String
-
-    package init(id: String) {
-        self.id = id
-    }
-}
+public struct AccountExists: Error, Equatable { public var id: String }
 
 extension AppDatabase {
     public func accounts() throws -> [AccountRecord] {
@@ -113,8 +107,6 @@ extension AppDatabase {
         try pool.read { db in try AccountRecord.fetchOne(db, key: id) }
     }
 
-    /// Runs `body` in one IMMEDIATE write transaction: account rows and their audit events commit together.
-    @discardableResult
     /// Records the origin a credential was confirmed for, when its account still holds that very credential
     /// file and no origin yet (one transaction). False when the account changed meanwhile.
     package func recordCredentialOrigin(_ origin: String, account id: String, file: String) throws -> Bool {
@@ -125,10 +117,6 @@ extension AppDatabase {
             try record.update(db)
             return true
         }
-    }
-
-    public func writeAccounts<T>(_ body: (Database) throws -> T) throws -> T {
-        try pool.write { db in try body(db) }
     }
 
     /// Whether the one-time step `name` (the import of environment keys) has happened.
@@ -160,7 +148,7 @@ extension AppDatabase {
 
     /// Stores a result at once (a sign-in's own finding: a missing scope, a refused refresh).
     package func recordTestNow(_ id: String, _ result: TestResult) throws {
-        try writeAccounts { db in try Self.storeTest(db, id, result, models: nil) }
+        try pool.write { db in try Self.storeTest(db, id, result, models: nil) }
     }
 
     private static func storeTest(_ db: Database, _ id: String, _ result: TestResult, models: [DiscoveredModel]?) throws {
@@ -190,6 +178,98 @@ extension AppDatabase {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name, context_window FROM discovered_model WHERE account_id = ? ORDER BY id", arguments: [id])
                 .map { DiscoveredModel(id: $0["id"], name: $0["name"], contextWindow: $0["context_window"]) }
+        }
+    }
+}
+
+// MARK: Changing accounts and their credentials
+
+/// What a stored sign-in completes in the same transaction as its credential: the OAuth flow that obtained it,
+/// or the pairing that brought it.
+package enum SignInCompletion {
+    case oauthFlow(id: String, category: String?, message: String?, missingScopes: [String])
+    case pairing(id: String)
+}
+
+extension AppDatabase {
+    /// Inserts `record` with its audit events in one transaction, unless its id is taken (`AccountExists`).
+    /// `complete` runs inside the transaction before the insert: it may attach a credential (writing its vault
+    /// file) and returns the events to record, in order.
+    package func createAccount(_ record: AccountRecord, at now: Date,
+                       _ complete: (inout AccountRecord) throws -> [AuditEntry]) throws -> AccountRecord {
+        try pool.write { db in
+            if try AccountRecord.fetchOne(db, key: record.id) != nil { throw AccountExists(id: record.id) }
+            var record = record
+            for event in try complete(&record) { try audit(event, in: db, at: now) }
+            try record.insert(db)
+            return record
+        }
+    }
+
+    /// Changes account `id` in one transaction: `change` edits the row as it is now (or throws, and nothing is
+    /// written) and returns the audit events that record the change. Nil when there is no such account.
+    package func updateAccount(_ id: String, at now: Date,
+                       _ change: (inout AccountRecord) throws -> [AuditEntry]) throws -> AccountRecord? {
+        try pool.write { db in
+            guard var record = try AccountRecord.fetchOne(db, key: id) else { return nil }
+            let events = try change(&record)
+            try record.update(db)
+            for event in events { try audit(event, in: db, at: now) }
+            return record
+        }
+    }
+
+    /// Deletes account `id` and records the event `event` makes of the deleted row, in one transaction. Returns
+    /// the deleted row; nil when there is no such account.
+    package func deleteAccount(_ id: String, at now: Date, _ event: (AccountRecord) -> AuditEntry) throws -> AccountRecord? {
+        try pool.write { db in
+            guard let record = try AccountRecord.fetchOne(db, key: id), try AccountRecord.deleteOne(db, key: id) else { return nil }
+            try audit(event(record), in: db, at: now)
+            return record
+        }
+    }
+
+    /// Replaces the credential of account `id` with a renewed one, only while the account still holds vault file
+    /// `file`: `renew` attaches the new credential to the row and returns its audit event. False, with nothing
+    /// written, when the account is gone or holds another credential.
+    package func storeRenewedCredential(account id: String, replacing file: String, at now: Date,
+                                _ renew: (inout AccountRecord) throws -> AuditEntry) throws -> Bool {
+        try pool.write { db in
+            guard var record = try AccountRecord.fetchOne(db, key: id), record.credentialFile == file else { return false }
+            let event = try renew(&record)
+            try record.update(db)
+            try audit(event, in: db, at: now)
+            return true
+        }
+    }
+
+    /// Stores a credential a sign-in obtained, in one transaction: into account `accountID` when it exists, else
+    /// into the new account `newAccount` makes from the ids the provider's accounts already have. `attach` puts
+    /// the credential on the row (told whether the row is new) and returns the audit events; then the sign-in's
+    /// `completion` is written.
+    package func storeObtainedCredential(provider: String, account accountID: String?, at now: Date,
+                                 newAccount: (_ taken: Set<String>) -> AccountRecord,
+                                 _ attach: (inout AccountRecord, _ isNew: Bool) throws -> [AuditEntry],
+                                 completing completion: SignInCompletion) throws -> AccountRecord {
+        try pool.write { db in
+            var record: AccountRecord
+            let isNew: Bool
+            if let accountID, let existing = try AccountRecord.fetchOne(db, key: accountID) {
+                (record, isNew) = (existing, false)
+            } else {
+                let taken = Set(try String.fetchAll(db, sql: "SELECT id FROM account WHERE provider = ?", arguments: [provider]))
+                (record, isNew) = (newAccount(taken), true)
+            }
+            let events = try attach(&record, isNew)
+            for event in events { try audit(event, in: db, at: now) }
+            try record.save(db)
+            switch completion {
+            case .oauthFlow(let id, let category, let message, let missingScopes):
+                try Self.completeOAuthFlow(id, account: record.id, category: category, message: message, missingScopes: missingScopes, db)
+            case .pairing(let id):
+                try Self.completePairing(id, account: record.id, at: now, db)
+            }
+            return record
         }
     }
 }

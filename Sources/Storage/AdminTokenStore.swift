@@ -136,7 +136,7 @@ extension AppDatabase {
 
     /// Whether the session an actor names (`session:ses_…`) is still signed in with an unrevoked token, read
     /// inside the caller's transaction (an OAuth callback checks the session that started its sign-in).
-    package static func sessionIsLive(actor: String, _ db: Database, now: Date) throws -> Bool {
+    static func sessionIsLive(actor: String, _ db: Database, now: Date) throws -> Bool {
         guard actor.hasPrefix("session:") else { return false }
         guard let session = try AdminSession.filter(Column("id") == String(actor.dropFirst("session:".count)) && Column("expires_at") > now).fetchOne(db) else {
             return false

@@ -7,7 +7,7 @@ import GRDB
 /// transaction that reads and then writes never fails with `SQLITE_BUSY` halfway; the busy timeout lets
 /// several processes (the responder and the `switchboard token` CLI) share the file.
 public struct AppDatabase: Sendable {
-    package let pool: DatabasePool
+    let pool: DatabasePool
     /// Admin credentials found valid within the last second (see `CredentialCache`).
     let credentials = CredentialCache()
     /// The audit log's keys and head file, which live beside the database.

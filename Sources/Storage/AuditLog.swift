@@ -427,13 +427,13 @@ public final class AuditLog: Sendable {
 extension AppDatabase {
     /// Appends one event inside the caller's transaction, so that it commits with the change it records.
     @discardableResult
-    package func audit(_ entry: AuditEntry, in db: Database, at now: Date = Date()) throws -> AuditEvent {
+    func audit(_ entry: AuditEntry, in db: Database, at now: Date = Date()) throws -> AuditEvent {
         try auditLog.append(entry, in: db, at: now)
     }
 
     /// Appends one event on its own (sign-in failures, key rotation by the CLI).
-    public func audit(_ entry: AuditEntry) throws {
-        _ = try pool.write { db in try auditLog.append(entry, in: db) }
+    public func audit(_ entry: AuditEntry, at now: Date = Date()) throws {
+        _ = try pool.write { db in try auditLog.append(entry, in: db, at: now) }
     }
 
     /// Events newest first; those below `before`, of `type`, when given.

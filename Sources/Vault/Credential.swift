@@ -103,27 +103,16 @@ package struct CredentialInput {
         return methods.flatMap { kinds($0, provider) }.filter { seen.insert($0).inserted }
     }
 
+    /// The catalog entry says which kind each method stores (`ProviderDescriptor`).
     private static func kinds(_ method: AuthMethod, _ provider: CatalogProvider) -> [CredentialKind] {
-        switch method {
-        case .apiKey: [provider.type == "azure" ? .azure : .apiKey]
-        case .cloudCredentials: [provider.type == "azure" ? .azure : .aws]
-        case .serviceAccount: [.serviceAccount]
-        case .oauthBrowser, .oauthDeviceCode: [.oauth]
         // Pairing delivers whatever the paired machine obtained with the provider's other methods.
-        case .pairing: provider.authMethods.map(\.method).filter { $0 != .pairing }.flatMap { kinds($0, provider) }
-        }
+        if method == .pairing { return provider.authMethods.map(\.method).filter { $0 != .pairing }.flatMap { kinds($0, provider) } }
+        return provider.credentialKind(for: method).flatMap(CredentialKind.init(rawValue:)).map { [$0] } ?? []
     }
 
     /// The auth method a credential kind implies, for an account that has none chosen yet.
     package static func method(for kind: CredentialKind, provider: CatalogProvider) -> AuthMethod? {
-        let offered = provider.authMethods.map(\.method)
-        let candidates: [AuthMethod] = switch kind {
-        case .apiKey, .azure: [.apiKey, .cloudCredentials]
-        case .aws: [.cloudCredentials]
-        case .serviceAccount: [.serviceAccount]
-        case .oauth: [.oauthBrowser, .oauthDeviceCode]
-        }
-        return candidates.first { offered.contains($0) }
+        provider.authMethods.first { $0.method != .pairing && provider.credentialKind(for: $0.method) == kind.rawValue }?.method
     }
 
     package mutating func check(_ input: JSONValue, provider: CatalogProvider, method: AuthMethod?, stored: Credential?) -> Credential? {

@@ -232,33 +232,32 @@ struct LoopbackSignIn {
         }
         guard let code = query["code"] else { throw Fatal("The provider sent no authorization code.") }
 
-        var request = HTTPClientRequest(url: tokenURL)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/x-www-form-urlencoded")
-        request.headers.add(name: "Accept", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: FormURLEncoding.encode([
-            ("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirect), ("code_verifier", verifier), ("client_id", clientID),
-        ])))
+        // The server's own token-endpoint code, sending through this command's HTTP client.
         let host = URLComponents(string: tokenURL)?.host ?? tokenURL
-        let json: JSONValue
-        do {
-            let response = try await http.execute(request, timeout: .seconds(30))
-            json = JSONValue.parse(Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)) ?? .null
-        } catch {
-            throw Fatal("The token request to \(host) failed: \(OutboundClient.classify(error, host: host).summary)")
+        let endpoint = TokenEndpoint(tokenURL: tokenURL, clientID: clientID) { [http] url, headers, body in
+            var request = HTTPClientRequest(url: url)
+            request.method = .POST
+            for (name, value) in headers { request.headers.add(name: name, value: value) }
+            request.body = .bytes(ByteBuffer(bytes: body))
+            do {
+                let response = try await http.execute(request, timeout: .seconds(30))
+                return .success((Int(response.status.code), Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)))
+            } catch {
+                return .failure(OutboundClient.classify(error, host: host))
+            }
         }
-        if let error = json["error"]?.stringValue {
+        switch await endpoint.exchange(code: code, redirectURI: redirect, verifier: verifier) {
+        case .success(let tokens):
+            let kind = OAuthClientKind(rawValue: client["clientKind"]?.stringValue ?? "") ?? .operatorApp
+            let credential = tokens.credential(kind: kind, requested: scopes)
+            return .object(credential.fields.merging(["kind": .string(credential.kind.rawValue)]) { _, kind in kind })
+        case .failure(.outbound(let failure)):
+            throw Fatal("The token request to \(host) failed: \(failure.summary)")
+        case .failure(.oauth(let error, _)):
             throw Fatal("\(host) refused the code (\(error)). Run the command again.")
+        case .failure:
+            throw Fatal("\(host) sent no access token.")
         }
-        guard let access = json["access_token"]?.stringValue else { throw Fatal("\(host) sent no access token.") }
-        var fields: [String: JSONValue] = ["kind": .string("oauth"), "accessToken": .string(access),
-                                           "clientKind": .string(client["clientKind"]?.stringValue ?? "operator_app")]
-        if let refresh = json["refresh_token"]?.stringValue { fields["refreshToken"] = .string(refresh) }
-        if let seconds = json["expires_in"]?.intValue { fields["expiresAt"] = .string(Date().addingTimeInterval(TimeInterval(seconds)).formatted(.iso8601)) }
-        let granted = json["scope"]?.stringValue.map { $0.split(separator: " ").map(String.init) } ?? scopes
-        fields["scopes"] = .array(granted.map(JSONValue.string))
-        if let type = json["token_type"]?.stringValue { fields["tokenType"] = .string(type) }
-        return .object(fields)
     }
 }
 

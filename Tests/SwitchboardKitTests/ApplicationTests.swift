@@ -1,8 +1,13 @@
 @testable import API
+@testable import Accounts
+@testable import App
 @testable import Auth
+@testable import Catalog
 @testable import Cryptography
 import Foundation
 import HTTPTypes
+@testable import Pairing
+@testable import Settings
 @testable import Storage
 import Testing
 
@@ -13,6 +18,46 @@ import Testing
         let response = await t.send(.get, "/api/health")
         #expect(response.status == .ok)
         #expect(response.json as NSDictionary == ["status": "ok"])
+    }
+
+    /// A domain error thrown anywhere under a handler is answered by its problem, with no wrapper to forget.
+    @Test func domainErrorsBecomeTheirProblemInOnePlace() async throws {
+        let t = try TestApp()
+        let request = Request(method: .get, path: "/api/anything")
+        let cases: [(any Error, HTTPResponse.Status, String)] = [
+            (AccountService.Failure.exists("openai:work"), .conflict, "account-exists"),
+            (AccountService.Failure.stale(current: 7), .preconditionFailed, "stale-account"),
+            (StaleRevision(current: 3), .preconditionFailed, "stale-revision"),
+            (Settings.Failure.invalid([]), .unprocessableContent, "invalid-settings"),
+            (ConfigService.UnknownRevision(revision: 9), .unprocessableContent, "invalid-settings"),
+            (CatalogStore.CustomFailure.notFound, .notFound, "not-found"),
+            (ProviderTestService.Failure.unsupported("no"), .unprocessableContent, "test-unsupported"),
+            (OAuthService.Failure.flowNotFound, .notFound, "not-found"),
+            (OAuthClients.Failure.invalid([]), .unprocessableContent, "validation"),
+            (PairingService.Failure.wrongCode(expired: true), .gone, "pairing-code-expired"),
+            (PairingService.Failure.throttled(30), .tooManyRequests, "too-many-attempts"),
+        ]
+        for (error, status, slug) in cases {
+            let response = t.app.answer(to: error, request: request)
+            #expect(response.status == status, "\(error)")
+            #expect(response.problemSlug == slug, "\(error)")
+            #expect(response.headers[.contentType] == "application/problem+json")
+        }
+        #expect(t.app.answer(to: AccountService.Failure.stale(current: 7), request: request).headers[.eTag] == "\"7\"")
+    }
+
+    /// A failure of the server itself (an error no problem describes, or a store that cannot write) is a 500
+    /// whose body names nothing internal.
+    @Test func anUnmappedErrorIsAGeneric500() async throws {
+        let t = try TestApp()
+        let request = Request(method: .get, path: "/api/anything")
+        for error: any Error in [TestFailure("disk /var/secret-path exploded"),
+                                 CatalogStore.CustomFailure.cannotWrite("/var/secret-path: EACCES")] {
+            let response = t.app.answer(to: error, request: request)
+            #expect(response.status == .internalServerError)
+            #expect(response.problemSlug == "internal")
+            #expect(!response.text.contains("secret-path"))
+        }
     }
 
     @Test func adminRouteWithoutCredentialsIs401Problem() async throws {

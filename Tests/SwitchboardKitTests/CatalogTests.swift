@@ -137,6 +137,48 @@ func temporaryDirectory() throws -> URL {
         #expect(methods("bedrock") == ["cloud_credentials", "pairing"])
         #expect(methods("vertex") == ["service_account", "cloud_credentials?", "oauth_browser", "oauth_device_code", "pairing"])
     }
+
+    /// The catalog entry is the one place a provider is described: the credential kind each way stores, the
+    /// variables its key is imported from, the Claude Code SDK, its place on the page.
+    @Test func theCatalogEntryDescribesTheProvider() async throws {
+        let t = try TestApp()
+        let providers = try #require(await t.bearer(.get, "/api/catalog").json["providers"] as? [[String: Any]])
+        func entry(_ id: String) -> [String: Any] { providers.first { $0["id"] as? String == id } ?? [:] }
+        func kinds(_ id: String) -> [String] {
+            (entry(id)["authMethods"] as? [[String: Any]] ?? []).map { "\($0["method"]!):\($0["credentialKind"] as? String ?? "-")" }
+        }
+        #expect(kinds("azureOpenai") == ["api_key:azure", "cloud_credentials:azure", "pairing:-"])
+        #expect(kinds("bedrock") == ["cloud_credentials:aws", "pairing:-"])
+        #expect(kinds("openai") == ["api_key:api_key", "oauth_browser:oauth", "oauth_device_code:oauth", "pairing:-"])
+        #expect(kinds("xai") == ["api_key:api_key", "pairing:-"], "a file without auth_methods gets its family's")
+        let featured = ["anthropic", "openai", "google", "openrouter", "zai", "azureOpenai", "bedrock", "vertex"].map { entry($0)["featured"] as? Int }
+        #expect(featured == [1, 2, 3, 4, 5, 6, 7, 8])
+        #expect(entry("xai")["featured"] == nil)
+        let catalog = Catalog.load(shipped: Catalog.shippedDirectory, custom: nil)
+        #expect(catalog.provider("zai")?.runsClaudeCodeSDK == true)
+        #expect(catalog.provider("xai")?.runsClaudeCodeSDK == false)
+        #expect(catalog.entry("google")?.descriptor.keyVariables == ["GEMINI_API_KEY", "GOOGLE_API_KEY"])
+
+        // A custom file says the same in its own block, and a wrong one is refused where it is wrong.
+        func file(_ block: String) -> String {
+            #"{"id":"acme","name":"Acme","type":"openai","api_endpoint":"https://api.acme.test/v1","models":[{"id":"m","name":"M"}],"switchboard":\#(block)}"#
+        }
+        let custom = file(#"{"auth_methods":[{"method":"api_key","kind":"api_key"},{"method":"oauth_device_code","status":"phased","kind":"oauth"}],"claude_code_sdk":true,"featured":9}"#)
+        #expect(await t.putCustomProvider("acme", custom).status == .ok)
+        let acme = try #require((await t.bearer(.get, "/api/catalog").json["providers"] as? [[String: Any]])?.first { $0["id"] as? String == "acme" })
+        #expect((acme["authMethods"] as? [[String: Any]])?.map { "\($0["method"]!)/\($0["status"]!)/\($0["credentialKind"]!)" }
+                == ["api_key/supported/api_key", "oauth_device_code/phased/oauth"])
+        #expect(acme["featured"] as? Int == 9)
+        for (block, pointer) in [(#"{"auth_methods":[{"method":"telepathy"}]}"#, "/switchboard/auth_methods/0/method"),
+                                 (#"{"auth_methods":[{"method":"api_key","kind":"ssh"}]}"#, "/switchboard/auth_methods/0/kind"),
+                                 (#"{"auth_methods":[{"method":"api_key"},{"method":"api_key"}]}"#, "/switchboard/auth_methods/1/method"),
+                                 (#"{"key_variables":["not a name"]}"#, "/switchboard/key_variables/0"),
+                                 (#"{"featured":0}"#, "/switchboard/featured")] {
+            let refused = await t.putCustomProvider("acme", file(block))
+            #expect(refused.status == .unprocessableContent, "\(block): \(refused.text)")
+            #expect(refused.errors.first?["pointer"] == pointer, "\(block): \(refused.text)")
+        }
+    }
 }
 
 /// Catwalk's own provider files (upstream's current format, `Tests/fixtures/catwalk`) import as they are.

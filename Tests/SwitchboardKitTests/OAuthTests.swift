@@ -5,6 +5,7 @@
 import Foundation
 import GRDB
 import HTTPTypes
+@testable import Storage
 import TestSupport
 import Testing
 
@@ -374,7 +375,8 @@ import Testing
         // The device code alone can fetch tokens: the database holds it sealed with the master key.
         let stored = try await s.t.database.pool.read { db in try String.fetchOne(db, sql: "SELECT device_code FROM oauth_flow WHERE id = ?", arguments: [id]) }
         #expect(stored != nil && stored?.contains("CANARYSECRET") == false)
-        let t0 = Date()
+        // Simulated time starts when the flow was created (a loaded machine can take seconds to get here).
+        let t0 = try #require(try await s.t.database.pool.read { db in try Date.fetchOne(db, sql: "SELECT created_at FROM oauth_flow WHERE id = ?", arguments: [id]) })
         let deviceGrants = { s.fake.tokenRequests.filter { $0.form["grant_type"]?.hasSuffix("device_code") == true }.count }
 
         _ = try await s.t.app.oauth.poll(id, principal: principal, at: t0)   // before the interval: not asked

@@ -4,6 +4,7 @@ import Foundation
 import GRDB
 import HTTPTypes
 @testable import Pairing
+@testable import Storage
 import TestSupport
 import Testing
 
@@ -119,7 +120,7 @@ import Testing
             Issue.record("an expired code was accepted")
         } catch let failure as PairingService.Failure {
             #expect(failure == .wrongCode(expired: true))
-            #expect(PairingController.problem(failure).detail?.contains("expired — request a new code") == true)
+            #expect(failure.problem?.detail?.contains("expired — request a new code") == true)
         }
         let status = try t.app.pairing.get(pairing["id"] as! String, origin: "http://x", at: Date().addingTimeInterval(PairingService.lifetime + 1))
         #expect(status.status == "expired")

@@ -1,8 +1,11 @@
+@testable import Accounts
+@testable import Catalog
 @testable import Core
 @testable import Cryptography
 import Foundation
 import HTTPTypes
 @testable import Outbound
+@testable import Storage
 import TestSupport
 import Testing
 
@@ -84,9 +87,14 @@ func serviceAccountJSON(email: String, tokenURI: String, keyPEM: String) -> Stri
     return text.replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
 }
 
-let families: [FamilyCase] = [
+/// Every shipped provider of the OpenAI-compatible family besides OpenAI itself (Z.AI, xAI, Groq, Cerebras, ...):
+/// adding one is a catalog file, and these shared cases cover it with no test written for it.
+let openAICompatibleCatalogFamilies: [FamilyCase] = Catalog.load(shipped: Catalog.shippedDirectory, custom: nil).providers
+    .filter { $0.type == "openai" && $0.id != "openai" }.map(\.id).sorted()
+    .map { FamilyCase(provider: $0, body: apiKeyBody($0, "/openai/v1"), scenarios: [("good", .ok), ("bad", .auth), ("ratelimit", .rateLimit)]) }
+
+let families: [FamilyCase] = openAICompatibleCatalogFamilies + [
     FamilyCase(provider: "openai", body: apiKeyBody("openai", "/openai/v1"), scenarios: keyScenarios),
-    FamilyCase(provider: "zai", body: apiKeyBody("zai", "/openai/v1"), scenarios: [("good", .ok), ("bad", .auth), ("ratelimit", .rateLimit)]),
     FamilyCase(provider: "anthropic", body: apiKeyBody("anthropic", "/anthropic"), scenarios: keyScenarios),
     FamilyCase(provider: "google", body: apiKeyBody("google", "/gemini"), scenarios: keyScenarios),
     FamilyCase(provider: "openrouter", body: apiKeyBody("openrouter", "/openrouter/api/v1"), scenarios: keyScenarios),
@@ -183,6 +191,30 @@ let families: [FamilyCase] = [
         let moved = await t.json(.patch, "/api/accounts/bedrock:r", #"{"baseUrl":"https://bedrock.attacker.example"}"#, contentType: "application/merge-patch+json")
         #expect((moved.json["credential"] as? [String: Any])?["needsConfirmation"] as? Bool == true)
         #expect(await t.bearer(.post, "/api/accounts/bedrock:r/test").problemSlug == "credential-needs-confirmation")
+    }
+}
+
+/// One registry of API families: every shipped provider's family is in it, each type once.
+@Suite struct FamilyRegistryTests {
+    @Test func everyShippedProviderHasItsFamilyAndEachFamilyOneType() {
+        let types = ProviderFamilies.all.map(\.type)
+        #expect(Set(types).count == types.count, "\(types)")
+        for provider in Catalog.load(shipped: Catalog.shippedDirectory, custom: nil).providers {
+            #expect(ProviderFamilies.family(for: provider.type) != nil, "\(provider.id) is of type \(provider.type), which no family serves")
+        }
+        #expect(Set(types) == ["openai", "anthropic", "gemini", "openrouter", "azure", "bedrock", "vertexai", "ollama"])
+    }
+
+    @Test func bothRateLimitHeaderFormsAreRead() {
+        let openAI = OutboundResponse(status: 429, headers: [("x-ratelimit-limit-requests", "60"), ("x-ratelimit-remaining-requests", "0"),
+                                                             ("x-ratelimit-reset-requests", "1m30s")], body: [], latency: .zero)
+        let q = RateLimitHeaders.openAI.read(openAI)
+        #expect(q.requestsLimit == 60 && q.requestsRemaining == 0)
+        #expect(abs((q.resetAt?.timeIntervalSinceNow ?? 0) - 90) < 5)
+        let anthropic = OutboundResponse(status: 429, headers: [("anthropic-ratelimit-tokens-limit", "4000"), ("retry-after", "20")], body: [], latency: .zero)
+        let a = RateLimitHeaders.anthropic.read(anthropic)
+        #expect(a.tokensLimit == 4000 && a.requestsLimit == nil)
+        #expect(abs((a.resetAt?.timeIntervalSinceNow ?? 0) - 20) < 5, "Retry-After stands in for a reset header")
     }
 }
 

@@ -155,3 +155,30 @@ def test_the_settings_page_carries_the_content_security_policy(stack):
     assert directives["frame-ancestors"] == "frame-ancestors 'none'"
     assert directives["style-src"] == "style-src 'self'"
     assert headers["X-Content-Type-Options"] == "nosniff"
+
+
+def test_a_session_that_ends_while_the_page_is_open_shows_the_sign_in_form_once(browser, stack):
+    # Given a signed-in page that counts the `signed-out` events
+    sign_in(browser, stack)
+    visible(browser, "global-behaviour-card h3")
+    browser.execute_script("window.__signedOut = 0; document.addEventListener('signed-out', () => { window.__signedOut += 1; });")
+
+    for round_ in (1, 2):
+        # When the session ends behind the page's back and an edit is saved, then another request is made
+        browser.delete_cookie("sb_session")
+        field = browser.find_element(By.CSS_SELECTOR, 'model-provider-section input[data-pointer][data-kind="text"]')
+        field.send_keys("x")
+
+        # Then the sign-in form shows with the focus, it is announced, and it was said once
+        token = visible(browser, "sign-in-form input[type=password]")
+        assert not browser.find_element(By.CSS_SELECTOR, "app-header").is_displayed()
+        wait(browser).until(lambda d: d.switch_to.active_element == token)
+        wait(browser).until(lambda d: d.find_element(By.ID, "announcer").text == "Signed out")
+        assert browser.execute_script("return window.__signedOut") == round_
+        assert browser.find_elements(By.CSS_SELECTOR, "model-provider-section") == []
+
+        # And signing in again shows the settings, and the next ended session is said again
+        token.send_keys(stack.token)
+        browser.find_element(By.CSS_SELECTOR, "sign-in-form button[type=submit]").click()
+        visible(browser, "global-behaviour-card h3")
+    assert csp_violations(browser) == []

@@ -2,8 +2,8 @@
 // data-pointer (and how to read it with data-kind); every field has a messages box (data-messages-for)
 // where the section puts the server's errors and warnings for that key.
 
-import { html } from './html.js';
-import { sameValue } from './pointer.js';
+import { html, render, withCode } from './html.js';
+import { ancestry, sameValue, segments } from './pointer.js';
 
 export function fieldId(pointer) {
     return `f${pointer.replace(/[^A-Za-z0-9]+/g, '-')}`;
@@ -152,4 +152,44 @@ export function writeControl(element, value, hints) {
         if (sameValue(readControl(element, hints), value ?? null)) return;
         element.value = value === undefined || value === null ? '' : String(value);
     }
+}
+
+/**
+ * Shows the problems of an RFC 9457 answer (`errors: [{pointer, code, message}]`; a warning has `kind: 'warning'`)
+ * at their fields: each in the messages box of its pointer, or of the nearest enclosing pointer that has one, as
+ * `<p class="field__error" data-code>`; an error marks the field's controls `aria-invalid`. `field(pointer)` finds
+ * a field: `{box, controls}`, or null. The boxes that match `boxes` and the controls that match `invalid` under
+ * `root` are cleared first. With `path`, a message placed at an enclosing field starts with the rest of its
+ * pointer (`private_key`). Answers the issues no field took, the boxes that show some, and the first control marked.
+ */
+export function placeProblems(root, issues, { boxes, invalid, field, path = false }) {
+    for (const box of root.querySelectorAll(boxes)) box.replaceChildren();
+    for (const control of root.querySelectorAll(invalid)) control.removeAttribute('aria-invalid');
+    const placed = new Map();
+    const unplaced = [];
+    let first = null;
+    for (const issue of issues) {
+        let target = null;
+        let at = '';
+        for (at of ancestry(issue.pointer ?? '')) {
+            target = field(at);
+            if (target) break;
+        }
+        if (!target) {
+            unplaced.push(issue);
+            continue;
+        }
+        const kind = issue.kind ?? 'error';
+        const below = path ? segments(issue.pointer).slice(segments(at).length).join('/') : '';
+        if (!placed.has(target.box)) placed.set(target.box, []);
+        placed.get(target.box).push({ ...issue, kind, below });
+        if (kind !== 'error') continue;
+        for (const control of target.controls) control.setAttribute('aria-invalid', 'true');
+        first ??= target.controls[0] ?? null;
+    }
+    for (const [box, list] of placed) {
+        render(box, html`${list.map((i) => html`
+            <p class="field__${i.kind}" data-code="${i.code ?? ''}">${i.below ? html`<code>${i.below}</code> ` : ''}${withCode(i.message)}</p>`)}`);
+    }
+    return { unplaced, boxes: [...placed.keys()], first };
 }

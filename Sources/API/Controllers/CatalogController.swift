@@ -23,18 +23,14 @@ package struct CatalogController {
         // Malformed or too deeply nested text is a 400 here, like every other body, before the Catwalk reader.
         _ = try JSON.value(from: request, missing: "A Catwalk provider JSON body is required")
         let provider: CatalogProvider
-        do { provider = try store.putCustom(id: id, body: request.bodyBytes) } catch { throw Self.problem(error) }
+        provider = try store.putCustom(id: id, body: request.bodyBytes)
         return try .json(ProviderSummary(provider))
     }
 
     @Sendable func deleteCustom(_ request: Request, _ context: RequestContext) async throws -> Response {
         let id = try Self.customID(context)
-        do {
-            try store.deleteCustom(id: id)
-            return .noContent()
-        } catch {
-            throw Self.problem(error)
-        }
+        try store.deleteCustom(id: id)
+        return .noContent()
     }
 
     /// A custom provider's id, which also names its file: checked before it touches a path.
@@ -46,32 +42,6 @@ package struct CatalogController {
                           detail: "A provider id starts with a lower-case letter and uses only letters, digits, - and _ (at most 64).")
         }
         return id
-    }
-
-    /// The answer to a refused change; a failure of the server itself stays an error, so the application logs
-    /// its detail and answers a generic 500.
-    static func problem(_ failure: CatalogStore.CustomFailure) -> any Error {
-        switch failure {
-        case .invalid(let p):
-            return Problem(.unprocessableContent, type: "invalid-catalog-entry", title: "Not a valid Catwalk provider",
-                           detail: "\(p.pointer.isEmpty ? "The body" : p.pointer) \(p.message).",
-                           errors: [.init(pointer: p.pointer, code: "invalid", message: p.message)])
-        case .secrets(let found):
-            return Problem(.unprocessableContent, type: "secret-in-catalog-entry", title: "The provider was not saved",
-                           detail: "Catalog files are plain JSON under the state directory, so they never hold secrets: name an environment variable in Catwalk's $VAR form, or store the key on an account with \(SecretDetector.credentialAPI). Nothing was changed.",
-                           errors: found.map { .init(pointer: $0.pointer, code: "secret_not_allowed", message: $0.message) })
-        case .idMismatch(let body, let path):
-            return Problem(.unprocessableContent, type: "invalid-catalog-entry", title: "Not a valid Catwalk provider",
-                           detail: "The body's id is \(body) but the path names \(path).",
-                           errors: [.init(pointer: "/id", code: "id_mismatch", message: "must be \(path), as in the path")])
-        case .existingFileUnreadable:
-            return Problem(.conflict, type: "catalog-file-unreadable", title: "The existing catalog file cannot be read",
-                           detail: "Switchboard never overwrites an unreadable catalog file. Fix it, or DELETE this custom provider first; GET /api/catalog lists what is wrong with it.")
-        case .notFound:
-            return Problem(.notFound, type: "not-found", title: "Not found", detail: "There is no custom provider with this id.")
-        case .noCustomDirectory, .cannotWrite:
-            return failure
-        }
     }
 
     struct PriceRange: Encodable {
@@ -91,6 +61,8 @@ package struct CatalogController {
         let defaultLargeModelId: String?
         let defaultSmallModelId: String?
         let authMethods: [AuthOption]
+        /// Its place among the providers the page shows first (1 is first); absent for the rest.
+        let featured: Int?
         let modelCount: Int
         /// USD per million tokens across the provider's models; absent when none has a price.
         let pricePer1M: PriceRange?
@@ -102,6 +74,7 @@ package struct CatalogController {
             apiEndpoint = p.apiEndpoint; apiEndpointVariable = p.apiEndpointVariable; apiKeyVariable = p.apiKeyVariable
             defaultLargeModelId = p.defaultLargeModelID; defaultSmallModelId = p.defaultSmallModelID
             authMethods = p.authMethods
+            featured = p.descriptor.featured
             warnings = p.warnings
             modelCount = p.models.count
             let inputs = p.models.compactMap(\.costPer1MIn)

@@ -24,8 +24,8 @@ package struct ConfigController {
         let snapshot = try service.current()
         // If-None-Match compares weakly (RFC 9110 13.1.2): W/"3" matches revision 3 too.
         if let tags = request.headers[.ifNoneMatch],
-           Self.revisions(in: tags.replacingOccurrences(of: "W/", with: ""))?.contains(snapshot.revision.revision) == true {
-            return Response(status: .notModified, headers: [.eTag: Self.etag(snapshot.revision.revision)])
+           EntityTag.numbers(in: tags.replacingOccurrences(of: "W/", with: ""))?.contains(snapshot.revision.revision) == true {
+            return Response(status: .notModified, headers: [.eTag: EntityTag.of(snapshot.revision.revision)])
         }
         return Self.answer(snapshot)
     }
@@ -34,9 +34,7 @@ package struct ConfigController {
         let expected = try Self.precondition(request)
         let patch = try JSON.value(from: request, missing: "A JSON merge patch is required")
         let principal = try context.requirePrincipal()
-        return try Self.answering {
-            Self.answer(try service.patch(patch, ifMatch: expected, actor: principal.actor, requestID: context.requestID))
-        }
+        return Self.answer(try service.patch(patch, ifMatch: expected, actor: principal.actor, requestID: context.requestID))
     }
 
     struct Revert: Decodable { let revision: Int }
@@ -45,16 +43,8 @@ package struct ConfigController {
         let expected = try Self.precondition(request)
         let body = try JSON.decode(Revert.self, from: request)
         let principal = try context.requirePrincipal()
-        return try Self.answering {
-            do {
-                return Self.answer(try service.revert(to: body.revision, ifMatch: expected, actor: principal.actor,
-                                                      requestID: context.requestID))
-            } catch let unknown as ConfigService.UnknownRevision {
-                throw Problem(.unprocessableContent, type: "invalid-settings", title: "The settings were not changed",
-                              detail: "There is no revision \(unknown.revision).",
-                              errors: [.init(pointer: "/revision", code: "unknown_revision", message: "there is no revision \(unknown.revision)")])
-            }
-        }
+        return Self.answer(try service.revert(to: body.revision, ifMatch: expected, actor: principal.actor,
+                                              requestID: context.requestID))
     }
 
     @Sendable func schema(_ request: Request, _ context: RequestContext) async throws -> Response {
@@ -100,10 +90,8 @@ package struct ConfigController {
 
     // MARK: Helpers
 
-    static func etag(_ revision: Int) -> String { "\"\(revision)\"" }
-
     static func answer(_ snapshot: ConfigService.Snapshot) -> Response {
-        Response(status: .ok, headers: [.contentType: "application/json", .eTag: etag(snapshot.revision.revision)], body: snapshot.body)
+        Response(status: .ok, headers: [.contentType: "application/json", .eTag: EntityTag.of(snapshot.revision.revision)], body: snapshot.body)
     }
 
     /// The revisions a request's `If-Match` names; 428 without one.
@@ -117,41 +105,9 @@ package struct ConfigController {
                           detail: "If-Match: * would overwrite changes you have not seen; send the ETag from GET /api/config.")
         }
         // A malformed or weak tag matches nothing (strong comparison): the answer is 412 with the current revision.
-        return revisions(in: value) ?? []
+        return EntityTag.numbers(in: value) ?? []
     }
 
-    /// The revisions in an entity-tag list (`"3", "4"`); weak or malformed tags are skipped.
-    static func revisions(in list: String) -> Set<Int>? {
-        var result: Set<Int> = []
-        for item in list.split(separator: ",") {
-            let tag = item.trimmed
-            guard tag.count >= 3, tag.hasPrefix("\""), tag.hasSuffix("\""), let n = Int(tag.dropFirst().dropLast()) else { continue }
-            result.insert(n)
-        }
-        return result
-    }
-
-
-    /// Maps the domain's refusals to HTTP: a stale revision is 412, an invalid result 422.
-    static func answering(_ body: () throws -> Response) throws -> Response {
-        do {
-            return try body()
-        } catch let stale as StaleRevision {
-            throw Problem(.preconditionFailed, type: "stale-revision", title: "The settings changed since you read them",
-                          detail: "The current revision is \(stale.current). Read GET /api/config again, reapply your change and send its ETag.",
-                          headers: [.eTag: etag(stale.current)], members: ["currentRevision": .number(Double(stale.current))])
-        } catch let failure as Settings.Failure {
-            guard case .invalid(let issues) = failure else { throw failure }
-            let secrets = issues.contains { $0.code == "secret_not_allowed" }
-            let fields = issues.count == 1 ? "1 field is" : "\(issues.count) fields are"
-            throw Problem(.unprocessableContent, type: secrets ? "secret-in-settings" : "invalid-settings",
-                          title: "The settings were not saved",
-                          detail: secrets
-                            ? "Secrets never go into the settings document; store them with \(SecretDetector.credentialAPI). Nothing was changed."
-                            : "\(fields) invalid; nothing was changed.",
-                          errors: issues.map { FieldError(pointer: $0.pointer, code: $0.code, message: $0.message) })
-        }
-    }
 
     package init(service: ConfigService) {
         self.service = service

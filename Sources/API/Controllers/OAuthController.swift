@@ -60,9 +60,7 @@ package struct OAuthController {
     @Sendable func putClient(_ request: Request, _ context: RequestContext) async throws -> Response {
         let provider = try providerID(context)
         let body = try JSON.value(from: request)
-        return try await answering {
-            try .json(ClientView(try service.clients.put(provider, body, by: caller(context)), origin: origin(request)))
-        }
+        return try .json(ClientView(try service.clients.put(provider, body, by: caller(context)), origin: origin(request)))
     }
 
     @Sendable func deleteClient(_ request: Request, _ context: RequestContext) async throws -> Response {
@@ -75,17 +73,15 @@ package struct OAuthController {
         let provider = try context.parameters.require("provider")
         let body = request.bodyBytes.isEmpty ? JSONValue.object([:]) : try JSON.value(from: request)
         let principal = try context.requirePrincipal()
-        return try await answering {
-            let (started, binding) = try service.start(provider, body, principal: principal, origin: origin(request),
-                                                       binding: request.cookie(named: OAuthService.bindingCookie))
-            var headers = HTTPFields()
-            if let binding {
-                // Lax, not Strict: it must come back on the provider's cross-site redirect to the callback.
-                headers[.setCookie] = "\(OAuthService.bindingCookie)=\(binding); Path=/api/oauth/; Max-Age=\(Int(OAuthService.lifetime)); HttpOnly; SameSite=Lax"
-                    + (request.scheme == "https" ? "; Secure" : "")
-            }
-            return try .json(started, status: .created, headers: headers)
+        let (started, binding) = try service.start(provider, body, principal: principal, origin: origin(request),
+                                                   binding: request.cookie(named: OAuthService.bindingCookie))
+        var headers = HTTPFields()
+        if let binding {
+            // Lax, not Strict: it must come back on the provider's cross-site redirect to the callback.
+            headers[.setCookie] = "\(OAuthService.bindingCookie)=\(binding); Path=/api/oauth/; Max-Age=\(Int(OAuthService.lifetime)); HttpOnly; SameSite=Lax"
+                + (request.scheme == "https" ? "; Secure" : "")
         }
+        return try .json(started, status: .created, headers: headers)
     }
 
     /// The provider sends the browser here. Every answer is a 303 to a clean settings URL (the code and state
@@ -120,26 +116,26 @@ package struct OAuthController {
         let provider = try context.parameters.require("provider")
         let body = try JSON.value(from: request)
         let principal = try context.requirePrincipal()
-        return try await answering { try .json(await service.paste(provider, body, principal: principal)) }
+        return try .json(await service.paste(provider, body, principal: principal))
     }
 
     @Sendable func device(_ request: Request, _ context: RequestContext) async throws -> Response {
         let provider = try context.parameters.require("provider")
         let body = request.bodyBytes.isEmpty ? JSONValue.object([:]) : try JSON.value(from: request)
         let principal = try context.requirePrincipal()
-        return try await answering { try .json(await service.startDevice(provider, body, principal: principal), status: .created) }
+        return try .json(await service.startDevice(provider, body, principal: principal), status: .created)
     }
 
     @Sendable func flow(_ request: Request, _ context: RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let principal = try context.requirePrincipal()
-        return try await answering { try .json(service.flow(id, principal: principal)) }
+        return try .json(service.flow(id, principal: principal))
     }
 
     @Sendable func poll(_ request: Request, _ context: RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let principal = try context.requirePrincipal()
-        return try await answering { try .json(await service.poll(id, principal: principal)) }
+        return try .json(await service.poll(id, principal: principal))
     }
 
     func providerID(_ context: RequestContext) throws -> String {
@@ -159,27 +155,6 @@ package struct OAuthController {
             .replacingOccurrences(of: "\"", with: "&quot;")
     }
 
-    func answering(_ body: () async throws -> Response) async throws -> Response {
-        do {
-            return try await body()
-        } catch let failure as OAuthService.Failure {
-            switch failure {
-            case .unavailable(let why):
-                throw Problem(.conflict, type: "oauth-unavailable", title: "This sign-in is not available", detail: why)
-            case .invalid(let errors):
-                throw Problem(.unprocessableContent, type: "validation", title: "The request has invalid fields", errors: errors)
-            case .state(let category, let detail):
-                throw Problem(.badRequest, type: "oauth-state", title: "The sign-in answer cannot be used", detail: detail,
-                              members: ["category": .string(category)])
-            case .flowNotFound:
-                throw Problem(.notFound, type: "not-found", title: "Not found", detail: "No sign-in of yours has this id.")
-            }
-        } catch OAuthClients.Failure.invalid(let errors) {
-            throw Problem(.unprocessableContent, type: "validation", title: "The OAuth client has invalid fields", errors: errors)
-        } catch let failure as AccountService.Failure {
-            throw AccountsController.problem(failure)
-        }
-    }
 
     package init(service: OAuthService, throttle: SignInThrottle, origin: @escaping @Sendable (Request) -> String) {
         self.service = service
@@ -206,59 +181,30 @@ package struct PairingController {
     @Sendable func create(_ request: Request, _ context: RequestContext) async throws -> Response {
         let body = try JSON.value(from: request)
         let principal = try context.requirePrincipal()
-        return try answering { try .json(service.create(body, principal: principal, origin: origin(request)), status: .created) }
+        return try .json(service.create(body, principal: principal, origin: origin(request)), status: .created)
     }
 
     @Sendable func get(_ request: Request, _ context: RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
-        return try answering { try .json(service.get(id, origin: origin(request))) }
+        return try .json(service.get(id, origin: origin(request)))
     }
 
     @Sendable func refresh(_ request: Request, _ context: RequestContext) async throws -> Response {
         let id = try context.parameters.require("id")
         let principal = try context.requirePrincipal()
-        return try answering { try .json(service.refresh(id, principal: principal, origin: origin(request))) }
+        return try .json(service.refresh(id, principal: principal, origin: origin(request)))
     }
 
     @Sendable func check(_ request: Request, _ context: RequestContext) async throws -> Response {
         let body = try JSON.value(from: request)
-        return try answering { try .json(service.check(body, client: request.clientAddress)) }
+        return try .json(service.check(body, client: request.clientAddress))
     }
 
     @Sendable func complete(_ request: Request, _ context: RequestContext) async throws -> Response {
         let body = try JSON.value(from: request)
-        do {
-            return try .json(try await service.complete(body, client: request.clientAddress))
-        } catch let failure as PairingService.Failure {
-            throw Self.problem(failure)
-        } catch let failure as AccountService.Failure {
-            throw AccountsController.problem(failure)
-        }
+        return try .json(try await service.complete(body, client: request.clientAddress))
     }
 
-    func answering(_ body: () throws -> Response) throws -> Response {
-        do { return try body() } catch let failure as PairingService.Failure { throw Self.problem(failure) }
-    }
-
-    static func problem(_ failure: PairingService.Failure) -> Problem {
-        switch failure {
-        case .invalid(let errors):
-            Problem(.unprocessableContent, type: "validation", title: "The request has invalid fields", errors: errors)
-        case .notFound:
-            Problem(.notFound, type: "not-found", title: "Not found", detail: "No pairing has this id.")
-        case .wrongCode(expired: true):
-            Problem(.gone, type: "pairing-code-expired", title: "The pairing code expired",
-                    detail: "This code has expired — request a new code on the settings page.")
-        case .wrongCode(expired: false):
-            Problem(.badRequest, type: "pairing-code-invalid", title: "The pairing code is not valid",
-                    detail: "No waiting pairing has this code: check it, or request a new code on the settings page. Five wrong codes cancel every waiting code.")
-        case .wrongProvider:
-            Problem(.conflict, type: "pairing-wrong-provider", title: "The code is for another provider",
-                    detail: "This pairing code was issued for another provider than the one named. Run the command exactly as the settings page shows it (its --provider). This counted as a wrong try.")
-        case .throttled(let seconds):
-            Authenticator.throttled(retryAfter: seconds)
-        }
-    }
 
     package init(service: PairingService, origin: @escaping @Sendable (Request) -> String) {
         self.service = service

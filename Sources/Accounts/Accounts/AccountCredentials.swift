@@ -1,7 +1,6 @@
 import Catalog
 import Core
 import Foundation
-import GRDB
 import Storage
 import Vault
 
@@ -23,24 +22,24 @@ extension AccountService {
         }
         var written: String?
         var replaced: String?
-        let record: AccountRecord
+        let updated: AccountRecord?
         do {
-            record = try database.writeAccounts { db -> AccountRecord in
-                guard var fresh = try AccountRecord.fetchOne(db, key: id) else { throw Failure.notFound(id) }
+            updated = try database.updateAccount(id, at: now) { fresh in
                 replaced = fresh.credentialFile
                 if fresh.authMethod == nil { fresh.authMethod = CredentialInput.method(for: credential.kind, provider: provider)?.rawValue }
-                written = try attach(credential, to: &fresh, provider: provider,
-                                     event: fresh.credentialFile == nil ? "credential.set" : "credential.replaced",
-                                     caller: caller, db: db, now: now)
+                let attached = try attach(credential, to: &fresh, provider: provider,
+                                          event: fresh.credentialFile == nil ? "credential.set" : "credential.replaced",
+                                          caller: caller, now: now)
+                written = attached.file
                 fresh.version += 1
                 fresh.updatedAt = now
-                try fresh.update(db)
-                return fresh
+                return [attached.event]
             }
         } catch {
             if let written { vault.remove(file: written) }
             throw error
         }
+        guard let record = updated else { throw Failure.notFound(id) }
         // After the commit: a crash before this line leaves an unreferenced file, swept at the next start.
         if let old = replaced, old != record.credentialFile { vault.remove(file: old) }
         return view(record, catalog.current)
@@ -48,39 +47,37 @@ extension AccountService {
 
     /// Stores a credential a sign-in obtained (OAuth, device code, pairing) into `accountID` (replacing its
     /// credential; created when it does not exist) or, without one, into a new account `<provider>:default`
-    /// (or the next free name). The vault file, the account row, the audit event and whatever `also` writes
-    /// (the flow's outcome) commit in one transaction; on any failure nothing is left behind.
+    /// (or the next free name). The vault file, the account row, the audit event and the sign-in's `completion`
+    /// (its flow's or pairing's outcome) commit in one transaction; on any failure nothing is left behind.
     package func storeObtained(_ credential: Credential, provider providerID: String, account accountID: String?, method: AuthMethod?,
                        event: String, by caller: Caller, at now: Date,
-                       also: (Database, String) throws -> Void) throws -> AccountRecord {
+                       completing completion: SignInCompletion) throws -> AccountRecord {
         guard let provider = provider(providerID) else { throw Failure.notFound(providerID) }
         var written: String?
         var replaced: String?
         let record: AccountRecord
         do {
-            record = try database.writeAccounts { db -> AccountRecord in
-                var target: AccountRecord
-                if let accountID, let existing = try AccountRecord.fetchOne(db, key: accountID) {
-                    target = existing
-                    replaced = existing.credentialFile
+            record = try database.storeObtainedCredential(provider: provider.id, account: accountID, at: now, newAccount: { taken in
+                let id = accountID ?? Self.freeID(provider, taken: taken)
+                return AccountRecord(id: id, provider: provider.id, displayName: Self.defaultName(provider, id: id, hasOthers: !taken.isEmpty),
+                                     authMethod: nil, baseURL: nil, headers: "{}", maxConcurrent: nil, timeoutSeconds: nil,
+                                     defaultModel: nil, createdAt: now, updatedAt: now, version: 1, credentialVersion: 0)
+            }, { target, isNew in
+                var events: [AuditEntry] = []
+                if isNew {
+                    events.append(AuditEntry("account.created", actor: caller.actor, target: target.id, requestID: caller.requestID,
+                                             detail: .object(["provider": .string(provider.id), "displayName": .string(target.displayName)])))
+                } else {
+                    replaced = target.credentialFile
                     target.version += 1
                     target.updatedAt = now
-                } else {
-                    let taken = Set(try String.fetchAll(db, sql: "SELECT id FROM account WHERE provider = ?", arguments: [provider.id]))
-                    let id = accountID ?? Self.freeID(provider, taken: taken)
-                    target = AccountRecord(id: id, provider: provider.id, displayName: Self.defaultName(provider, id: id, hasOthers: !taken.isEmpty),
-                                           authMethod: nil, baseURL: nil, headers: "{}", maxConcurrent: nil, timeoutSeconds: nil,
-                                           defaultModel: nil, createdAt: now, updatedAt: now, version: 1, credentialVersion: 0)
-                    try database.audit(AuditEntry("account.created", actor: caller.actor, target: id, requestID: caller.requestID,
-                                                  detail: .object(["provider": .string(provider.id), "displayName": .string(target.displayName)])), in: db, at: now)
                 }
                 if let method, provider.authMethods.contains(where: { $0.method == method }) { target.authMethod = method.rawValue }
                 if target.authMethod == nil { target.authMethod = CredentialInput.method(for: credential.kind, provider: provider)?.rawValue }
-                written = try attach(credential, to: &target, provider: provider, event: event, caller: caller, db: db, now: now)
-                try target.save(db)
-                try also(db, target.id)
-                return target
-            }
+                let attached = try attach(credential, to: &target, provider: provider, event: event, caller: caller, now: now)
+                written = attached.file
+                return events + [attached.event]
+            }, completing: completion)
         } catch {
             if let written { vault.remove(file: written) }
             throw error
@@ -99,18 +96,17 @@ extension AccountService {
         var written: String?
         let stored: Bool
         do {
-            stored = try database.writeAccounts { db -> Bool in
-                guard var fresh = try AccountRecord.fetchOne(db, key: accountID), fresh.credentialFile == file else { return false }
+            stored = try database.storeRenewedCredential(account: accountID, replacing: file, at: now) { fresh in
                 guard let provider = provider(fresh.provider) else { throw Failure.notFound(fresh.provider) }
                 let (origin, storedAt) = (fresh.credentialOrigin, fresh.credentialUpdatedAt)
-                written = try attach(credential, to: &fresh, provider: provider, event: "credential.refreshed",
-                                     caller: Caller(actor: "oauth:refresh"), db: db, now: now)
+                let attached = try attach(credential, to: &fresh, provider: provider, event: "credential.refreshed",
+                                          caller: Caller(actor: "oauth:refresh"), now: now)
+                written = attached.file
                 fresh.credentialOrigin = origin
                 fresh.credentialUpdatedAt = storedAt
                 fresh.version += 1
                 fresh.updatedAt = now
-                try fresh.update(db)
-                return true
+                return attached.event
             }
         } catch {
             if let written { vault.remove(file: written) }
@@ -122,9 +118,10 @@ extension AccountService {
 
     public func deleteCredential(_ id: String, by caller: Caller, at now: Date = Date()) throws {
         try checkID(id)
-        let removed = try database.writeAccounts { db -> (file: String, kind: String?) in
-            guard var fresh = try AccountRecord.fetchOne(db, key: id) else { throw Failure.notFound(id) }
+        var removed: String?
+        let updated = try database.updateAccount(id, at: now) { fresh in
             guard let file = fresh.credentialFile else { throw Failure.noCredential }
+            removed = file
             let kind = fresh.credentialKind
             fresh.credentialFile = nil
             fresh.credentialKind = nil
@@ -133,12 +130,11 @@ extension AccountService {
             fresh.credentialUpdatedAt = nil
             fresh.version += 1
             fresh.updatedAt = now
-            try fresh.update(db)
-            try database.audit(AuditEntry("credential.deleted", actor: caller.actor, target: id, requestID: caller.requestID,
-                                          detail: .object(["kind": .string(kind ?? "")])), in: db, at: now)
-            return (file, kind)
+            return [AuditEntry("credential.deleted", actor: caller.actor, target: id, requestID: caller.requestID,
+                               detail: .object(["kind": .string(kind ?? "")]))]
         }
-        vault.remove(file: removed.file)
+        guard updated != nil, let removed else { throw Failure.notFound(id) }
+        vault.remove(file: removed)
     }
 
     public enum Disclosure: String, Sendable {
@@ -172,11 +168,9 @@ extension AccountService {
         }
         let value = if case .object = stored { stored.serialized } else { stored.stringValue ?? stored.serialized }
         do {
-            _ = try database.writeAccounts { db in
-                try database.audit(AuditEntry(purpose.rawValue, actor: caller.actor, target: id, requestID: caller.requestID,
-                                              detail: .object(["kind": .string(credential.kind.rawValue), "field": .string(name)])),
-                                   in: db, at: now)
-            }
+            try database.audit(AuditEntry(purpose.rawValue, actor: caller.actor, target: id, requestID: caller.requestID,
+                                          detail: .object(["kind": .string(credential.kind.rawValue), "field": .string(name)])),
+                               at: now)
         } catch {
             throw Failure.auditFailed
         }

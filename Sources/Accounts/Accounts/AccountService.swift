@@ -1,7 +1,6 @@
 import Catalog
 import Core
 import Foundation
-import GRDB
 import Outbound
 import Settings
 import Storage
@@ -354,14 +353,15 @@ public final class AccountService: Sendable {
         }
         var written: String?
         do {
-            try database.writeAccounts { db in
-                if try AccountRecord.fetchOne(db, key: id) != nil { throw AccountExists(id: id) }
-                try database.audit(AuditEntry("account.created", actor: caller.actor, target: id, requestID: caller.requestID,
-                                              detail: .object(["provider": .string(provider.id), "displayName": .string(record.displayName)])), in: db, at: now)
+            record = try database.createAccount(record, at: now) { record in
+                var events = [AuditEntry("account.created", actor: caller.actor, target: id, requestID: caller.requestID,
+                                         detail: .object(["provider": .string(provider.id), "displayName": .string(record.displayName)]))]
                 if let credential {
-                    written = try attach(credential, to: &record, provider: provider, event: "credential.set", caller: caller, db: db, now: now)
+                    let attached = try attach(credential, to: &record, provider: provider, event: "credential.set", caller: caller, now: now)
+                    written = attached.file
+                    events.append(attached.event)
                 }
-                try record.insert(db)
+                return events
             }
         } catch let e as AccountExists {
             if let written { vault.remove(file: written) }
@@ -373,10 +373,10 @@ public final class AccountService: Sendable {
         return view(record, catalog.current)
     }
 
-    /// Writes `credential` to a new file, points `record` at it and records the audit event. Runs inside the
-    /// caller's transaction; returns the new file's name so the caller can remove it if the commit fails.
+    /// Writes `credential` to a new file and points `record` at it. Runs inside the caller's transaction;
+    /// returns the new file's name, so the caller can remove it if the commit fails, and the audit event to record.
     func attach(_ credential: Credential, to record: inout AccountRecord, provider: CatalogProvider, event: String,
-                        caller: Caller, db: Database, now: Date) throws -> String {
+                caller: Caller, now: Date) throws -> (file: String, event: AuditEntry) {
         record.credentialVersion += 1
         let file = try vault.store(credential.plaintext, account: record.id, version: record.credentialVersion)
         record.credentialFile = file
@@ -384,9 +384,8 @@ public final class AccountService: Sendable {
         record.credentialHint = credential.hint
         record.credentialUpdatedAt = now
         record.credentialOrigin = ProviderFamilies.origin(provider, credential, baseURL: record.baseURL)
-        try database.audit(AuditEntry(event, actor: caller.actor, target: record.id, requestID: caller.requestID,
-                                      detail: .object(["kind": .string(credential.kind.rawValue), "hint": .string(credential.hint)])), in: db, at: now)
-        return file
+        return (file, AuditEntry(event, actor: caller.actor, target: record.id, requestID: caller.requestID,
+                                 detail: .object(["kind": .string(credential.kind.rawValue), "hint": .string(credential.hint)])))
     }
 
     /// Applies an RFC 7396 merge patch to the editable fields. `ifVersion`, when given, must be current.
@@ -440,18 +439,16 @@ public final class AccountService: Sendable {
         let changed = Self.editable.filter { editableObject(next)[$0] != before[$0] }
         if changed.isEmpty { return view(current, catalog.current) }
 
-        let record = try database.writeAccounts { db -> AccountRecord in
-            guard var fresh = try AccountRecord.fetchOne(db, key: id) else { throw Failure.notFound(id) }
+        let record = try database.updateAccount(id, at: now) { fresh in
             if let ifVersion, ifVersion != fresh.version { throw Failure.stale(current: fresh.version) }
             guard fresh.version == current.version else { throw Failure.stale(current: fresh.version) }
             fresh = next
             fresh.version = current.version + 1
             fresh.updatedAt = now
-            try fresh.update(db)
-            try database.audit(AuditEntry("account.updated", actor: caller.actor, target: id, requestID: caller.requestID,
-                                          detail: .object(["changed": .array(changed.map(JSONValue.string))])), in: db, at: now)
-            return fresh
+            return [AuditEntry("account.updated", actor: caller.actor, target: id, requestID: caller.requestID,
+                               detail: .object(["changed": .array(changed.map(JSONValue.string))]))]
         }
+        guard let record else { throw Failure.notFound(id) }
         return view(record, catalog.current)
     }
 
@@ -471,14 +468,12 @@ public final class AccountService: Sendable {
     /// Disconnects: removes the account and its credential file; audited as `connection.disconnected`.
     public func delete(_ id: String, by caller: Caller, at now: Date = Date()) throws {
         try checkID(id)
-        let file = try database.writeAccounts { db -> String? in
-            guard let fresh = try AccountRecord.fetchOne(db, key: id), try AccountRecord.deleteOne(db, key: id) else { throw Failure.notFound(id) }
-            try database.audit(AuditEntry("connection.disconnected", actor: caller.actor, target: id, requestID: caller.requestID,
-                                          detail: .object(["provider": .string(fresh.provider),
-                                                           "credentialRemoved": .bool(fresh.credentialFile != nil)])), in: db, at: now)
-            return fresh.credentialFile
+        let deleted = try database.deleteAccount(id, at: now) { fresh in
+            AuditEntry("connection.disconnected", actor: caller.actor, target: id, requestID: caller.requestID,
+                       detail: .object(["provider": .string(fresh.provider), "credentialRemoved": .bool(fresh.credentialFile != nil)]))
         }
-        if let file { vault.remove(file: file) }
+        guard let deleted else { throw Failure.notFound(id) }
+        if let file = deleted.credentialFile { vault.remove(file: file) }
     }
 
 }

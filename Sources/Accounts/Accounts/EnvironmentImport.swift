@@ -4,13 +4,6 @@ import Foundation
 import Storage
 
 extension AccountService {
-    /// The environment variables a provider's key was read from before Switchboard: the catalog's
-    /// `api_key` variable first, then the names other tools use.
-    static let keyVariables: [String: [String]] = [
-        "google": ["GEMINI_API_KEY", "GOOGLE_API_KEY"],
-        "zai": ["ZAI_API_KEY", "ZHIPU_API_KEY"],
-    ]
-
     /// On first start, turns existing environment keys (`ANTHROPIC_API_KEY`, `OPENAI_API_KEY`, AWS and
     /// Azure variables, `GOOGLE_APPLICATION_CREDENTIALS`, ...) into accounts named `<provider>:env`, once:
     /// the import is marked done in the same transaction, so later starts never import again, and an account
@@ -24,8 +17,10 @@ extension AccountService {
             return v
         }
         for provider in catalog.current.providers {
-            switch provider.type {
-            case "bedrock":
+            // What is read follows the kind of credential the provider's first way in stores (its catalog entry).
+            let kind = provider.authMethods.lazy.compactMap { provider.credentialKind(for: $0.method) }.first
+            switch kind {
+            case "aws":
                 guard let id = value("AWS_ACCESS_KEY_ID"), let secret = value("AWS_SECRET_ACCESS_KEY") else { continue }
                 var fields: [String: JSONValue] = ["kind": .string("aws"), "accessKeyId": .string(id), "secretAccessKey": .string(secret)]
                 if let token = value("AWS_SESSION_TOKEN") { fields["sessionToken"] = .string(token) }
@@ -40,7 +35,7 @@ extension AccountService {
                 let version = value("AZURE_OPENAI_API_VERSION") ?? value("OPENAI_API_VERSION") ?? "2024-10-21"
                 candidates.append((provider, ["AZURE_OPENAI_API_KEY", "AZURE_OPENAI_ENDPOINT"],
                                    .object(["kind": .string("azure"), "endpoint": .string(endpoint), "apiKey": .string(key), "apiVersion": .string(version)])))
-            case "vertexai":
+            case "service_account":
                 guard let path = value("GOOGLE_APPLICATION_CREDENTIALS") else { continue }
                 guard let bytes = FileManager.default.contents(atPath: path) else {
                     skipped.append("GOOGLE_APPLICATION_CREDENTIALS: \(path) cannot be read")
@@ -48,10 +43,13 @@ extension AccountService {
                 }
                 candidates.append((provider, ["GOOGLE_APPLICATION_CREDENTIALS"],
                                    .object(["kind": .string("service_account"), "json": .string(String(decoding: bytes, as: UTF8.self))])))
-            default:
-                let names = (provider.apiKeyVariable.map { [$0] } ?? []) + (Self.keyVariables[provider.id] ?? [])
+            case "api_key":
+                // The catalog's `api_key` variable first, then the names other tools use (`switchboard.key_variables`).
+                let names = (provider.apiKeyVariable.map { [$0] } ?? []) + provider.descriptor.keyVariables
                 guard let name = names.first(where: { value($0) != nil }) else { continue }
                 candidates.append((provider, [name], .object(["kind": .string("api_key"), "apiKey": .string(value(name)!)])))
+            default:
+                continue
             }
         }
         var created: [String] = []

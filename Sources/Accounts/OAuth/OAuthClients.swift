@@ -1,6 +1,5 @@
 import Core
 import Foundation
-import GRDB
 import Outbound
 import Storage
 import Vault
@@ -104,17 +103,13 @@ public final class OAuthClients: Sendable {
 
     /// The client for `provider`: the operator's, else the default, else nil.
     public func client(_ provider: String) throws -> OAuthClient? {
-        let row = try database.pool.read { db in
-            try Row.fetchOne(db, sql: "SELECT provider, settings, secret_file FROM oauth_client WHERE provider = ?", arguments: [provider])
-        }
-        return row.map(Self.decode) ?? OAuthClient.defaults[provider]
+        try database.oauthClient(provider).map(Self.decode) ?? OAuthClient.defaults[provider]
     }
 
     /// Every provider with a client (default or operator's), in one read.
     public func all() throws -> [OAuthClient] {
-        let stored = try database.pool.read { db in try Row.fetchAll(db, sql: "SELECT provider, settings, secret_file FROM oauth_client") }
         var clients = OAuthClient.defaults
-        for row in stored { clients[row["provider"]] = Self.decode(row) }
+        for stored in try database.oauthClients() { clients[stored.provider] = Self.decode(stored) }
         return clients.keys.sorted().compactMap { clients[$0] }
     }
 
@@ -201,8 +196,7 @@ public final class OAuthClients: Sendable {
         var written: String?
         var replaced: String?
         do {
-            try database.writeAccounts { db in
-                let old: String? = try String.fetchOne(db, sql: "SELECT secret_file FROM oauth_client WHERE provider = ?", arguments: [provider])
+            try database.saveOAuthClient(provider: provider, settings: settings.serialized, at: now) { old in
                 var file = old
                 switch newSecret {
                 case .none: break
@@ -213,13 +207,9 @@ public final class OAuthClients: Sendable {
                     replaced = old
                     file = written
                 }
-                try db.execute(sql: """
-                    INSERT INTO oauth_client (provider, settings, secret_file, updated_at) VALUES (?, ?, ?, ?)
-                    ON CONFLICT(provider) DO UPDATE SET settings = excluded.settings, secret_file = excluded.secret_file, updated_at = excluded.updated_at
-                    """, arguments: [provider, settings.serialized, file, now])
-                try database.audit(AuditEntry("oauth_client.set", actor: caller.actor, target: provider, requestID: caller.requestID,
-                                              detail: .object(["clientId": .string(clientID), "redirectMode": .string(mode.rawValue),
-                                                               "hasClientSecret": .bool(file != nil)])), in: db, at: now)
+                return (file, AuditEntry("oauth_client.set", actor: caller.actor, target: provider, requestID: caller.requestID,
+                                         detail: .object(["clientId": .string(clientID), "redirectMode": .string(mode.rawValue),
+                                                          "hasClientSecret": .bool(file != nil)])))
             }
         } catch {
             if let written { vault.remove(file: written) }
@@ -231,29 +221,21 @@ public final class OAuthClients: Sendable {
 
     /// Goes back to the built-in default (or to none).
     public func delete(_ provider: String, by caller: AccountService.Caller, at now: Date = Date()) throws {
-        let file = try database.writeAccounts { db -> String? in
-            let file: String? = try String.fetchOne(db, sql: "SELECT secret_file FROM oauth_client WHERE provider = ?", arguments: [provider])
-            try db.execute(sql: "DELETE FROM oauth_client WHERE provider = ?", arguments: [provider])
-            if db.changesCount > 0 {
-                try database.audit(AuditEntry("oauth_client.removed", actor: caller.actor, target: provider, requestID: caller.requestID,
-                                              detail: .object([:])), in: db, at: now)
-            }
-            return file
-        }
+        let file = try database.removeOAuthClient(provider: provider, at: now,
+                                                  event: AuditEntry("oauth_client.removed", actor: caller.actor, target: provider,
+                                                                    requestID: caller.requestID, detail: .object([:])))
         if let file { vault.remove(file: file) }
     }
 
     /// Vault files the clients refer to (kept by the startup sweep).
     public func secretFiles() throws -> [String] {
-        try database.pool.read { db in try String.fetchAll(db, sql: "SELECT secret_file FROM oauth_client WHERE secret_file IS NOT NULL") }
+        try database.oauthClientSecretFiles()
     }
 
-    /// An `oauth_client` row; nil (no client) when its settings cannot be read.
-    static func decode(_ row: Row) -> OAuthClient? {
-        let provider: String = row["provider"]
-        let settings: String = row["settings"]
+    /// A stored client; nil (no client) when its settings cannot be read.
+    static func decode(_ stored: StoredOAuthClient) -> OAuthClient? {
+        let (provider, settings, secretFile) = (stored.provider, stored.settings, stored.secretFile)
         guard let v = JSONValue.parse(Array(settings.utf8)) else { return nil }
-        let secretFile: String? = row["secret_file"]
         guard let authorize = v["authorizeUrl"]?.stringValue, let token = v["tokenUrl"]?.stringValue,
               let id = v["clientId"]?.stringValue else { return nil }
         return OAuthClient(provider: provider, authorizeURL: authorize, tokenURL: token,

@@ -13,7 +13,7 @@ public struct TokenSet: Sendable, Equatable {
     public var tokenType: String?
 
     /// The vault credential for this token set; `previous` supplies a refresh token the answer did not rotate.
-    func credential(kind: OAuthClientKind, requested: [String], previous: Credential? = nil) -> Credential {
+    public func credential(kind: OAuthClientKind, requested: [String], previous: Credential? = nil) -> Credential {
         var fields: [String: JSONValue] = ["accessToken": .string(accessToken), "clientKind": .string(kind.rawValue)]
         if let r = refreshToken ?? previous?.fields["refreshToken"]?.stringValue { fields["refreshToken"] = .string(r) }
         if let expiresAt { fields["expiresAt"] = .string(expiresAt.formatted(.iso8601)) }
@@ -89,14 +89,35 @@ public enum TokenFailure: Error, Equatable, Sendable {
     }
 }
 
-/// Calls one client's token and device endpoints through the outbound client (so token exchange follows the
-/// same rules as provider tests: https, checked addresses, no redirects, capped size and time).
-struct TokenEndpoint {
+/// Calls one client's token and device endpoints. On the server every request goes through the outbound client
+/// (so token exchange follows the same rules as provider tests: https, checked addresses, no redirects, capped
+/// size and time); `switchboard auth pair` sends the same requests with its own HTTP client.
+public struct TokenEndpoint: Sendable {
+    /// Sends one POST (its URL, headers and body) and answers the status and body, or why no answer came.
+    public typealias Post = @Sendable (_ url: String, _ headers: [(String, String)], _ body: [UInt8]) async
+        -> Result<(status: Int, body: [UInt8]), OutboundFailure>
+
     let client: OAuthClient
     let secret: String?
-    let http: OutboundClient
+    let post: Post
 
-    func exchange(code: String, redirectURI: String, verifier: String) async -> Result<TokenSet, TokenFailure> {
+    init(client: OAuthClient, secret: String?, http: OutboundClient) {
+        self.client = client
+        self.secret = secret
+        post = { url, headers, body in
+            await http.send(OutboundRequest(.POST, url, headers: headers, body: body)).map { ($0.status, $0.body) }
+        }
+    }
+
+    /// A public client (no secret) run on the machine that signs in: `switchboard auth pair`.
+    public init(tokenURL: String, clientID: String, post: @escaping Post) {
+        client = OAuthClient(provider: "", authorizeURL: "", tokenURL: tokenURL, deviceAuthorizationURL: nil, clientID: clientID, scopes: [],
+                             redirectMode: .loopback, issuer: nil, fixedRedirectURI: nil, kind: .operatorApp, isDefault: false)
+        secret = nil
+        self.post = post
+    }
+
+    public func exchange(code: String, redirectURI: String, verifier: String) async -> Result<TokenSet, TokenFailure> {
         await token([("grant_type", "authorization_code"), ("code", code), ("redirect_uri", redirectURI), ("code_verifier", verifier)])
     }
 
@@ -110,7 +131,7 @@ struct TokenEndpoint {
 
     func deviceAuthorization() async -> Result<DeviceAuthorization, TokenFailure> {
         guard let url = client.deviceAuthorizationURL else { return .failure(.badResponse("the client has no device authorization endpoint")) }
-        switch await post(url, [("scope", client.scopes.joined(separator: " "))]) {
+        switch await form(url, [("scope", client.scopes.joined(separator: " "))]) {
         case .failure(let f): return .failure(f)
         case .success(let json):
             guard let device = json["device_code"]?.stringValue, let user = json["user_code"]?.stringValue,
@@ -124,7 +145,7 @@ struct TokenEndpoint {
     }
 
     private func token(_ parameters: [(String, String)]) async -> Result<TokenSet, TokenFailure> {
-        switch await post(client.tokenURL, parameters) {
+        switch await form(client.tokenURL, parameters) {
         case .failure(let f): return .failure(f)
         case .success(let json):
             guard let access = json["access_token"]?.stringValue, !access.isEmpty else { return .failure(.badResponse("no access_token")) }
@@ -136,15 +157,13 @@ struct TokenEndpoint {
     }
 
     /// POSTs a form with the client's id (and secret, `client_secret_post`); a JSON object answer or a failure.
-    private func post(_ url: String, _ parameters: [(String, String)]) async -> Result<JSONValue, TokenFailure> {
+    private func form(_ url: String, _ parameters: [(String, String)]) async -> Result<JSONValue, TokenFailure> {
         var form = parameters + [("client_id", client.clientID)]
         if let secret { form.append(("client_secret", secret)) }
-        let request = OutboundRequest(.POST, url, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")],
-                                      body: Array(Self.form(form).utf8))
-        switch await http.send(request) {
+        switch await post(url, [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")], Array(Self.form(form).utf8)) {
         case .failure(let f): return .failure(.outbound(f))
         case .success(let response):
-            guard let json = response.json, json.objectValue != nil else {
+            guard let json = JSONValue.parse(response.body), json.objectValue != nil else {
                 return .failure(.badResponse("HTTP \(response.status), not a JSON object"))
             }
             if let code = json["error"]?.stringValue {

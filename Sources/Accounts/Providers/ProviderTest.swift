@@ -31,6 +31,8 @@ public struct ProbeTarget: Sendable {
 
 /// One adapter per API family: the cheapest real authenticated call, its errors read the family's way.
 protocol ProviderFamily: Sendable {
+    /// The catalog `type` this family serves (`openai`, `anthropic`, ...): its key in `ProviderFamilies`.
+    var type: String { get }
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome
     /// The base URL the credential is sent to for this target: the account's base URL or the catalog's
     /// endpoint, else what the family derives from the credential (Azure's endpoint, Bedrock's region, Vertex
@@ -41,31 +43,6 @@ protocol ProviderFamily: Sendable {
 
 extension ProviderFamily {
     func destination(_ target: ProbeTarget) -> String? { target.base }
-}
-
-enum ProviderFamilies {
-    /// The origin (`scheme://host[:port]`) a credential of `provider` goes to with this base URL (nil: the
-    /// catalog's endpoint), or nil when it can go nowhere. Every credential that can be sent has one.
-    static func origin(_ provider: CatalogProvider, _ credential: Credential, baseURL: String?) -> String? {
-        let target = ProbeTarget(provider: provider, credential: credential, baseURL: baseURL ?? provider.apiEndpoint,
-                                 headers: [:], timeout: .seconds(1))
-        let base = family(for: provider.type)?.destination(target) ?? target.base
-        return base.flatMap(AccountRules.origin)
-    }
-
-    static func family(for type: String) -> (any ProviderFamily)? {
-        switch type {
-        case "openai": OpenAICompatibleFamily()
-        case "anthropic": AnthropicFamily()
-        case "gemini": GeminiFamily()
-        case "openrouter": OpenRouterFamily()
-        case "azure": AzureOpenAIFamily()
-        case "bedrock": BedrockFamily()
-        case "vertexai": VertexFamily()
-        case "ollama": OllamaFamily()
-        default: nil
-        }
-    }
 }
 
 /// Shared steps of every family: send, turn transport failures into results, read errors by status.
@@ -143,28 +120,6 @@ struct Probe {
 
     static func describe(_ status: Int, _ code: String?) -> String {
         code.map { "\(status) \($0)" } ?? "\(status)"
-    }
-
-    /// Rate-limit headers in the common `x-ratelimit-*` form (OpenAI, Groq, Mistral, Together, ...).
-    static func openAIQuota(_ r: OutboundResponse) -> Quota {
-        var q = Quota()
-        q.requestsLimit = r.header("x-ratelimit-limit-requests").flatMap { Int($0) }
-        q.requestsRemaining = r.header("x-ratelimit-remaining-requests").flatMap { Int($0) }
-        q.tokensLimit = r.header("x-ratelimit-limit-tokens").flatMap { Int($0) }
-        q.tokensRemaining = r.header("x-ratelimit-remaining-tokens").flatMap { Int($0) }
-        if let reset = r.header("x-ratelimit-reset-requests").flatMap(parseGoDuration) {
-            q.resetAt = Date().addingTimeInterval(reset)
-        }
-        return withRetryAfter(q, r)
-    }
-
-    /// A 429's `Retry-After` (seconds) as the reset time when nothing more precise was given.
-    static func withRetryAfter(_ quota: Quota, _ r: OutboundResponse) -> Quota {
-        var q = quota
-        if q.resetAt == nil, let seconds = r.header("retry-after").flatMap({ Double($0) }) {
-            q.resetAt = Date().addingTimeInterval(seconds)
-        }
-        return q
     }
 
     /// `1s`, `6m0s`, `12ms`, `1h2m3.5s` → seconds.

@@ -44,14 +44,13 @@ const testable = {
 const revealSeconds = 30;
 const keyFileLimit = 64 * 1024;
 
-/** The credential kind the vault stores for `method` at `provider`, or null when it takes none yet. */
+/**
+ * The credential kind typed here for `method` at `provider`, or null when it takes none yet. The catalog entry
+ * says which kind each method stores; an OAuth token comes from a sign-in, never from fields.
+ */
 export function credentialKind(provider, method) {
-    switch (method) {
-    case 'api_key': return provider.id === 'azureOpenai' || provider.type === 'azure' ? 'azure' : 'api_key';
-    case 'cloud_credentials': return provider.id === 'bedrock' || provider.type === 'bedrock' ? 'aws' : null;
-    case 'service_account': return 'service_account';
-    default: return null;
-    }
+    const kind = provider.authMethods?.find((o) => o.method === method)?.credentialKind ?? null;
+    return kind && credentialFields[kind] ? kind : null;
 }
 
 function typed(field, values) {
@@ -311,10 +310,6 @@ export class AccountCredential extends HTMLElement {
             view = html`${draftTestResult(result, testable[this.#kind]?.works)}`;
             if (!result.ok) view = html`${view}${this.#retestButton(secret)}`;
         } catch (error) {
-            if (error.status === 401) {
-                this.#problem(error);
-                return;
-            }
             const first = error.errors?.[0]?.message;
             view = html`${refusedTest(first ? { title: error.title, detail: first } : error, `The ${noun} was not tested`)}${this.#retestButton(secret)}`;
         } finally {

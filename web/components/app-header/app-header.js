@@ -1,7 +1,7 @@
 import { api } from '../../api.js';
 import { html, render, withCode } from '../../lib/html.js';
 
-/** The product bar: name, who is signed in, Sign out. Fires `signed-out` once the session is gone. */
+/** The product bar: name, who is signed in, Sign out. `api.signOut()` says `signed-out` once the session is gone. */
 export class AppHeader extends HTMLElement {
     #session = null;
 
@@ -42,14 +42,9 @@ export class AppHeader extends HTMLElement {
         try {
             await api.signOut();
         } catch (error) {
-            // 401: the session had already ended, which is what signing out wants.
-            if (error.status !== 401) {
-                render(region, html`<p class="error__title">${error.title}</p>${error.detail ? html`<p>${withCode(error.detail)}</p>` : ''}`);
-                button.disabled = false;
-                return;
-            }
+            render(region, html`<p class="error__title">${error.title}</p>${error.detail ? html`<p>${withCode(error.detail)}</p>` : ''}`);
+            button.disabled = false;
         }
-        this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
     }
 }
 

@@ -1,5 +1,6 @@
 import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
+import { placeProblems } from '../../lib/fields.js';
 import { html, render, withCode } from '../../lib/html.js';
 import { ancestry, mergePatch, within } from '../../lib/pointer.js';
 import '../runtime-card/runtime-card.js';
@@ -114,10 +115,6 @@ export class ModelProviderSection extends HTMLElement {
             this.#refresh();
             this.#setState(first ? 'idle' : 'reloaded');
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             if (this.#view) {
                 this.#problem = error;
                 this.#refresh();
@@ -306,30 +303,17 @@ export class ModelProviderSection extends HTMLElement {
 
     /** Each error and warning goes to the messages box of its key, or of the nearest enclosing key that has one. */
     #showIssues() {
-        for (const box of this.querySelectorAll('[data-messages-for]')) box.replaceChildren();
-        // Only the settings document's controls: the Providers card marks its own fields.
-        for (const control of this.querySelectorAll('[aria-invalid]:is([data-pointer], [data-item-pointer]):not(.model-list__add input)')) {
-            control.removeAttribute('aria-invalid');
-        }
-        const boxes = new Map();
+        const at = (pointer) => CSS.escape(pointer);
         const issues = [...this.#errors.map((i) => ({ ...i, kind: 'error' })), ...this.#warnings.map((i) => ({ ...i, kind: 'warning' }))];
-        for (const issue of issues) {
-            for (const pointer of ancestry(issue.pointer)) {
-                const box = this.querySelector(`[data-messages-for="${CSS.escape(pointer)}"]`);
-                if (!box) continue;
-                if (!boxes.has(box)) boxes.set(box, []);
-                boxes.get(box).push(issue);
-                if (issue.kind === 'error') {
-                    for (const control of this.querySelectorAll(`[data-pointer="${CSS.escape(pointer)}"], [data-item-pointer="${CSS.escape(pointer)}"]`)) {
-                        control.setAttribute('aria-invalid', 'true');
-                    }
-                }
-                break;
-            }
-        }
-        for (const [box, list] of boxes) {
-            render(box, html`${list.map((i) => html`<p class="field__${i.kind}" data-code="${i.code}">${i.message}</p>`)}`);
-        }
+        placeProblems(this, issues, {
+            boxes: '[data-messages-for]',
+            // Only the settings document's controls: the Providers card marks its own fields.
+            invalid: '[aria-invalid]:is([data-pointer], [data-item-pointer]):not(.model-list__add input)',
+            field: (pointer) => {
+                const box = this.querySelector(`[data-messages-for="${at(pointer)}"]`);
+                return box && { box, controls: [...this.querySelectorAll(`[data-pointer="${at(pointer)}"], [data-item-pointer="${at(pointer)}"]`)] };
+            },
+        });
     }
 
     #labelFor(pointer) {

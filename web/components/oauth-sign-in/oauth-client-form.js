@@ -2,7 +2,7 @@ import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
 import { copyable, copyFrom } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
-import { ancestry } from '../../lib/pointer.js';
+import { placeProblems } from '../../lib/fields.js';
 
 let forms = 0;
 
@@ -24,7 +24,7 @@ const fields = ['authorizeUrl', 'tokenUrl', 'deviceAuthorizationUrl', 'clientId'
  * that registers the operator's own client (PUT /api/oauth/clients/{provider}; 422 problems at their fields) or
  * goes back to the built-in one (DELETE). Set `provider` before it connects and `client` when the list is read
  * (null: the provider has none; `failed(error)` when it could not be read). Fires `oauth-client-changed` after a
- * save or a revert (the sign-in reads the list again) and `signed-out`.
+ * save or a revert (the sign-in reads the list again).
  */
 export class OAuthClientForm extends HTMLElement {
     provider = null;
@@ -217,7 +217,7 @@ export class OAuthClientForm extends HTMLElement {
             saved = await api.putOAuthClient(this.provider.id, this.#draft());
         } catch (error) {
             this.#setBusy(null);
-            this.#refused(error, 'The OAuth app was not saved');
+            this.#showProblem(error, 'The OAuth app was not saved');
             return;
         }
         this.#setBusy(null);
@@ -236,7 +236,7 @@ export class OAuthClientForm extends HTMLElement {
             await api.deleteOAuthClient(this.provider.id);
         } catch (error) {
             this.#setBusy(null);
-            this.#refused(error, 'The built-in client was not restored');
+            this.#showProblem(error, 'The built-in client was not restored');
             return;
         }
         this.#setBusy(null);
@@ -245,14 +245,6 @@ export class OAuthClientForm extends HTMLElement {
         announce(`Back to the built-in OAuth client of ${this.provider.name}`);
         // The list says what the provider has now (the built-in client, or none).
         this.dispatchEvent(new CustomEvent('oauth-client-changed', { bubbles: true, detail: { client: null } }));
-    }
-
-    #refused(error, what) {
-        if (error.status === 401) {
-            this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-            return;
-        }
-        this.#showProblem(error, what);
     }
 
     #setBusy(op, text) {
@@ -273,26 +265,18 @@ export class OAuthClientForm extends HTMLElement {
 
     /** Each error at its field by pointer (`/authorizeUrl`); the rest, and the title, under the buttons. */
     #showProblem(problem, what = '') {
-        for (const box of this.querySelectorAll('[data-client-messages]')) box.replaceChildren();
-        for (const control of this.querySelectorAll('[data-client-field][aria-invalid]')) control.removeAttribute('aria-invalid');
         const banner = this.querySelector('[data-client-problem]');
+        const { unplaced, first } = placeProblems(this, problem?.errors ?? [], {
+            boxes: '[data-client-messages]',
+            invalid: '[data-client-field][aria-invalid]',
+            field: (pointer) => {
+                const box = fields.includes(pointer.slice(1)) && this.querySelector(`[data-client-messages="${CSS.escape(pointer)}"]`);
+                return box && !box.closest('[hidden]') ? { box, controls: [this.#input(pointer.slice(1))] } : null;
+            },
+        });
         if (!problem) {
             banner.replaceChildren();
             return;
-        }
-        const unplaced = [];
-        let first = null;
-        for (const issue of problem.errors ?? []) {
-            const pointer = ancestry(issue.pointer ?? '').find((p) => fields.includes(p.slice(1)));
-            const box = pointer && this.querySelector(`[data-client-messages="${CSS.escape(pointer)}"]`);
-            if (!box || box.closest('[hidden]')) {
-                unplaced.push(issue);
-                continue;
-            }
-            box.insertAdjacentHTML('beforeend', html`<p class="field__error" data-code="${issue.code ?? ''}">${withCode(issue.message)}</p>`.toString());
-            const control = this.#input(pointer.slice(1));
-            control.setAttribute('aria-invalid', 'true');
-            first ??= control;
         }
         const placed = (problem.errors ?? []).length > unplaced.length;
         render(banner, html`

@@ -1,10 +1,10 @@
 import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
-import { copyable, copyFrom } from '../../lib/copy.js';
+import { copyable } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
+import { FlowPanel } from '../flow-panel/flow-panel.js';
+import { categorySentence, expiredCode, failureText, neverCameBack } from '../flow-panel/flow-words.js';
 import './oauth-client-form.js';
-import { connectedAccount, refusal } from './outcome.js';
-import { categorySentence, expiredCode, failureText, neverCameBack } from './sign-in-words.js';
 
 const pollMs = 2000;
 
@@ -28,21 +28,16 @@ function linkable(url) {
  * calls `begin(kind)`), `signed-in` (detail: {account, id, category}: the account view, its id, and `insufficient_scope` when a
  * permission is missing) and `pairing-request`.
  */
-export class OAuthSignIn extends HTMLElement {
-    provider = null;
-    account = null;
+export class OAuthSignIn extends FlowPanel {
     callbackPatience = callbackPatienceMs;
     #mode = 'browser';
     #id = ++panels;
     #client = null;
     #flow = null;
-    #seq = 0;
-    #timer = 0;
     #state = 'idle';
 
     constructor() {
         super();
-        this.addEventListener('click', (event) => this.#onClick(event));
         // The panel sits inside the account form: Enter in the paste field finishes the sign-in, not a save.
         this.addEventListener('keydown', (event) => {
             if (event.key === 'Enter' && event.target.matches('[data-paste]')) {
@@ -55,12 +50,12 @@ export class OAuthSignIn extends HTMLElement {
     connectedCallback() {
         if (this.firstElementChild) return;
         render(this, html`
-            <div class="oauth-flow" data-state="idle">
+            <div class="oauth-flow" data-flow data-state="idle">
                 <p class="oauth-flow__intro">Sign in at ${this.provider.name} in a new tab. Switchboard keeps the tokens encrypted
                     on this server; they are never shown here.</p>
                 <div class="oauth-flow__actions" data-actions></div>
                 <div class="oauth-flow__body" data-body></div>
-                <p class="oauth-flow__status" data-sign-in-status role="status" aria-live="polite"></p>
+                <p class="oauth-flow__status" data-sign-in-status data-flow-status role="status" aria-live="polite"></p>
             </div>`);
         // The operator's own OAuth app: a save or a revert changes the client the next sign-in uses.
         const clientForm = document.createElement('oauth-client-form');
@@ -69,10 +64,6 @@ export class OAuthSignIn extends HTMLElement {
         this.append(clientForm);
         this.#renderIdle();
         this.#loadClient();
-    }
-
-    disconnectedCallback() {
-        this.#stop();
     }
 
     /** What the panel offers first: `browser` (Sign in with …) or `device` (Get a device code). */
@@ -116,27 +107,10 @@ export class OAuthSignIn extends HTMLElement {
         if (this.#state === 'idle' && this.isConnected) this.#renderIdle();
     }
 
-    #stop() {
-        this.#seq += 1;
-        clearTimeout(this.#timer);
-    }
-
-    #later(ms, step) {
-        clearTimeout(this.#timer);
-        const seq = this.#seq;
-        this.#timer = setTimeout(() => {
-            if (seq === this.#seq && this.isConnected) step(seq);
-        }, ms);
-    }
-
-    #status(text) {
-        const status = this.querySelector('[data-sign-in-status]');
-        if (status && status.textContent !== text) status.textContent = text;
-    }
-
-    #setState(state) {
+    /** The flow's state, kept here too: the idle panel follows the OAuth client and the mode. */
+    setState(state) {
         this.#state = state;
-        this.querySelector('.oauth-flow').dataset.state = state;
+        super.setState(state);
     }
 
     // MARK: Rendering
@@ -164,7 +138,7 @@ export class OAuthSignIn extends HTMLElement {
     }
 
     #renderIdle() {
-        this.#setState('idle');
+        this.setState('idle');
         render(this.querySelector('[data-actions]'), this.#startButtons());
         const client = this.#client;
         if (this.#mode === 'device') {
@@ -174,7 +148,7 @@ export class OAuthSignIn extends HTMLElement {
                 ${client && !client.deviceAuthorizationUrl ? html`
                     <p class="field__warning">The OAuth client set for ${this.#name} has no device authorization endpoint, so ${this.#name}
                         may refuse to issue a code. Sign in in this browser, or pair from another machine.</p>` : ''}`);
-            this.#status('');
+            this.say('');
             return;
         }
         render(this.querySelector('[data-body]'), html`
@@ -184,14 +158,12 @@ export class OAuthSignIn extends HTMLElement {
                 <p class="muted">This uses ${this.#name}’s own CLI sign-in: after you sign in, your browser goes to a local address
                     that does not open; paste that address here to finish${this.#pairingOffered ? ', or pair from another machine' : ''}.</p>` : ''}
             ${client?.redirectMode === 'server_callback' ? this.#redirectHint(client.redirectUri) : ''}`);
-        this.#status('');
+        this.say('');
     }
 
-    #renderBusy(text) {
-        render(this.querySelector('[data-actions]'), html`
-            <button type="button" class="button" data-op="cancel">Cancel</button>`);
-        this.querySelector('[data-body]').replaceChildren();
-        this.#status(text);
+    /** What the panel shows while the server starts a flow: `text`, and Cancel. */
+    #busy(text) {
+        return { actions: html`<button type="button" class="button" data-op="cancel">Cancel</button>`, body: null, status: text };
     }
 
     /** The paste field; `address` when it takes the address the browser ended on rather than a shown code. */
@@ -275,8 +247,6 @@ export class OAuthSignIn extends HTMLElement {
     // MARK: Browser sign-in
 
     async #startBrowser() {
-        this.#stop();
-        const seq = this.#seq;
         // Opened now, while the press still counts as the user's: a window opened after the answer arrives may be blocked.
         let popup = null;
         try {
@@ -291,17 +261,10 @@ export class OAuthSignIn extends HTMLElement {
                 // Already cross-origin: it has no way back to this page anyway.
             }
         }
-        this.#setState('starting');
-        this.#renderBusy(`Starting the sign-in at ${this.#name}…`);
-        let start;
-        try {
-            start = await api.startOAuth(this.provider.id, this.account?.id ?? null);
-        } catch (error) {
-            popup?.close?.();
-            if (seq === this.#seq) this.#refused(error, 'The sign-in did not start');
-            return;
-        }
-        if (seq !== this.#seq) {
+        const start = await this.start(() => api.startOAuth(this.provider.id, this.account?.id ?? null), {
+            view: this.#busy(`Starting the sign-in at ${this.#name}…`), what: 'The sign-in did not start',
+        });
+        if (!start) {
             popup?.close?.();
             return;
         }
@@ -314,41 +277,29 @@ export class OAuthSignIn extends HTMLElement {
             }
         }
         this.#flow = { kind: 'browser', flowId: start.flowId, start, startedAt: Date.now(), blocked, late: false };
-        this.#setState('waiting');
+        this.setState('waiting');
         this.#renderBrowser();
         if (blocked) {
-            this.#status('The browser blocked the sign-in window: open the sign-in page with the link.');
+            this.say('The browser blocked the sign-in window: open the sign-in page with the link.');
             this.querySelector('[data-authorize-link]')?.focus();
         } else {
-            this.#status({
+            this.say({
                 paste_code: `Sign in at ${this.#name}, then paste the code it shows you.`,
                 loopback: `Sign in at ${this.#name}, then paste the address your browser ended on.`,
             }[start.redirectMode] ?? `Waiting for you to finish signing in at ${this.#name}…`);
         }
-        this.#later(pollMs, (s) => this.#pollBrowser(s));
+        this.#pollBrowser(pollMs);
     }
 
-    async #pollBrowser(seq) {
-        const flow = this.#flow;
-        let answer;
-        try {
-            answer = await api.oauthFlow(flow.flowId);
-        } catch (error) {
-            if (seq !== this.#seq) return;
-            if (error.status === 401) {
-                this.#signedOut();
-                return;
-            }
+    #pollBrowser(ms) {
+        this.poll(ms, () => api.oauthFlow(this.#flow.flowId), (answer) => this.#onFlow(answer), (error) => {
             if (error.status === 404 || error.status === 410) {
                 this.#failed({ category: error.category ?? 'unknown_flow', message: error.detail });
                 return;
             }
-            this.#status('Switchboard did not answer; still waiting for the sign-in.');
-            this.#later(pollMs * 2, (s) => this.#pollBrowser(s));
-            return;
-        }
-        if (seq !== this.#seq) return;
-        this.#onFlow(answer);
+            this.say('Switchboard did not answer; still waiting for the sign-in.');
+            this.#pollBrowser(pollMs * 2);
+        });
     }
 
     /** A flow's state from a poll or a paste. */
@@ -376,27 +327,27 @@ export class OAuthSignIn extends HTMLElement {
         const paste = flow.start.redirectMode !== 'server_callback';
         if (!paste && !flow.late && Date.now() - flow.startedAt > this.callbackPatience) {
             flow.late = true;
-            this.#setState('late');
+            this.setState('late');
             this.#renderBrowser();
-            this.#status('Still waiting: the provider has not sent you back here yet.');
+            this.say('Still waiting: the provider has not sent you back here yet.');
             announce(neverCameBack);
         }
-        this.#later(pollMs, (s) => this.#pollBrowser(s));
+        this.#pollBrowser(pollMs);
     }
 
     /** The flow expired without the provider sending the browser back (callback_timeout). */
     #neverCameBack(answer) {
-        this.#stop();
-        this.#setState('failed');
-        render(this.querySelector('[data-actions]'), this.#startButtons({ again: true }));
-        render(this.querySelector('[data-body]'), html`
-            <div class="field__error oauth-flow__failure" data-sign-in-failure data-category="${answer.category ?? 'callback_timeout'}">
-                <p>${neverCameBack}</p>
-                ${this.#pairingOffered ? html`
-                    <p>Pair from another machine instead: <button type="button" class="button button--small" data-op="pairing-request">Pair from another machine</button></p>` : ''}
-            </div>
-            ${this.#redirectHint(this.#flow?.start?.redirectUri)}`);
-        this.#status(neverCameBack);
+        this.end('failed', {
+            actions: this.#startButtons({ again: true }),
+            body: html`
+                <div class="field__error oauth-flow__failure" data-sign-in-failure data-category="${answer.category ?? 'callback_timeout'}">
+                    <p>${neverCameBack}</p>
+                    ${this.#pairingOffered ? html`
+                        <p>Pair from another machine instead: <button type="button" class="button button--small" data-op="pairing-request">Pair from another machine</button></p>` : ''}
+                </div>
+                ${this.#redirectHint(this.#flow?.start?.redirectUri)}`,
+            status: neverCameBack,
+        });
     }
 
     async #paste() {
@@ -416,18 +367,14 @@ export class OAuthSignIn extends HTMLElement {
         const button = this.querySelector('[data-op="paste"]');
         button.disabled = true;
         button.textContent = 'Finishing…';
-        const seq = this.#seq;
+        const run = this.run;
         let answer;
         try {
             answer = await api.pasteOAuthCode(this.provider.id, flow.flowId, code);
         } catch (error) {
-            if (seq !== this.#seq || !button.isConnected) return;
+            if (!this.current(run) || !button.isConnected) return;
             button.disabled = false;
             button.textContent = 'Finish signing in';
-            if (error.status === 401) {
-                this.#signedOut();
-                return;
-            }
             input.setAttribute('aria-invalid', 'true');
             render(messages, html`
                 <div class="field__error" data-paste-error data-category="${error.category ?? ''}">
@@ -440,44 +387,29 @@ export class OAuthSignIn extends HTMLElement {
             input.focus();
             return;
         }
-        if (seq !== this.#seq) return;
+        if (!this.current(run)) return;
         this.#onFlow(answer.flow ?? answer);
     }
 
     // MARK: Device code
 
     async #startDevice() {
-        this.#stop();
-        const seq = this.#seq;
-        this.#setState('starting');
-        this.#renderBusy(`Asking ${this.#name} for a code…`);
-        let device;
-        try {
-            device = await api.startDeviceCode(this.provider.id, this.account?.id ?? null);
-        } catch (error) {
-            if (seq === this.#seq) this.#refused(error, 'No code was issued');
-            return;
-        }
-        if (seq !== this.#seq) return;
+        const device = await this.start(() => api.startDeviceCode(this.provider.id, this.account?.id ?? null), {
+            view: this.#busy(`Asking ${this.#name} for a code…`), what: 'No code was issued',
+        });
+        if (!device) return;
         this.#flow = { kind: 'device', flowId: device.flowId, device, interval: device.interval ?? 5 };
-        this.#setState('waiting');
+        this.setState('waiting');
         this.#renderDevice();
-        this.#status(`Waiting for you to enter the code at ${this.#name}…`);
+        this.say(`Waiting for you to enter the code at ${this.#name}…`);
         this.querySelector('[data-verification-uri], [data-verification-complete]')?.focus();
-        this.#later(this.#flow.interval * 1000, (s) => this.#pollDevice(s));
+        this.#pollDevice();
     }
 
-    async #pollDevice(seq) {
+    /** Asks the server to ask the provider, at the provider's interval. */
+    #pollDevice() {
         const flow = this.#flow;
-        let answer;
-        try {
-            answer = await api.pollDeviceCode(flow.flowId);
-        } catch (error) {
-            if (seq !== this.#seq) return;
-            if (error.status === 401) {
-                this.#signedOut();
-                return;
-            }
+        this.poll(flow.interval * 1000, () => api.pollDeviceCode(flow.flowId), (answer) => this.#onFlow(answer), (error) => {
             if (error.category === 'expired_token' || error.category === 'expired') {
                 this.#deviceExpired();
                 return;
@@ -486,12 +418,9 @@ export class OAuthSignIn extends HTMLElement {
                 this.#failed({ category: error.category, message: error.detail, missingScopes: error.missingScopes });
                 return;
             }
-            this.#status(`Switchboard did not answer; asking again in ${flow.interval} seconds.`);
-            this.#later(flow.interval * 1000, (s) => this.#pollDevice(s));
-            return;
-        }
-        if (seq !== this.#seq) return;
-        this.#onFlow(answer);
+            this.say(`Switchboard did not answer; asking again in ${flow.interval} seconds.`);
+            this.#pollDevice();
+        });
     }
 
     #deviceWaiting(answer) {
@@ -499,89 +428,74 @@ export class OAuthSignIn extends HTMLElement {
         // The provider's slow_down makes the interval longer: every answer carries the one to use now.
         if (typeof answer.interval === 'number' && answer.interval > 0) flow.interval = answer.interval;
         this.querySelector('.oauth-flow').dataset.category = answer.category ?? '';
-        this.#status(answer.category === 'slow_down'
+        this.say(answer.category === 'slow_down'
             ? `Waiting for you to enter the code… ${this.#name} asked to be asked less often: checking every ${flow.interval} seconds.`
             : `Waiting for you to enter the code at ${this.#name}…`);
-        this.#later(flow.interval * 1000, (s) => this.#pollDevice(s));
+        this.#pollDevice();
     }
 
     #deviceExpired() {
-        this.#stop();
-        this.#setState('expired');
-        render(this.querySelector('[data-actions]'), html`
-            <button type="button" class="button button--primary" data-op="device-start">Get a new code</button>`);
-        render(this.querySelector('[data-body]'), html`
-            <div class="field__error oauth-flow__failure" data-sign-in-failure data-category="expired_token">
-                <p>${expiredCode}</p>
-            </div>`);
-        this.#status(expiredCode);
+        this.end('expired', {
+            actions: html`<button type="button" class="button button--primary" data-op="device-start">Get a new code</button>`,
+            body: html`
+                <div class="field__error oauth-flow__failure" data-sign-in-failure data-category="expired_token">
+                    <p>${expiredCode}</p>
+                </div>`,
+            status: expiredCode,
+        });
     }
 
     // MARK: Outcomes
 
     /** Signed in; with `insufficient_scope` the tokens are stored but a permission is missing: say which. */
-    async #connected(accountId, answer = {}) {
-        this.#stop();
+    #connected(accountId, answer = {}) {
         const scope = answer.category === 'insufficient_scope';
-        this.#setState(scope ? 'failed' : 'completed');
-        const { account, name } = await connectedAccount(accountId, this.#name);
-        render(this.querySelector('[data-actions]'), scope ? html`
-            <button type="button" class="button button--primary" data-op="oauth-start">Sign in again</button>` : this.#startButtons({ again: true }));
-        render(this.querySelector('[data-body]'), scope ? html`
-            <div class="field__warning oauth-flow__failure" data-sign-in-failure data-category="insufficient_scope">
-                <p>${categorySentence('insufficient_scope', { missingScopes: answer.missingScopes ?? [] })}</p>
-                <p>The sign-in of <strong>${name}</strong> is stored, but it cannot do everything until you sign in again.</p>
-            </div>` : html`
-            <p class="oauth-flow__done" data-sign-in-done><span aria-hidden="true">✓</span> Connected <strong>${name}</strong></p>`);
-        this.#status(scope ? categorySentence('insufficient_scope', { missingScopes: answer.missingScopes ?? [] }) : `Connected ${name}`);
-        this.dispatchEvent(new CustomEvent('signed-in', {
-            bubbles: true, detail: { account, id: accountId, category: answer.category ?? null, tested: false },
-        }));
+        const missing = categorySentence('insufficient_scope', { missingScopes: answer.missingScopes ?? [] });
+        this.connected(accountId, (name) => (scope ? {
+            actions: html`<button type="button" class="button button--primary" data-op="oauth-start">Sign in again</button>`,
+            body: html`
+                <div class="field__warning oauth-flow__failure" data-sign-in-failure data-category="insufficient_scope">
+                    <p>${missing}</p>
+                    <p>The sign-in of <strong>${name}</strong> is stored, but it cannot do everything until you sign in again.</p>
+                </div>`,
+            status: missing,
+        } : {
+            actions: this.#startButtons({ again: true }),
+            body: html`<p class="oauth-flow__done" data-sign-in-done><span aria-hidden="true">✓</span> Connected <strong>${name}</strong></p>`,
+            status: `Connected ${name}`,
+        }), { state: scope ? 'failed' : 'completed', category: answer.category ?? null });
     }
 
     /** The flow failed: what happened in words, the redirect URI to register when that was the cause, Start again. */
     #failed(answer) {
-        this.#stop();
-        this.#setState('failed');
         const category = answer.category ?? 'unknown';
         const redirectUri = answer.redirectUri ?? this.#flow?.start?.redirectUri ?? null;
-        render(this.querySelector('[data-actions]'), this.#startButtons({ again: true }));
-        render(this.querySelector('[data-body]'), html`
-            <div class="field__error oauth-flow__failure" data-sign-in-failure data-category="${category}">
-                <p>${failureText(category, { missingScopes: answer.missingScopes ?? [], message: answer.message ?? '' })}</p>
-                ${category === 'redirect_uri_mismatch' && redirectUri
-                    ? copyable(`sign-in-${this.#id}-mismatch`, redirectUri, 'Copy the redirect URI') : ''}
-            </div>
-            ${category !== 'redirect_uri_mismatch' && this.#flow?.kind === 'browser' ? this.#redirectHint(redirectUri) : ''}`);
-        this.#status(categorySentence(category, { missingScopes: answer.missingScopes ?? [] }));
+        this.end('failed', {
+            actions: this.#startButtons({ again: true }),
+            body: html`
+                <div class="field__error oauth-flow__failure" data-sign-in-failure data-category="${category}">
+                    <p>${failureText(category, { missingScopes: answer.missingScopes ?? [], message: answer.message ?? '' })}</p>
+                    ${category === 'redirect_uri_mismatch' && redirectUri
+                        ? copyable(`sign-in-${this.#id}-mismatch`, redirectUri, 'Copy the redirect URI') : ''}
+                </div>
+                ${category !== 'redirect_uri_mismatch' && this.#flow?.kind === 'browser' ? this.#redirectHint(redirectUri) : ''}`,
+            status: categorySentence(category, { missingScopes: answer.missingScopes ?? [] }),
+        });
     }
 
-    /** The server refused to start (no OAuth client, a bad account): its words, and Try again. */
-    #refused(error, what) {
-        if (error.status === 401) {
-            this.#signedOut();
-            return;
-        }
-        this.#setState('failed');
-        render(this.querySelector('[data-actions]'), this.#startButtons({ again: true }));
-        render(this.querySelector('[data-body]'), html`
-            <div class="field__error oauth-flow__failure" data-sign-in-failure data-category="${error.category ?? 'refused'}">
-                ${refusal(error, what)}
-            </div>`);
-        this.#status(`${what}: ${error.title}`);
+    // The server refused to start (no OAuth client, a bad account): its words, and Try again.
+    retryActions() {
+        return this.#startButtons({ again: true });
     }
 
-    #signedOut() {
-        this.#stop();
-        this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
+    problemBox(markup, error) {
+        return html`<div class="field__error oauth-flow__failure" data-sign-in-failure data-category="${error.category ?? 'refused'}">${markup}</div>`;
     }
 
     // MARK: Events
 
-    #onClick(event) {
-        const button = event.target.closest('button[data-op]');
-        if (!button || !this.contains(button)) return;
-        switch (button.dataset.op) {
+    clicked(op) {
+        switch (op) {
         case 'oauth-start':
             this.dispatchEvent(new CustomEvent('sign-in-request', { bubbles: true, detail: { kind: 'browser' } }));
             break;
@@ -592,18 +506,15 @@ export class OAuthSignIn extends HTMLElement {
             this.#paste();
             break;
         case 'pairing-request':
-            this.#stop();
+            this.stop();
             this.dispatchEvent(new CustomEvent('pairing-request', { bubbles: true }));
             break;
         case 'cancel':
-            this.#stop();
+            this.stop();
             this.#flow = null;
             this.#renderIdle();
             this.querySelector('[data-op="oauth-start"]')?.focus();
             announce('Sign-in cancelled');
-            break;
-        case 'copy-value':
-            copyFrom(button);
             break;
         default:
         }

@@ -2,11 +2,11 @@ import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
 import { copyable, copyFrom } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
-import { statusLabels } from '../account-editor/account-editor.js';
-import { failureText } from '../oauth-sign-in/sign-in-words.js';
+import { statusLabels } from '../account-editor/account-status.js';
+import '../account-editor/account-editor.js';
+import { failureText } from '../flow-panel/flow-words.js';
 
-// The MVP providers lead, in this order; the rest follow by name.
-const leading = ['anthropic', 'openai', 'google', 'openrouter', 'zai', 'azureOpenai', 'bedrock', 'vertex'];
+// The providers the catalog features lead, in its order (`featured`); the rest follow by name.
 
 // Best first: a provider's tile shows the best status among its accounts.
 const statusRank = ['connected', 'untested', 'error', 'missing_credential', 'credential_unreadable', 'not_configured'];
@@ -30,10 +30,7 @@ function takeLanding() {
 }
 
 function ordered(providers) {
-    const position = (p) => {
-        const i = leading.indexOf(p.id);
-        return i < 0 ? leading.length : i;
-    };
+    const position = (p) => p.featured ?? Number.MAX_SAFE_INTEGER;
     return [...providers].sort((a, b) => position(a) - position(b) || a.name.localeCompare(b.name));
 }
 
@@ -96,10 +93,6 @@ export class ProvidersCard extends HTMLElement {
             this.#renderTiles();
             if (this.#landing) this.#showLanding(this.#landing);
         } catch (error) {
-            if (error.status === 401) {
-                this.dispatchEvent(new CustomEvent('signed-out', { bubbles: true }));
-                return;
-            }
             render(body, html`
                 <div class="error" role="alert">
                     <p class="error__title">The providers could not be loaded: ${error.title}</p>
