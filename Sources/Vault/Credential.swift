@@ -134,8 +134,8 @@ package struct CredentialInput {
             return nil
         }
         let known = Set(kind.fields.map(\.name) + ["kind"])
-        for name in object.keys.sorted() where !known.contains(name) {
-            fail(name, "unknown_key", "is not a field of a \(kind.rawValue) credential (\(kind.fields.map(\.name).joined(separator: ", ")))")
+        errors += FieldError.unknownMembers(of: object, allowed: known, under: base) { _ in
+            "is not a field of a \(kind.rawValue) credential (\(kind.fields.map(\.name).joined(separator: ", ")))"
         }
         // A placeholder means "keep what is stored": then a field left out keeps its stored value too, so the
         // page can confirm an AWS or Azure credential for a new base URL without typing every field again.

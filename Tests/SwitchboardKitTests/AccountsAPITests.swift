@@ -105,6 +105,22 @@ private let anthropicKey = "sk-CANARYSECRET-ant-api03-UNITtestKEY0123456789abcde
         }
     }
 
+    /// Every object body refuses members it does not take in the same way: `unknown_key` at the member's own
+    /// JSON pointer, escaped (a credential named a member `x/y` at `/x/y`, which points elsewhere).
+    @Test func unknownMembersAreRefusedAtTheirEscapedPointer() async throws {
+        let t = try TestApp()
+        try await t.createAccount(#"{"provider":"openai","id":"openai:members"}"#)
+        let credential = await t.json(.put, "/api/accounts/openai:members/credential", #"{"kind":"api_key","apiKey":"abc","x/y":1,"a~b":2}"#)
+        #expect(credential.status == .unprocessableContent)
+        #expect(credential.errors.filter { $0["code"] == "unknown_key" }.compactMap { $0["pointer"] } == ["/a~0b", "/x~1y"])
+        let account = await t.json(.post, "/api/accounts", #"{"provider":"openai","x/y":1,"nope":2}"#)
+        #expect(account.errors.filter { $0["code"] == "unknown_key" }.compactMap { $0["pointer"] } == ["/nope", "/x~1y"])
+        let patch = await t.json(.patch, "/api/accounts/openai:members", #"{"x/y":1,"id":"openai:other"}"#, contentType: "application/merge-patch+json")
+        #expect(patch.errors.map { "\($0["pointer"]!) \($0["code"]!)" } == ["/id read_only", "/x~1y unknown_key"])
+        let client = await t.json(.put, "/api/oauth/clients/openai", #"{"x/y":1}"#)
+        #expect(client.errors.first { $0["code"] == "unknown_key" }?["pointer"] == "/x~1y", "\(client.text)")
+    }
+
     @Test func credentialKindsAreValidated() async throws {
         let t = try TestApp()
         try await t.createAccount(#"{"provider":"vertex","id":"vertex:prod"}"#)

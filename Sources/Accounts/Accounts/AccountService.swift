@@ -304,10 +304,11 @@ public final class AccountService: Sendable {
         guard let object = body.objectValue else { throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object")]) }
         var errors: [FieldError] = []
         let known = Set(Self.editable + ["id", "provider", "credential"])
-        for key in object.keys.sorted() where !known.contains(key) {
-            errors.append(.init(pointer: "/" + JSONPointer.escape(key), code: SecretDetector.isSecretName(key) ? "secret_not_allowed" : "unknown_key",
-                                message: SecretDetector.isSecretName(key) ? "secrets go under credential (with its kind)" : "is not a field of an account"))
+        for key in object.keys.sorted() where !known.contains(key) && SecretDetector.isSecretName(key) {
+            errors.append(.init(pointer: "/" + JSONPointer.escape(key), code: "secret_not_allowed", message: "secrets go under credential (with its kind)"))
         }
+        errors += FieldError.unknownMembers(of: object, allowed: known, skip: SecretDetector.isSecretName) { _ in "is not a field of an account" }
+        errors.sort { $0.pointer < $1.pointer }
         guard let providerText = object["provider"]?.stringValue else {
             errors.append(.init(pointer: "/provider", code: "required", message: "is required: a provider id from the catalog"))
             throw Failure.invalid(errors)
@@ -409,18 +410,16 @@ public final class AccountService: Sendable {
         }
         guard let changes = patch.objectValue else { throw Failure.invalid([.init(pointer: "", code: "type", message: "must be a JSON object (a merge patch)")]) }
         var errors: [FieldError] = []
-        for key in changes.keys.sorted() where !Self.editable.contains(key) {
-            switch key {
-            case "id", "provider":
-                if changes[key]?.stringValue != (key == "id" ? current.id : current.provider) {
-                    errors.append(.init(pointer: "/" + key, code: "read_only", message: "cannot change; create another account instead"))
-                }
-            case "credential":
+        let readOnly: Set = ["id", "provider", "credential"]
+        for key in changes.keys.sorted() where readOnly.contains(key) {
+            if key == "credential" {
                 errors.append(.init(pointer: "/credential", code: "read_only", message: "is changed with PUT /api/accounts/\(id)/credential"))
-            default:
-                errors.append(.init(pointer: "/" + JSONPointer.escape(key), code: "unknown_key", message: "is not a field of an account"))
+            } else if changes[key]?.stringValue != (key == "id" ? current.id : current.provider) {
+                errors.append(.init(pointer: "/" + key, code: "read_only", message: "cannot change; create another account instead"))
             }
         }
+        errors += FieldError.unknownMembers(of: changes, allowed: Set(Self.editable).union(readOnly)) { _ in "is not a field of an account" }
+        errors.sort { $0.pointer < $1.pointer }
         let before = editableObject(current)
         var merged = MergePatch.apply(.object(changes.filter { Self.editable.contains($0.key) }), to: .object(before)).objectValue ?? [:]
         if merged["displayName"] == nil { merged["displayName"] = .string(provider.name) }

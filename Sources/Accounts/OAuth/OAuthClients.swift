@@ -128,7 +128,7 @@ public final class OAuthClients: Sendable {
         func fail(_ f: String, _ code: String, _ m: String) { errors.append(.init(pointer: "/" + f, code: code, message: m)) }
         let known: Set<String> = ["authorizeUrl", "tokenUrl", "deviceAuthorizationUrl", "clientId", "clientSecret", "scopes",
                                   "redirectMode", "issuer", "redirectUri"]
-        for key in object.keys.sorted() where !known.contains(key) { fail(JSONPointer.escape(key), "unknown_key", "is not a field of an OAuth client") }
+        errors += FieldError.unknownMembers(of: object, allowed: known) { _ in "is not a field of an OAuth client" }
         func url(_ f: String, required: Bool) -> String? {
             guard let v = object[f], v != .null else { if required { fail(f, "required", "is required") }; return nil }
             guard let s = v.stringValue?.trimmed, !s.isEmpty else { fail(f, "type", "must be a URL"); return nil }
