@@ -99,7 +99,7 @@ public final class AccountService: Sendable {
     /// Test outcomes newer than the stored one that only repeat it (same result, same wording) within a minute
     /// of it: kept here instead of written, so 50 tests a second against one account cost no commits. `view`
     /// shows the newest; the next outcome that differs, or comes a minute later, is written.
-    private let repeatedTests = Locked<[String: Date]>([:])
+    let repeatedTests = Locked<[String: Date]>([:])
     private static let repeatWindow: TimeInterval = 60
 
     /// Stores the outcome, unless it only repeats the stored one within a minute (then only its time is kept,
@@ -114,75 +114,6 @@ public final class AccountService: Sendable {
         }
         try await database.recordTest(stored.id, r, models: outcome.models)
         _ = repeatedTests.withLock { $0.removeValue(forKey: stored.id) }
-    }
-
-    func view(_ stored: AccountRecord, _ catalog: Catalog) -> AccountView {
-        var r = stored
-        if let newer = repeatedTests.withLock({ $0[r.id] }), let at = r.lastTestAt, newer > at { r.lastTestAt = newer }
-        let provider = catalog.entry(r.provider)
-        var readable = false
-        var unreadableReason: String?
-        var kindMatches = true
-        var oauth: AccountView.OAuthUse?
-        var needsConfirmation = false
-        var origin: String?
-        if r.credentialFile != nil {
-            do {
-                let c = try credential(of: r)
-                readable = true
-                if let provider {
-                    origin = ProviderFamilies.origin(provider, c, baseURL: r.baseURL)
-                    needsConfirmation = origin != r.credentialOrigin
-                }
-                if c.kind == .oauth { oauth = AccountView.OAuthUse(c, directApiAllowed: r.directApiAllowed) }
-                if let method = r.authMethod.flatMap(AuthMethod.init(rawValue:)), let provider {
-                    kindMatches = CredentialInput.kinds(provider: provider, method: method).contains(c.kind)
-                }
-            } catch Failure.unreadable(let why) {
-                unreadableReason = why
-            } catch {
-                unreadableReason = "\(error)"
-            }
-        }
-
-        let status: AccountStatus
-        let detail: String
-        if provider == nil {
-            status = .error
-            detail = "The provider \(r.provider) is no longer in the catalog; add it back as a custom provider or disconnect this account."
-        } else if r.authMethod == nil {
-            status = .notConfigured
-            detail = "Choose how this account signs in."
-        } else if r.credentialFile == nil {
-            status = .missingCredential
-            detail = "No credential is stored; add one to connect."
-        } else if let unreadableReason {
-            status = .credentialUnreadable
-            detail = "The stored credential cannot be opened: \(unreadableReason)."
-        } else if !kindMatches {
-            status = .missingCredential
-            detail = "The stored \(r.credentialKind ?? "") credential does not fit the chosen sign-in method; store one that does."
-        } else if needsConfirmation {
-            status = .missingCredential
-            detail = "The credential would now go to \(origin ?? "no address") but was confirmed for \(r.credentialOrigin ?? "no address"); confirm it for the new address before it is sent there."
-        } else if let at = r.lastTestAt, let ok = r.lastTestOK, at >= (r.credentialUpdatedAt ?? .distantPast) {
-            status = ok ? .connected : .error
-            detail = r.lastTestSummary ?? (ok ? "The last test succeeded." : "The last test failed.")
-        } else {
-            status = .untested
-            detail = "The credential is stored and has not been tested yet."
-        }
-        return AccountView(
-            id: r.id, provider: r.provider, providerName: provider?.name ?? r.provider, displayName: r.displayName,
-            authMethod: r.authMethod, baseUrl: r.baseURL, headers: r.headerValues, maxConcurrent: r.maxConcurrent,
-            timeoutSeconds: r.timeoutSeconds, defaultModel: r.defaultModel, status: status, statusDetail: detail,
-            lastTest: r.lastTestAt.map { AccountView.LastTest(at: $0, ok: r.lastTestOK ?? false, category: r.lastTestCategory, summary: r.lastTestSummary) },
-            credential: r.credentialFile.map { _ in
-                AccountView.CredentialMetadata(kind: r.credentialKind ?? "", hint: r.credentialHint ?? Credential.redactionMark,
-                                               updatedAt: r.credentialUpdatedAt ?? r.updatedAt, origin: r.credentialOrigin,
-                                               needsConfirmation: needsConfirmation, readable: readable)
-            },
-            oauth: oauth, createdAt: r.createdAt, updatedAt: r.updatedAt, version: r.version)
     }
 
     /// Gives every stored credential that has no confirmed origin (stored before every family had one:

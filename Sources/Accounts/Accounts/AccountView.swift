@@ -1,5 +1,7 @@
+import Catalog
 import Core
 import Foundation
+import Storage
 import Vault
 
 public enum AccountStatus: String, Sendable, Encodable {
@@ -65,4 +67,78 @@ public struct AccountView: Sendable, Encodable {
     public let updatedAt: Date
     public let version: Int
 
+}
+
+extension AccountService {
+    /// An account as the API shows it: its status follows from the catalog, the stored credential (readable, of
+    /// the chosen method's kind, confirmed for where it would go) and the last test; the newest repeated test
+    /// outcome kept in memory (`repeatedTests`) counts too.
+    func view(_ stored: AccountRecord, _ catalog: Catalog) -> AccountView {
+        var r = stored
+        if let newer = repeatedTests.withLock({ $0[r.id] }), let at = r.lastTestAt, newer > at { r.lastTestAt = newer }
+        let provider = catalog.entry(r.provider)
+        var readable = false
+        var unreadableReason: String?
+        var kindMatches = true
+        var oauth: AccountView.OAuthUse?
+        var needsConfirmation = false
+        var origin: String?
+        if r.credentialFile != nil {
+            do {
+                let c = try credential(of: r)
+                readable = true
+                if let provider {
+                    origin = ProviderFamilies.origin(provider, c, baseURL: r.baseURL)
+                    needsConfirmation = origin != r.credentialOrigin
+                }
+                if c.kind == .oauth { oauth = AccountView.OAuthUse(c, directApiAllowed: r.directApiAllowed) }
+                if let method = r.authMethod.flatMap(AuthMethod.init(rawValue:)), let provider {
+                    kindMatches = CredentialInput.kinds(provider: provider, method: method).contains(c.kind)
+                }
+            } catch Failure.unreadable(let why) {
+                unreadableReason = why
+            } catch {
+                unreadableReason = "\(error)"
+            }
+        }
+
+        let status: AccountStatus
+        let detail: String
+        if provider == nil {
+            status = .error
+            detail = "The provider \(r.provider) is no longer in the catalog; add it back as a custom provider or disconnect this account."
+        } else if r.authMethod == nil {
+            status = .notConfigured
+            detail = "Choose how this account signs in."
+        } else if r.credentialFile == nil {
+            status = .missingCredential
+            detail = "No credential is stored; add one to connect."
+        } else if let unreadableReason {
+            status = .credentialUnreadable
+            detail = "The stored credential cannot be opened: \(unreadableReason)."
+        } else if !kindMatches {
+            status = .missingCredential
+            detail = "The stored \(r.credentialKind ?? "") credential does not fit the chosen sign-in method; store one that does."
+        } else if needsConfirmation {
+            status = .missingCredential
+            detail = "The credential would now go to \(origin ?? "no address") but was confirmed for \(r.credentialOrigin ?? "no address"); confirm it for the new address before it is sent there."
+        } else if let at = r.lastTestAt, let ok = r.lastTestOK, at >= (r.credentialUpdatedAt ?? .distantPast) {
+            status = ok ? .connected : .error
+            detail = r.lastTestSummary ?? (ok ? "The last test succeeded." : "The last test failed.")
+        } else {
+            status = .untested
+            detail = "The credential is stored and has not been tested yet."
+        }
+        return AccountView(
+            id: r.id, provider: r.provider, providerName: provider?.name ?? r.provider, displayName: r.displayName,
+            authMethod: r.authMethod, baseUrl: r.baseURL, headers: r.headerValues, maxConcurrent: r.maxConcurrent,
+            timeoutSeconds: r.timeoutSeconds, defaultModel: r.defaultModel, status: status, statusDetail: detail,
+            lastTest: r.lastTestAt.map { AccountView.LastTest(at: $0, ok: r.lastTestOK ?? false, category: r.lastTestCategory, summary: r.lastTestSummary) },
+            credential: r.credentialFile.map { _ in
+                AccountView.CredentialMetadata(kind: r.credentialKind ?? "", hint: r.credentialHint ?? Credential.redactionMark,
+                                               updatedAt: r.credentialUpdatedAt ?? r.updatedAt, origin: r.credentialOrigin,
+                                               needsConfirmation: needsConfirmation, readable: readable)
+            },
+            oauth: oauth, createdAt: r.createdAt, updatedAt: r.updatedAt, version: r.version)
+    }
 }
