@@ -12,12 +12,21 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root=$(repo_root); cd "$root"
 
-ensure_packages libfcgi-dev libsqlite3-dev libssl-dev pkg-config curl openssl chromium chromium-driver
+ensure_packages libfcgi-dev libsqlite3-dev libssl-dev pkg-config curl openssl chromium chromium-driver python3 python3-venv
 ensure_nginx
 ensure_swift
-python3 -c 'import selenium, pytest, yaml, openapi_spec_validator, schemathesis' 2>/dev/null \
-    || python3 -m pip install -q --disable-pip-version-check selenium pytest pyyaml openapi-spec-validator \
-        schemathesis==4.32.5
+# The Python test tools: in the python3 on PATH when it has them or may install them, else (Debian's own Python
+# refuses system-wide installs, PEP 668) in a virtual environment of their own under .build/.
+tools=(selenium pytest pyyaml openapi-spec-validator schemathesis==4.32.5)
+python=python3
+if ! "$python" -c 'import selenium, pytest, yaml, openapi_spec_validator, schemathesis' 2>/dev/null \
+    && ! "$python" -m pip install -q --disable-pip-version-check "${tools[@]}" 2>/dev/null; then
+    venv="$root/.build/test-venv"
+    [ -x "$venv/bin/python3" ] || python3 -m venv "$venv"
+    "$venv/bin/python3" -c 'import selenium, pytest, yaml, openapi_spec_validator, schemathesis' 2>/dev/null \
+        || "$venv/bin/python3" -m pip install -q --disable-pip-version-check "${tools[@]}"
+    python="$venv/bin/python3"
+fi
 
 echo "==> swift build (debug, with tests)"
 swift build --build-tests 2>&1 | grep -E "error|warning:|Compiling|Build complete" | grep -v "^\[" || true
@@ -33,8 +42,8 @@ TMPDIR="$artifacts/tmp" swift test --skip-build
 
 echo "==> browser and contract tests (pytest)"
 export SWITCHBOARD_BIN="$(swift build --show-bin-path)/switchboard"
-python3 -m pytest -q -p no:cacheprovider Tests/browser Tests/contract
+"$python" -m pytest -q -p no:cacheprovider Tests/browser Tests/contract
 
 echo "==> canary scan (no fake secret left in plaintext anywhere the suite wrote)"
-python3 Tests/canary/scan.py "$artifacts"
+"$python" Tests/canary/scan.py "$artifacts"
 rm -rf "$artifacts"
