@@ -49,7 +49,7 @@ public struct Application: Sendable {
         self.config = ConfigService(database: database, directory: catalog)
         self.accounts = AccountService(database: database, vault: vault, catalog: catalog, config: config,
                                        urlPolicy: outbound.policy)
-        let oauth = OAuthService(accounts: accounts, clients: OAuthClients(database: database, vault: vault, urlPolicy: outbound.policy),
+        let oauth = OAuthService(accounts: accounts, clients: OAuthClients(database: database, vault: vault, urlPolicy: outbound.policy, catalog: catalog),
                                  http: outbound)
         self.oauth = oauth
         self.providerTests = ProviderTestService(accounts: accounts, client: outbound, oauth: oauth)

@@ -27,6 +27,29 @@ public struct ProviderDescriptor: Sendable, Equatable {
     public var claudeCodeSDK: Bool
     /// Its place among the providers the page shows first (1 is first); nil for the rest, by name.
     public var featured: Int?
+    /// The OAuth client its sign-in uses until the operator stores their own: the provider's public CLI client.
+    public var oauthClient: DefaultOAuthClient?
+
+    /// A built-in OAuth client, as the catalog file gives it (`switchboard.oauth_client`). A client id is public
+    /// (RFC 6749 §2.2); a client secret never stands here.
+    public struct DefaultOAuthClient: Sendable, Equatable {
+        public var authorizeURL: String
+        public var tokenURL: String
+        public var deviceAuthorizationURL: String?
+        public var clientID: String
+        public var scopes: [String]
+        /// `server_callback`, `loopback` or `paste_code`.
+        public var redirectMode: String
+        /// The authorization server's issuer (RFC 9207 `iss`); nil: the authorize URL's origin.
+        public var issuer: String?
+        /// The fixed redirect URI of a `loopback` or `paste_code` client.
+        public var redirectURI: String?
+        /// `provider_cli` (the provider's own CLI client, with its terms) or `operator_app`.
+        public var kind: String
+
+        public static let redirectModes = ["server_callback", "loopback", "paste_code"]
+        public static let kinds = ["provider_cli", "operator_app"]
+    }
 
     /// The credential kinds the vault has, by their stored names (`CredentialKind`'s raw values).
     public static let credentialKinds = ["api_key", "aws", "azure", "service_account", "oauth"]
@@ -42,7 +65,7 @@ public struct ProviderDescriptor: Sendable, Equatable {
         return ProviderDescriptor(
             authMethods: methods.map { AuthOption(method: $0, status: .supported, credentialKind: credentialKind($0, type: type)) },
             keyPrefixes: [], keyVariables: [],
-            claudeCodeSDK: type == "anthropic" || type == "bedrock" || type == "vertexai", featured: nil)
+            claudeCodeSDK: type == "anthropic" || type == "bedrock" || type == "vertexai", featured: nil, oauthClient: nil)
     }
 
     /// The kind a method stores when the file does not name one: what the family's credentials look like.
@@ -84,7 +107,43 @@ public struct ProviderDescriptor: Sendable, Equatable {
             guard let n = rank.intValue, n >= 1 else { throw .init(pointer: pointer + "/featured", message: "must be a whole number, 1 or more") }
             descriptor.featured = n
         }
+        if let client = members["oauth_client"], client != .null {
+            descriptor.oauthClient = try oauthClient(client, pointer: pointer + "/oauth_client")
+        }
         return descriptor
+    }
+
+    private static func oauthClient(_ value: JSONValue, pointer: String) throws(CatwalkFormat.Problem) -> DefaultOAuthClient {
+        guard case .object(let o) = value else { throw .init(pointer: pointer, message: "must be an object") }
+        func text(_ key: String, required: Bool) throws(CatwalkFormat.Problem) -> String? {
+            guard let v = o[key], v != .null else {
+                if required { throw .init(pointer: "\(pointer)/\(key)", message: "is required") }
+                return nil
+            }
+            guard let s = v.stringValue, !s.isEmpty else { throw .init(pointer: "\(pointer)/\(key)", message: "must be a non-empty string") }
+            return s
+        }
+        func url(_ key: String, required: Bool) throws(CatwalkFormat.Problem) -> String? {
+            guard let s = try text(key, required: required) else { return nil }
+            guard let u = URLComponents(string: s), u.scheme == "https" || (key == "redirect_uri" && u.scheme == "http"), u.host?.isEmpty == false else {
+                throw .init(pointer: "\(pointer)/\(key)", message: key == "redirect_uri" ? "must be an http or https URL" : "must be an https URL")
+            }
+            return s
+        }
+        let mode = try text("redirect_mode", required: true)!
+        guard DefaultOAuthClient.redirectModes.contains(mode) else {
+            throw .init(pointer: pointer + "/redirect_mode", message: "must be one of \(DefaultOAuthClient.redirectModes.joined(separator: ", "))")
+        }
+        let kind = try text("kind", required: false) ?? "provider_cli"
+        guard DefaultOAuthClient.kinds.contains(kind) else {
+            throw .init(pointer: pointer + "/kind", message: "must be one of \(DefaultOAuthClient.kinds.joined(separator: ", "))")
+        }
+        let scopes = try strings(o, "scopes", pointer) { _, _ throws(CatwalkFormat.Problem) in }
+        return DefaultOAuthClient(
+            authorizeURL: try url("authorize_url", required: true)!, tokenURL: try url("token_url", required: true)!,
+            deviceAuthorizationURL: try url("device_authorization_url", required: false), clientID: try text("client_id", required: true)!,
+            scopes: scopes, redirectMode: mode, issuer: try url("issuer", required: false), redirectURI: try url("redirect_uri", required: false),
+            kind: kind)
     }
 
     private static func authMethods(_ list: JSONValue, type: String, pointer: String) throws(CatwalkFormat.Problem) -> [AuthOption] {

@@ -114,6 +114,19 @@ public struct SecretDetector: Sendable {
     // MARK: Values
 
     /// A string that has the shape of a credential (see the type's documentation).
+    /// Member names whose values are public identifiers however random they look.
+    static let publicIdentifierNames: Set<String> = ["client_id", "clientId"]
+
+    /// True when `value` starts with a provider's key prefix followed by a key's characters (`sk-ant-api03-…`).
+    public func hasKeyPrefix(_ value: String) -> Bool {
+        let bytes = Array(value.utf8)[...]
+        return keyPrefixes.contains { prefix in
+            guard bytes.starts(with: prefix) else { return false }
+            let after = bytes.dropFirst(prefix.count).prefix { Self.isAlnum($0) || $0 == 0x2D || $0 == 0x5F }
+            return after.count >= Self.minimumCharactersAfterPrefix && Self.classes(after) >= 2
+        }
+    }
+
     public func looksLikeSecret(_ value: String) -> Bool {
         let bytes = Array(value.utf8)
         // Byte by byte, never a Character: a 1 MiB string must cost a pass over its bytes, not a grapheme walk.
@@ -255,6 +268,12 @@ public struct SecretDetector: Sendable {
                 let member = members[name]!
                 path.append(name)
                 defer { path.removeLast() }
+                // An OAuth client id is public (RFC 6749 §2.2) and looks random: only a provider's key prefix makes
+                // it a secret (a key pasted into the wrong field).
+                if Self.publicIdentifierNames.contains(name), case .string(let s) = member {
+                    if hasKeyPrefix(s) { found.append(JSONPointer.make(path)) }
+                    continue
+                }
                 guard !name.contains("/") && Self.isSecretName(name) else {
                     scan(member, path: &path, variablesAllowed: variablesAllowed, into: &found)
                     continue

@@ -138,6 +138,38 @@ func temporaryDirectory() throws -> URL {
         #expect(methods("vertex") == ["service_account", "cloud_credentials?", "oauth_browser", "oauth_device_code", "pairing"])
     }
 
+    /// A provider's built-in OAuth client is in its catalog entry too; its public client id is not taken for a
+    /// secret, but an API key put there, or a client secret, is refused.
+    @Test func theDefaultOAuthClientIsInTheCatalogEntry() async throws {
+        let catalog = Catalog.load(shipped: Catalog.shippedDirectory, custom: nil)
+        let openai = try #require(catalog.entry("openai")?.descriptor.oauthClient)
+        #expect(openai.clientID == "app_EMoamEEZ73f0CkXaXp7hrann" && openai.redirectMode == "loopback" && openai.kind == "provider_cli")
+        #expect(openai.redirectURI == "http://localhost:1455/auth/callback" && openai.issuer == "https://auth.openai.com")
+        #expect(catalog.entry("anthropic")?.descriptor.oauthClient?.redirectMode == "paste_code")
+        #expect(catalog.entry("google")?.descriptor.oauthClient?.deviceAuthorizationURL == "https://oauth2.googleapis.com/device/code")
+        #expect(catalog.entry("vertex")?.descriptor.oauthClient?.scopes == ["https://www.googleapis.com/auth/cloud-platform"])
+        #expect(catalog.entry("xai")?.descriptor.oauthClient == nil)
+
+        let t = try TestApp()
+        func file(_ client: String) -> String {
+            #"{"id":"acme","name":"Acme","type":"openai","api_endpoint":"https://api.acme.test/v1","models":[{"id":"m","name":"M"}],"switchboard":{"auth_methods":[{"method":"api_key"},{"method":"oauth_browser"}],"oauth_client":\#(client)}}"#
+        }
+        let good = #"{"authorize_url":"https://auth.acme.test/authorize","token_url":"https://auth.acme.test/token","client_id":"0oa1b2c3d4e5f6g7h8i9j0k1l2m3n4o5","scopes":["openid"],"redirect_mode":"server_callback","kind":"operator_app"}"#
+        let stored = await t.putCustomProvider("acme", file(good))
+        #expect(stored.status == .ok, "\(stored.text)")
+        let clients = await t.bearer(.get, "/api/oauth/clients").json["clients"] as? [[String: Any]] ?? []
+        let acme = try #require(clients.first { $0["provider"] as? String == "acme" }, "\(clients)")
+        #expect(acme["clientId"] as? String == "0oa1b2c3d4e5f6g7h8i9j0k1l2m3n4o5")
+        for (client, pointer) in [(good.replacingOccurrences(of: "0oa1b2c3d4e5f6g7h8i9j0k1l2m3n4o5", with: "sk-CANARYSECRET-proj-abcdefghijklmnopqrst0123"), "/switchboard/oauth_client/client_id"),
+                                  (good.replacingOccurrences(of: #""kind""#, with: #""client_secret":"Zx9-CANARYSECRET-q8Lm2Vb7Nc4Xd1Rt6","kind""#), "/switchboard/oauth_client/client_secret"),
+                                  (good.replacingOccurrences(of: "server_callback", with: "carrier_pigeon"), "/switchboard/oauth_client/redirect_mode"),
+                                  (good.replacingOccurrences(of: "https://auth.acme.test/token", with: "http://auth.acme.test/token"), "/switchboard/oauth_client/token_url")] {
+            let refused = await t.putCustomProvider("acme", file(client))
+            #expect(refused.status == .unprocessableContent, "\(client): \(refused.text)")
+            #expect(refused.errors.contains { $0["pointer"] == pointer }, "\(client): \(refused.text)")
+        }
+    }
+
     /// The catalog entry is the one place a provider is described: the credential kind each way stores, the
     /// variables its key is imported from, the Claude Code SDK, its place on the page.
     @Test func theCatalogEntryDescribesTheProvider() async throws {

@@ -1,3 +1,4 @@
+import Catalog
 import Core
 import Foundation
 import Outbound
@@ -52,36 +53,17 @@ public struct OAuthClient: Sendable, Equatable {
 
     /// The `iss` a callback must carry when it carries one.
     package var expectedIssuer: String { issuer ?? AccountRules.origin(authorizeURL) ?? authorizeURL }
+}
 
-    /// The built-in clients: the providers' public CLI clients (their endpoints and ids are public in the CLIs'
-    /// sources). An operator with an OAuth app of their own replaces them with `PUT /api/oauth/clients/{provider}`.
-    static let defaults: [String: OAuthClient] = {
-        let google = "https://accounts.google.com/o/oauth2/v2/auth"
-        let googleToken = "https://oauth2.googleapis.com/token"
-        let googleDevice = "https://oauth2.googleapis.com/device/code"
-        let googleCLI = "681255809395-oo8ft2oprdrnp9e3aqf6av3hmdib135j.apps.googleusercontent.com"
-        return [
-            "openai": OAuthClient(provider: "openai", authorizeURL: "https://auth.openai.com/oauth/authorize",
-                                  tokenURL: "https://auth.openai.com/oauth/token", deviceAuthorizationURL: nil,
-                                  clientID: "app_EMoamEEZ73f0CkXaXp7hrann", scopes: ["openid", "profile", "email", "offline_access"],
-                                  redirectMode: .loopback, issuer: "https://auth.openai.com",
-                                  fixedRedirectURI: "http://localhost:1455/auth/callback", kind: .providerCLI, isDefault: true),
-            "anthropic": OAuthClient(provider: "anthropic", authorizeURL: "https://claude.ai/oauth/authorize",
-                                     tokenURL: "https://console.anthropic.com/v1/oauth/token", deviceAuthorizationURL: nil,
-                                     clientID: "9d1c250a-e61b-44d9-88ed-5944d1962f5e", scopes: ["org:create_api_key", "user:profile", "user:inference"],
-                                     redirectMode: .pasteCode, issuer: nil,
-                                     fixedRedirectURI: "https://console.anthropic.com/oauth/code/callback", kind: .providerCLI, isDefault: true),
-            "google": OAuthClient(provider: "google", authorizeURL: google, tokenURL: googleToken, deviceAuthorizationURL: googleDevice,
-                                  clientID: googleCLI,
-                                  scopes: ["https://www.googleapis.com/auth/cloud-platform", "https://www.googleapis.com/auth/userinfo.email"],
-                                  redirectMode: .loopback, issuer: "https://accounts.google.com",
-                                  fixedRedirectURI: "http://127.0.0.1:8085/oauth2callback", kind: .providerCLI, isDefault: true),
-            "vertex": OAuthClient(provider: "vertex", authorizeURL: google, tokenURL: googleToken, deviceAuthorizationURL: googleDevice,
-                                  clientID: googleCLI, scopes: ["https://www.googleapis.com/auth/cloud-platform"],
-                                  redirectMode: .loopback, issuer: "https://accounts.google.com",
-                                  fixedRedirectURI: "http://127.0.0.1:8085/oauth2callback", kind: .providerCLI, isDefault: true),
-        ]
-    }()
+extension OAuthClient {
+    /// The built-in client a catalog entry names (`switchboard.oauth_client`): the provider's public CLI client
+    /// (its endpoints and id are public in the CLI's sources). An operator with an OAuth app of their own
+    /// replaces it with `PUT /api/oauth/clients/{provider}`.
+    init(provider: String, _ d: ProviderDescriptor.DefaultOAuthClient) {
+        self.init(provider: provider, authorizeURL: d.authorizeURL, tokenURL: d.tokenURL, deviceAuthorizationURL: d.deviceAuthorizationURL,
+                  clientID: d.clientID, scopes: d.scopes, redirectMode: RedirectMode(rawValue: d.redirectMode) ?? .serverCallback,
+                  issuer: d.issuer, fixedRedirectURI: d.redirectURI, kind: OAuthClientKind(rawValue: d.kind) ?? .providerCLI, isDefault: true)
+    }
 }
 
 /// The OAuth clients: built-in defaults, replaced per provider by the operator's own (stored in `oauth_client`,
@@ -90,11 +72,22 @@ public final class OAuthClients: Sendable {
     let database: AppDatabase
     let vault: Vault
     let urlPolicy: OutboundPolicy
+    let catalog: CatalogStore
 
-    public init(database: AppDatabase, vault: Vault, urlPolicy: OutboundPolicy) {
+    public init(database: AppDatabase, vault: Vault, urlPolicy: OutboundPolicy, catalog: CatalogStore) {
         self.database = database
         self.vault = vault
         self.urlPolicy = urlPolicy
+        self.catalog = catalog
+    }
+
+    /// The built-in clients, from the catalog entries that name one.
+    var defaults: [String: OAuthClient] {
+        var clients: [String: OAuthClient] = [:]
+        for provider in catalog.current.providers {
+            if let client = provider.descriptor.oauthClient { clients[provider.id] = OAuthClient(provider: provider.id, client) }
+        }
+        return clients
     }
 
     public enum Failure: Error, Equatable {
@@ -103,12 +96,12 @@ public final class OAuthClients: Sendable {
 
     /// The client for `provider`: the operator's, else the default, else nil.
     public func client(_ provider: String) throws -> OAuthClient? {
-        try database.oauthClient(provider).map(Self.decode) ?? OAuthClient.defaults[provider]
+        try database.oauthClient(provider).map(Self.decode) ?? defaults[provider]
     }
 
     /// Every provider with a client (default or operator's), in one read.
     public func all() throws -> [OAuthClient] {
-        var clients = OAuthClient.defaults
+        var clients = defaults
         for stored in try database.oauthClients() { clients[stored.provider] = Self.decode(stored) }
         return clients.keys.sorted().compactMap { clients[$0] }
     }
