@@ -17,13 +17,18 @@ ensure_nginx
 ensure_swift
 # The Python test tools: in the python3 on PATH when it has them or may install them, else (Debian's own Python
 # refuses system-wide installs, PEP 668) in a virtual environment of their own under .build/.
-tools=(selenium pytest pyyaml openapi-spec-validator schemathesis==4.32.5)
+# Schemathesis and the Hypothesis under it are pinned: what they generate from openapi.yaml changes with their
+# versions (Hypothesis 6.170 makes other POST /api/accounts bodies than 6.155, old and new code alike).
+tools=(selenium pytest pyyaml openapi-spec-validator schemathesis==4.32.5 hypothesis==6.155.2)
+have='import selenium, pytest, yaml, openapi_spec_validator
+from importlib.metadata import version
+assert version("schemathesis") == "4.32.5" and version("hypothesis") == "6.155.2"'
 python=python3
-if ! "$python" -c 'import selenium, pytest, yaml, openapi_spec_validator, schemathesis' 2>/dev/null \
+if ! "$python" -c "$have" 2>/dev/null \
     && ! "$python" -m pip install -q --disable-pip-version-check "${tools[@]}" 2>/dev/null; then
     venv="$root/.build/test-venv"
     [ -x "$venv/bin/python3" ] || python3 -m venv "$venv"
-    "$venv/bin/python3" -c 'import selenium, pytest, yaml, openapi_spec_validator, schemathesis' 2>/dev/null \
+    "$venv/bin/python3" -c "$have" 2>/dev/null \
         || "$venv/bin/python3" -m pip install -q --disable-pip-version-check "${tools[@]}"
     python="$venv/bin/python3"
 fi
