@@ -81,6 +81,11 @@ public final class OAuthClients: Sendable {
         self.catalog = catalog
     }
 
+    /// The built-in client of one provider, from its catalog entry (a lookup, not the whole catalog per sign-in).
+    func defaultClient(_ provider: String) -> OAuthClient? {
+        catalog.current.entry(provider).flatMap { entry in entry.id != provider ? nil : entry.descriptor.oauthClient.map { OAuthClient(provider: entry.id, $0) } }
+    }
+
     /// The built-in clients, from the catalog entries that name one.
     var defaults: [String: OAuthClient] {
         var clients: [String: OAuthClient] = [:]
@@ -96,7 +101,7 @@ public final class OAuthClients: Sendable {
 
     /// The client for `provider`: the operator's, else the default, else nil.
     public func client(_ provider: String) throws -> OAuthClient? {
-        try database.oauthClient(provider).map(Self.decode) ?? defaults[provider]
+        try database.oauthClient(provider).map(Self.decode) ?? defaultClient(provider)
     }
 
     /// Every provider with a client (default or operator's), in one read.
