@@ -197,13 +197,16 @@ export class AccountModels {
             }
         } catch (error) {
             failure = { category: 'refused', summary: error.detail ? `${error.title}. ${error.detail}` : error.title };
-        } finally {
-            this.#setBusy(false);
         }
         if (failure) this.#refreshFailures.set(account.id, failure);
         else this.#refreshFailures.delete(account.id);
-        // A refresh is a connection test too: the account's status follows.
-        if (list) await this.#reread(account);
+        // A refresh is a connection test too: the account's status follows. The buttons stay busy until the
+        // outcome is shown, so that a second press cannot overtake the first one's result.
+        try {
+            if (list) await this.#reread(account);
+        } finally {
+            this.#setBusy(false);
+        }
         if (!this.#root.isConnected || this.#account()?.id !== account.id) return;
         this.#problem = null;
         this.show(this.selected);
