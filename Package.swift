@@ -13,8 +13,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
-        // Outbound calls to provider APIs: HTTP/1.1 and TLS on NIO.
-        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
     ],
@@ -22,6 +20,8 @@ let package = Package(
         // C libraries, each behind one system-library target.
         .systemLibrary(name: "CFastCGI", pkgConfig: "fcgi", providers: [.apt(["libfcgi-dev"])]),
         .systemLibrary(name: "COpenSSL", pkgConfig: "libcrypto", providers: [.apt(["libssl-dev"])]),
+        // Outbound HTTP: Debian's libcurl, built on the same system OpenSSL.
+        .systemLibrary(name: "CCurl", pkgConfig: "libcurl", providers: [.apt(["libcurl4-openssl-dev"])]),
 
         // FastCGI over libfcgi; knows nothing about Switchboard. The only importer of CFastCGI.
         .target(
@@ -49,18 +49,8 @@ let package = Package(
             name: "Storage",
             dependencies: ["Core", "Cryptography", .product(name: "GRDB", package: "GRDB.swift")]
         ),
-        // The one way out to provider APIs: the only importer of AsyncHTTPClient and NIO.
-        .target(
-            name: "Outbound",
-            dependencies: [
-                "Core",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ]
-        ),
+        // The one way out to provider APIs, on libcurl's multi interface: the only importer of CCurl.
+        .target(name: "Outbound", dependencies: ["CCurl", "Core"]),
 
         // The domain: knows nothing about HTTP.
         .target(name: "Settings", dependencies: ["Core", "Storage"]),
@@ -111,10 +101,6 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),
-                // `switchboard auth pair`: talks to the server and the provider's token endpoint.
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
             ]
         ),
 

@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     esac
 done
 
-ensure_packages libfcgi-dev libsqlite3-dev libssl-dev pkg-config curl wrk
+ensure_packages libfcgi-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev pkg-config curl wrk
 ensure_nginx
 ensure_swift
 

@@ -12,7 +12,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 root=$(repo_root); cd "$root"
 
-ensure_packages libfcgi-dev libsqlite3-dev libssl-dev pkg-config curl openssl chromium chromium-driver python3 python3-venv
+ensure_packages libfcgi-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev pkg-config curl openssl chromium chromium-driver python3 python3-venv
 ensure_nginx
 ensure_swift
 # The Python test tools: in the python3 on PATH when it has them or may install them, else (Debian's own Python

@@ -19,7 +19,7 @@ for arg in "$@"; do
     esac
 done
 
-ensure_packages libfcgi-dev libsqlite3-dev libssl-dev curl pkg-config
+ensure_packages libfcgi-dev libsqlite3-dev libssl-dev libcurl4-openssl-dev curl pkg-config
 ensure_nginx
 ensure_swift
 

@@ -1,10 +1,5 @@
-import AsyncHTTPClient
 import Core
 import Foundation
-import NIOCore
-import NIOHTTP1
-import NIOPosix
-import NIOSSL
 
 /// The rules for calls to provider APIs, set by the operator.
 public struct OutboundPolicy: Sendable {
@@ -117,10 +112,14 @@ public enum OutboundFailure: Error, Equatable, Sendable {
     case network(host: String)
     case tooLarge(host: String, limit: Int)
     case redirect(host: String, status: Int)
+    /// The caller went away (its task was cancelled) before the answer came.
+    case cancelled(host: String)
+    /// The HTTP library could not be used at all (too old a libcurl, out of memory): no call was made.
+    case unavailable(reason: String)
 
     public var category: TestCategory {
         switch self {
-        case .invalidURL, .refusedAddress, .dns, .network: .network
+        case .invalidURL, .refusedAddress, .dns, .network, .cancelled, .unavailable: .network
         case .timeout: .timeout
         case .tls: .tls
         case .tooLarge, .redirect: .badResponse
@@ -137,65 +136,49 @@ public enum OutboundFailure: Error, Equatable, Sendable {
         case .network(let host): "Could not connect to \(host) (connection refused or reset)."
         case .tooLarge(let host, let limit): "\(host) sent more than \(limit / (1 << 20)) MiB; the answer was not read."
         case .redirect(let host, let status): "\(host) answered with a redirect (\(status)); redirects are not followed."
+        case .cancelled(let host): "The call to \(host) was cancelled."
+        case .unavailable(let reason): "Outbound calls cannot be made here: \(reason)."
         }
     }
 }
 
 /// Calls provider APIs safely: https only (unless the host is allowed plain http), every address the name
-/// resolves to checked against `AddressPolicy`, the connection made to the checked address (the name is
-/// still what TLS verifies, so there is no window for DNS rebinding), no redirects, capped size and time.
-/// Built on AsyncHTTPClient over NIO: a handler awaiting a slow provider holds no thread.
+/// resolves to checked against `AddressPolicy`, the connection made to the checked address only (the name is
+/// still what TLS verifies, so there is no window for DNS rebinding), no redirects, capped size and time, no
+/// proxy. Built on libcurl's multi interface (`CurlMulti`): a handler awaiting a slow provider holds no thread.
 public final class OutboundClient: Sendable {
     public let policy: OutboundPolicy
     /// Answers a host's addresses (the system resolver; tests give one they control). Called once per call.
     public typealias Resolver = @Sendable (String) -> [String]?
     let resolver: Resolver
-    let group: any EventLoopGroup
-    let tls: TLSConfiguration
-    /// One HTTP client per (host, pinned address), so connections and TLS sessions are reused; at most
-    /// `maxClients`, the oldest shut down first.
-    private let clients = Locked<[(key: String, client: HTTPClient)]>([])
-    static let maxClients = 32
 
     public init(policy: OutboundPolicy = OutboundPolicy(),
                 resolver: @escaping Resolver = AddressPolicy.systemAddresses) {
         self.policy = policy
         self.resolver = resolver
-        group = MultiThreadedEventLoopGroup.singleton
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
-        if let file = policy.extraCAFile {
-            tls.additionalTrustRoots = [.file(file)]
-        }
-        self.tls = tls
-    }
-
-    deinit {
-        for entry in clients.withLock({ $0 }) { try? entry.client.syncShutdown() }
     }
 
     public func send(_ request: OutboundRequest) async -> Result<OutboundResponse, OutboundFailure> {
-        let started = ContinuousClock.now
         var url = URLComponents(string: request.url) ?? URLComponents()
         if let why = policy.urlProblem(url) { return .failure(.invalidURL(why)) }
         guard let host = OutboundPolicy.canonicalHost(url) else { return .failure(.invalidURL("must name a host")) }
-        // The HTTP client looks its address override up by the URL's host exactly as written, so the URL it
-        // gets is written with the canonical host: the name checked and pinned below is the name it looks up
-        // (`Rebind.test`, `rebind.test.` or an IDN form would otherwise be resolved again after the check).
+        // curl looks the pinned address up by the URL's host exactly as written, so the URL it gets is written
+        // with the canonical host: the name checked and pinned below is the name it looks up (`Rebind.test`,
+        // `rebind.test.` or an IDN form would otherwise be resolved again after the check).
         url.encodedHost = host.contains(":") ? "[\(host)]" : host
         guard let target = url.string,
               URL(string: target)?.host.map({ $0.lowercased().trimmingCharacters(in: CharacterSet(charactersIn: "[]")) }) == host else {
             return .failure(.invalidURL("has a host that cannot be written in one canonical form"))
         }
+        let scheme = url.scheme?.lowercased() ?? "https"
+        let port = url.port ?? (scheme == "http" ? 80 : 443)
 
         // Resolve, check every address, and connect to the first one checked.
         let addresses: [String]
         if AddressPolicy.forbiddenReason(host) != "is not an IP address" {
             addresses = [host]
         } else {
-            let resolver = self.resolver
-            let resolved = try? await NIOThreadPool.singleton.runIfActive { resolver(host) }
-            guard let list = resolved ?? nil, !list.isEmpty else { return .failure(.dns(host: host)) }
+            guard let list = await resolve(host), !list.isEmpty else { return .failure(.dns(host: host)) }
             addresses = list
         }
         if !policy.privateHosts.contains(host) {
@@ -203,68 +186,18 @@ public final class OutboundClient: Sendable {
                 if let reason = AddressPolicy.forbiddenReason(address) { return .failure(.refusedAddress(host: host, reason: reason)) }
             }
         }
-        let pinned = addresses[0]
-
-        let client = client(host: host, pinned: pinned)
-
-        var outbound = HTTPClientRequest(url: target)
-        outbound.method = HTTPMethod(rawValue: request.method.rawValue)
-        outbound.headers.add(name: "User-Agent", value: "switchboard/1")
-        for (name, value) in request.headers { outbound.headers.add(name: name, value: value) }
-        if let body = request.body { outbound.body = .bytes(ByteBuffer(bytes: body)) }
-
-        let nanos = request.timeout.components.seconds * 1_000_000_000 + request.timeout.components.attoseconds / 1_000_000_000
-        do {
-            let response = try await client.execute(outbound, deadline: .now() + .nanoseconds(nanos))
-            if (300..<400).contains(Int(response.status.code)) {
-                return .failure(.redirect(host: host, status: Int(response.status.code)))
-            }
-            let body = try await response.body.collect(upTo: policy.maxResponseBytes)
-            return .success(OutboundResponse(status: Int(response.status.code),
-                                             headers: response.headers.map { ($0.name, $0.value) },
-                                             body: Array(buffer: body), latency: started.duration(to: .now)))
-        } catch is NIOTooManyBytesError {
-            return .failure(.tooLarge(host: host, limit: policy.maxResponseBytes))
-        } catch {
-            return .failure(Self.classify(error, host: host))
-        }
+        let rules = TransferRules(allowPlainHTTP: scheme == "http" && policy.insecureHosts.contains(host),
+                                  extraCAFile: policy.extraCAFile,
+                                  pin: .init(host: host, port: port, address: addresses[0]),
+                                  maxResponseBytes: policy.maxResponseBytes)
+        return await CurlMulti.shared.perform(request, url: target, host: host, rules: rules)
     }
 
-    /// The client that connects `host` to `pinned` (and verifies TLS against `host`).
-    private func client(host: String, pinned: String) -> HTTPClient {
-        let key = host + "|" + pinned
-        var evicted: HTTPClient?
-        let client = clients.withLock { list -> HTTPClient in
-            if let found = list.first(where: { $0.key == key }) { return found.client }
-            var configuration = HTTPClient.Configuration(
-                tlsConfiguration: tls, redirectConfiguration: .disallow,
-                timeout: .init(connect: .seconds(10)), proxy: nil, decompression: .disabled)
-            configuration.httpVersion = .http1Only
-            // AsyncHTTPClient queues beyond 8 connections per host by default: tests of many accounts of one
-            // provider would wait for each other and time out. A connection per call in flight instead.
-            configuration.connectionPool = .init(idleTimeout: .seconds(30), concurrentHTTP1ConnectionsPerHostSoftLimit: 256)
-            // A refused connection is an answer: the pool would otherwise try again until the connect timeout, and
-            // a provider that is down would take 10 s to say so.
-            configuration.connectionPool.retryConnectionEstablishment = false
-            configuration.dnsOverride = host == pinned ? [:] : [host: pinned]
-            let made = HTTPClient(eventLoopGroup: group, configuration: configuration)
-            list.append((key, made))
-            if list.count > Self.maxClients { evicted = list.removeFirst().client }
-            return made
+    /// The resolver, off the caller's thread (`getaddrinfo` blocks).
+    private func resolve(_ host: String) async -> [String]? {
+        let resolver = self.resolver
+        return await withCheckedContinuation { continuation in
+            DispatchQueue.global().async { continuation.resume(returning: resolver(host)) }
         }
-        if let evicted { Task { try? await evicted.shutdown() } }
-        return client
-    }
-
-    public static func classify(_ error: any Error, host: String) -> OutboundFailure {
-        if let e = error as? HTTPClientError {
-            if e == .deadlineExceeded || e == .readTimeout || e == .connectTimeout || e == .writeTimeout { return .timeout(host: host) }
-            if e == .remoteConnectionClosed { return .network(host: host) }
-        }
-        if error is NIOSSLError || error is BoringSSLError || error is NIOSSLExtraError { return .tls(host: host) }
-        if let e = error as? ChannelError, case .connectTimeout = e { return .timeout(host: host) }
-        let name = String(reflecting: type(of: error))
-        if name.contains("SSL") || name.contains("TLS") { return .tls(host: host) }
-        return .network(host: host)
     }
 }

@@ -1,11 +1,8 @@
 import Accounts
 import ArgumentParser
-import AsyncHTTPClient
 import Core
 import Cryptography
 import Foundation
-import NIOCore
-import NIOSSL
 import Outbound
 #if canImport(Glibc)
 import Glibc
@@ -65,17 +62,10 @@ struct Pair: ParsableCommand {
     }
 
     func runAsync() async throws {
-        let http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: clientConfiguration())
-        do {
-            try await pair(http)
-        } catch {
-            try? await http.shutdown()
-            throw error
-        }
-        try? await http.shutdown()
+        try await pair(PairingHTTP(caFile: caFile))
     }
 
-    func pair(_ http: HTTPClient) async throws {
+    func pair(_ http: PairingHTTP) async throws {
         let pairing = PairingCLI(http: http, server: server.hasSuffix("/") ? String(server.dropLast()) : server)
         do {
             let code = try self.code ?? Terminal.prompt("Pairing code (from the settings page): ", echo: true)
@@ -108,21 +98,28 @@ struct Pair: ParsableCommand {
         }
     }
 
-    func clientConfiguration() -> HTTPClient.Configuration {
-        var tls = TLSConfiguration.makeClientConfiguration()
-        tls.minimumTLSVersion = .tlsv12
-        if let caFile { tls.additionalTrustRoots = [.file(caFile)] }
-        var configuration = HTTPClient.Configuration(tlsConfiguration: tls, redirectConfiguration: .disallow,
-                                                     timeout: .init(connect: .seconds(10), read: .seconds(60)))
-        configuration.httpVersion = .http1Only
-        configuration.connectionPool.retryConnectionEstablishment = false
-        return configuration
+}
+
+/// This command's HTTP: the same libcurl transfers as the server's outbound calls (https verified against the
+/// system's CAs and `--ca-file`, no redirects, no proxy, capped size and time), without the server's address
+/// rules: it talks to the operator's own server and to the provider's token endpoint from the operator's machine.
+struct PairingHTTP {
+    let caFile: String?
+
+    func post(_ url: String, headers: [(String, String)], body: [UInt8], timeout: Duration) async -> Result<OutboundResponse, OutboundFailure> {
+        let components = URLComponents(string: url)
+        let host = components.flatMap { OutboundPolicy.canonicalHost($0) } ?? url
+        // Plain http only to the operator's own server (--server http://…) or a token endpoint on this machine.
+        let plain = components?.scheme?.lowercased() == "http"
+        let rules = TransferRules(allowPlainHTTP: plain, extraCAFile: caFile, maxResponseBytes: 1 << 20)
+        return await CurlMulti.shared.perform(OutboundRequest(.POST, url, headers: headers, body: body, timeout: timeout),
+                                              url: url, host: host, rules: rules)
     }
 }
 
 /// The server's two pairing endpoints, with every failure as a sentence for the operator.
 struct PairingCLI {
-    let http: HTTPClient
+    let http: PairingHTTP
     let server: String
 
     func check(code: String, provider: String) async throws -> JSONValue {
@@ -138,25 +135,24 @@ struct PairingCLI {
         guard let scheme = URLComponents(string: server)?.scheme, ["http", "https"].contains(scheme) else {
             throw Fatal("--server must be the server's http(s):// address, e.g. https://switchboard.example.com")
         }
-        var request = HTTPClientRequest(url: server + path)
-        request.method = .POST
-        request.headers.add(name: "Content-Type", value: "application/json")
-        request.body = .bytes(ByteBuffer(string: body.serialized))
         let status: Int
         let answer: JSONValue?
-        do {
-            let response = try await http.execute(request, timeout: .seconds(60))
-            status = Int(response.status.code)
-            answer = JSONValue.parse(Array(try await response.body.collect(upTo: 1 << 20).readableBytesView))
-        } catch {
-            switch OutboundClient.classify(error, host: host) {
-            case .tls:
-                throw Fatal("TLS error talking to \(host): its certificate is not trusted or does not match the name. If the server uses your own CA, pass --ca-file.")
-            case .timeout:
-                throw Fatal("The server at \(server) did not answer in time.")
-            default:
-                throw Fatal("Cannot reach the server at \(server) (connection refused or no route). Check --server and that Switchboard is running.")
-            }
+        switch await http.post(server + path, headers: [("Content-Type", "application/json")], body: Array(body.serialized.utf8), timeout: .seconds(60)) {
+        case .success(let response):
+            status = response.status
+            answer = response.json
+        case .failure(.tls):
+            throw Fatal("TLS error talking to \(host): its certificate is not trusted or does not match the name. If the server uses your own CA, pass --ca-file.")
+        case .failure(.timeout):
+            throw Fatal("The server at \(server) did not answer in time.")
+        case .failure(.invalidURL):
+            throw Fatal("--server must be the server's http(s):// address, e.g. https://switchboard.example.com")
+        case .failure(let failure) where failure.category == .badResponse:
+            throw Fatal(failure.summary) // a redirect (the address is not the one the page shows) or too large an answer
+        case .failure(.unavailable(let reason)):
+            throw Fatal("Cannot make HTTP calls here: \(reason)")
+        case .failure:
+            throw Fatal("Cannot reach the server at \(server) (connection refused or no route). Check --server and that Switchboard is running.")
         }
         guard (200..<300).contains(status), let answer else {
             let detail = answer?["detail"]?.stringValue ?? "HTTP \(status)"
@@ -178,7 +174,7 @@ struct PairingCLI {
 
 /// OAuth authorization code + PKCE with a loopback redirect (RFC 8252 §7.3), run on this machine.
 struct LoopbackSignIn {
-    let http: HTTPClient
+    let http: PairingHTTP
     let client: JSONValue
     let openBrowser: Bool
     let timeout: Int
@@ -235,16 +231,7 @@ struct LoopbackSignIn {
         // The server's own token-endpoint code, sending through this command's HTTP client.
         let host = URLComponents(string: tokenURL)?.host ?? tokenURL
         let endpoint = TokenEndpoint(tokenURL: tokenURL, clientID: clientID) { [http] url, headers, body in
-            var request = HTTPClientRequest(url: url)
-            request.method = .POST
-            for (name, value) in headers { request.headers.add(name: name, value: value) }
-            request.body = .bytes(ByteBuffer(bytes: body))
-            do {
-                let response = try await http.execute(request, timeout: .seconds(30))
-                return .success((Int(response.status.code), Array(try await response.body.collect(upTo: 1 << 20).readableBytesView)))
-            } catch {
-                return .failure(OutboundClient.classify(error, host: host))
-            }
+            await http.post(url, headers: headers, body: body, timeout: .seconds(30)).map { ($0.status, $0.body) }
         }
         switch await endpoint.exchange(code: code, redirectURI: redirect, verifier: verifier) {
         case .success(let tokens):

@@ -123,6 +123,9 @@ struct Serve: ParsableCommand {
         if let file = outboundCaFile, !FileManager.default.isReadableFile(atPath: file) {
             throw Fatal("switchboard: --outbound-ca-file \(file) cannot be read")
         }
+        // Outbound calls need libcurl 7.85 or later: say so at start, not at the first provider test.
+        if case .failure(let error) = Curl.ready { throw Fatal("switchboard: outbound HTTP is unavailable: \(error)") }
+        logger.info("outbound HTTP", metadata: ["libcurl": "\(Curl.version)"])
         let outbound = OutboundClient(policy: OutboundPolicy(insecureHosts: Set(allowInsecureHosts), privateHosts: Set(allowPrivateHosts),
                                                              extraCAFile: outboundCaFile))
         let application = Application(database: database, logger: logger, catalog: catalog, vault: vault,
