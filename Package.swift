@@ -105,17 +105,11 @@ let package = Package(
         ),
 
         // Test helpers that speak real protocols: a FastCGI client and recording listener, a raw HTTP client,
-        // and the harness that starts the real binary behind real nginx.
+        // the harness that starts the real binary behind real nginx, and the handles of the fakes in Tests/fakes
+        // (Python on the system OpenSSL, run as processes). COpenSSL: the fake OAuth server's S256 check.
         .target(
             name: "TestSupport",
-            dependencies: [
-                "COpenSSL",
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOPosix", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "NIOConcurrencyHelpers", package: "swift-nio"),
-                .product(name: "NIOSSL", package: "swift-nio-ssl"),
-            ],
+            dependencies: ["COpenSSL"],
             path: "Tests/TestSupport"
         ),
         .testTarget(

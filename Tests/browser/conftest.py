@@ -18,10 +18,10 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from fake_provider import FakeProvider
-
-# The stack helpers are shared with the contract tests (Tests/live_stack.py); tests import them from here.
+# The stack helpers are shared with the contract tests (Tests/live_stack.py), the fakes with the Swift suites
+# (Tests/fakes); tests import them from here.
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from fakes.provider import FakeProvider  # noqa: E402
 from live_stack import http_get, remember_secret, running_stack  # noqa: E402,F401
 
 # Records Content-Security-Policy violations from the first script on every page (DevTools-injected
@@ -42,7 +42,7 @@ def stack():
 
 @pytest.fixture(scope="session")
 def fake_provider():
-    """An OpenAI-compatible provider over HTTPS on localhost (Tests/browser/fake_provider.py), for the session."""
+    """An OpenAI-compatible provider over HTTPS on localhost (Tests/fakes/provider.py), for the session."""
     fake = FakeProvider().start()
     yield fake
     fake.close()

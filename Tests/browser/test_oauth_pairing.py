@@ -1,6 +1,6 @@
 """OAuth sign-in, device codes and pairing in the Providers & Auth card, in a real browser against the real stack,
-with a fake authorization server (Tests/browser/fake_oauth.py) registered as OpenAI's OAuth client and the
-accounts' base URL on the fake provider (Tests/browser/fake_provider.py), so nothing leaves loopback.
+with a fake authorization server (Tests/fakes/oauth.py) registered as OpenAI's OAuth client and the
+accounts' base URL on the fake provider (Tests/fakes/provider.py), so nothing leaves loopback.
 
 The browser follows real redirects: the page opens the fake's /authorize in a new window, the fake sends it to
 the server's callback, the server exchanges the code (PKCE) at the fake's /token over HTTPS, and the browser
@@ -20,7 +20,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 
 from conftest import chromium, console_errors, csp_violations, remember_secret, sign_in, visible
-from fake_oauth import FakeOAuth
+from fakes.oauth import FakeOAuth
 from test_provider_tests import account, created  # noqa: F401 (created: a fixture, the account ids a test made)
 from test_providers import call, editor_status, open_editor, replace_text, shot, text_of, tile, unique, wait
 

@@ -1,5 +1,5 @@
 """Connection tests and model discovery in the Providers & Auth card, in a real browser against a stack of its
-own that talks to a fake OpenAI-compatible provider over real HTTPS (Tests/browser/fake_provider.py): the
+own that talks to a fake OpenAI-compatible provider over real HTTPS (Tests/fakes/provider.py): the
 Test button on a good and a bad key, the test of a typed key when its field is left, and the default-model
 list from the provider with Refresh, its failure, Retry and a typed model id. Every test uses account ids of
 its own and deletes what it created; the custom provider `fakeai` lives for the module."""
