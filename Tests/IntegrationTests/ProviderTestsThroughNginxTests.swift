@@ -50,6 +50,20 @@ import TestSupport
         #expect(proxied.json["ok"] as? Bool == true)
     }
 
+    /// The responder's own environment names proxies (as a shell or a unit file might): outbound calls still go
+    /// straight to the provider, never through them (libcurl would otherwise honour these variables).
+    @Test func proxiesFromTheEnvironmentAreNotUsed() throws {
+        let nowhere = "http://127.0.0.1:9"
+        let stack = try Stack(serveArguments: ["--outbound-ca-file", TestCA.files.caCertificate, "--allow-private-host", "localhost"],
+                              environment: ["https_proxy": nowhere, "HTTPS_PROXY": nowhere, "http_proxy": nowhere, "ALL_PROXY": nowhere,
+                                            "all_proxy": nowhere],
+                              label: "provider-env-proxy")
+        try account(stack, "openai:direct", key: "sk-CANARYSECRET-direct-0123456789")
+        let tested = try stack.send("POST", "/api/accounts/openai:direct/test")
+        #expect(tested.json["ok"] as? Bool == true, "\(tested)")
+        #expect(Self.emulator.received.contains { $0.header("Authorization") == "Bearer sk-CANARYSECRET-direct-0123456789" })
+    }
+
     /// Slow providers hold no thread: with tests waiting 2 s on the emulator, settings reads are all answered
     /// before the first of those tests comes back. Order, not time, is asserted.
     @Test func slowProvidersDoNotStarveOtherRequests() throws {

@@ -97,6 +97,23 @@ import Glibc
         #expect(server.requests.allSatisfy { $0.contains("\r\nContent-Length: ") })
     }
 
+    /// The open-socket callback is the last word: when the name curl looks up is not the pinned one (here the pin
+    /// names another host, so curl resolves `localhost` itself), no connection is made to what it found.
+    @Test func aConnectionToAnAddressOtherThanThePinnedOneIsNeverMade() async throws {
+        let server = try ScriptedServer { _ in .answer(ScriptedServer.ok("{}")) }
+        defer { server.stop() }
+        let rules = TransferRules(allowPlainHTTP: true, pin: .init(host: "elsewhere.test", port: server.port, address: "192.0.2.7"))
+        let url = "http://localhost:\(server.port)/v1/models"
+        let result = await CurlMulti.shared.perform(OutboundRequest(.GET, url), url: url, host: "localhost", rules: rules)
+        guard case .failure(.refusedAddress(let host, let reason)) = result else {
+            Issue.record("expected a refused address, got \(result)")
+            return
+        }
+        #expect(host == "localhost")
+        #expect(reason.hasSuffix("not the address that was checked"))
+        #expect(server.accepted == 0)
+    }
+
     @Test func theAnswersHeadersAreTheFinalOnesAfterAnInterimAnswer() async throws {
         let server = try ScriptedServer { _ in
             .answer(Array("HTTP/1.1 100 Continue\r\nX-Interim: 1\r\n\r\nHTTP/1.1 429 Too Many Requests\r\nRetry-After: 7\r\nContent-Length: 2\r\n\r\n{}".utf8))
