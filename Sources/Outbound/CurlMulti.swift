@@ -8,9 +8,10 @@ import Glibc
 /// How one transfer may go: the rules `OutboundClient` derives from its policy, or the `auth pair` command's
 /// own (the operator's server and token endpoint, no address rules).
 package struct TransferRules: Sendable {
-    /// An address the host is pinned to. curl looks the host up by exactly this name and port (the URL is
-    /// written with it), finds this address, and connects to nothing else: the socket callback refuses any
-    /// other address, so no second lookup can ever be used (DNS rebinding), whatever curl's caches hold.
+    /// An address the host is pinned to. curl matches the URL's host and port (the URL is written with exactly
+    /// this name) and connects to this address instead of looking the name up (`CURLOPT_CONNECT_TO`), while TLS
+    /// still verifies the name; the socket callback refuses any other address, so no second lookup can ever be
+    /// used (DNS rebinding), whatever curl's caches hold. Connections are reused per (host, address).
     package struct Pin: Sendable, Equatable {
         package var host: String
         package var port: Int
@@ -163,7 +164,7 @@ final class Transfer: @unchecked Sendable {
     var continuation: CheckedContinuation<Result<OutboundResponse, OutboundFailure>, Never>?
 
     private var headerList: UnsafeMutablePointer<curl_slist>?
-    private var resolveList: UnsafeMutablePointer<curl_slist>?
+    private var connectTo: UnsafeMutablePointer<curl_slist>?
     private var headers: [(String, String)] = []
     private var body: [UInt8] = []
     private var overLimit = false
@@ -182,7 +183,7 @@ final class Transfer: @unchecked Sendable {
     deinit {
         curl_easy_cleanup(easy)
         curl_slist_free_all(headerList)
-        curl_slist_free_all(resolveList)
+        curl_slist_free_all(connectTo)
     }
 
     private func configure(_ request: OutboundRequest, url: String, rules: TransferRules) throws(CurlError) {
@@ -215,9 +216,12 @@ final class Transfer: @unchecked Sendable {
         try set(CURLOPT_CONNECTTIMEOUT_MS, Self.milliseconds(min(rules.connectTimeout, request.timeout)), "CURLOPT_CONNECTTIMEOUT_MS")
 
         if let pin = rules.pin, AddressPolicy.forbiddenReason(pin.host) == "is not an IP address" {
+            // CONNECT_TO rather than RESOLVE: curl then keeps connections apart per (host, address), so when the
+            // name moves to another checked address the next call connects there instead of reusing the old one,
+            // and nothing is written into the multi handle's shared DNS cache.
             let address = pin.address.contains(":") ? "[\(pin.address)]" : pin.address
-            resolveList = curl_slist_append(nil, "\(pin.host):\(pin.port):\(address)")
-            try Curl.check(sb_easy_setopt_slist(easy, CURLOPT_RESOLVE, resolveList), "CURLOPT_RESOLVE")
+            connectTo = curl_slist_append(nil, "\(pin.host):\(pin.port):\(address):\(pin.port)")
+            try Curl.check(sb_easy_setopt_slist(easy, CURLOPT_CONNECT_TO, connectTo), "CURLOPT_CONNECT_TO")
         }
 
         // Only the headers given go out (and the user agent): curl's default Accept and Expect are removed.

@@ -25,6 +25,25 @@ import Glibc
         #expect(server.accepted == 1)
     }
 
+    /// Connections are kept per (host, pinned address): when the name moves to another address, the next call
+    /// connects there instead of reusing the connection to the old one; back at the old address, it is reused.
+    @Test func aConnectionIsReusedOnlyForTheSameHostAndPinnedAddress() async throws {
+        let first = try ScriptedServer(address: "127.0.0.1") { _ in .answer(ScriptedServer.ok("{}")) }
+        defer { first.stop() }
+        let second = try ScriptedServer(address: "127.0.0.2", port: first.port) { _ in .answer(ScriptedServer.ok("{}")) }
+        defer { second.stop() }
+        let answers = Locked(["127.0.0.1", "127.0.0.2", "127.0.0.1"])
+        let client = OutboundClient(policy: OutboundPolicy(insecureHosts: ["moving.test"], privateHosts: ["moving.test"]),
+                                    resolver: { _ in [answers.withLock { $0.removeFirst() }] })
+        for _ in 0..<3 {
+            #expect(try await client.send(OutboundRequest(.GET, "http://moving.test:\(first.port)/v1/models")).get().status == 200)
+        }
+        #expect(first.requests.count == 2)
+        #expect(first.accepted == 1)
+        #expect(second.requests.count == 1)
+        #expect(second.accepted == 1)
+    }
+
     @Test func cancellingTheCallerRemovesTheTransferAndClosesItsConnection() async throws {
         let server = try ScriptedServer { _ in .hold }
         defer { server.stop() }
@@ -172,12 +191,14 @@ final class ScriptedServer: @unchecked Sendable {
         Array("HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: \(body.utf8.count)\r\n\r\n\(body)".utf8)
     }
 
-    init(_ script: @escaping @Sendable (String) -> Script) throws {
+    init(address: String = "127.0.0.1", port wanted: Int = 0, _ script: @escaping @Sendable (String) -> Script) throws {
         self.script = script
         let sock = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        let host = address
         var address = sockaddr_in()
         address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_addr.s_addr = inet_addr(host)
+        address.sin_port = in_port_t(UInt16(wanted).bigEndian)
         let bound = withUnsafePointer(to: &address) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(sock, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) } }
         guard bound == 0, listen(sock, 64) == 0 else { close(sock); throw POSIXError(.EADDRINUSE) }
         var length = socklen_t(MemoryLayout<sockaddr_in>.size)
