@@ -69,6 +69,8 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
+        // Routing across accounts (issue 15): so far the cooldown ledger, pure and on an explicit clock.
+        .target(name: "Routing", dependencies: ["Core"]),
         .target(name: "Pairing", dependencies: ["Accounts", "Auth", "Core", "Cryptography", "Storage", "Vault"]),
 
         // HTTP: request, response, router, problems, one controller per resource. The only place that
@@ -112,7 +114,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardKitTests",
-            dependencies: ["App", "TestSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["App", "Routing", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "FastCGITests",
