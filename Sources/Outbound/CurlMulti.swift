@@ -135,8 +135,9 @@ package final class CurlMulti: @unchecked Sendable {
                 transfer.complete(code)
             }
             // Sleeps until a socket is ready, curl's next timeout, or `curl_multi_wakeup` (new work).
+            // A poll that fails (it cannot, short of a broken handle) must not turn this loop into a spin.
             var ready: Int32 = 0
-            _ = curl_multi_poll(multi, nil, 0, 1000, &ready)
+            if (try? Curl.check(curl_multi_poll(multi, nil, 0, 1000, &ready), "curl_multi_poll")) == nil { usleep(100_000) }
         }
     }
 
@@ -238,13 +239,14 @@ final class Transfer: @unchecked Sendable {
         case (let method, let body):
             let bytes = body ?? []
             try Curl.check(sb_easy_setopt_off(easy, CURLOPT_POSTFIELDSIZE_LARGE, curl_off_t(bytes.count)), "CURLOPT_POSTFIELDSIZE_LARGE")
-            // COPYPOSTFIELDS copies the bytes (any bytes, NUL included: the size above says how many).
-            try bytes.withUnsafeBufferPointer { (buffer) throws(CurlError) in
-                let empty: [CChar] = [0]
-                try empty.withUnsafeBufferPointer { (fallback) throws(CurlError) in
-                    let pointer = buffer.isEmpty ? UnsafeMutableRawPointer(mutating: fallback.baseAddress!)
-                                                 : UnsafeMutableRawPointer(mutating: buffer.baseAddress!)
-                    try Curl.check(sb_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, pointer), "CURLOPT_COPYPOSTFIELDS")
+            // COPYPOSTFIELDS copies the bytes (any bytes, NUL included: the size above says how many; an empty
+            // body is the empty string).
+            if bytes.isEmpty {
+                try set(CURLOPT_COPYPOSTFIELDS, "", "CURLOPT_COPYPOSTFIELDS")
+            } else {
+                try bytes.withUnsafeBufferPointer { (buffer) throws(CurlError) in
+                    try Curl.check(sb_easy_setopt_pointer(easy, CURLOPT_COPYPOSTFIELDS, UnsafeMutableRawPointer(mutating: buffer.baseAddress!)),
+                                   "CURLOPT_COPYPOSTFIELDS")
                 }
             }
             if method != .POST { try set(CURLOPT_CUSTOMREQUEST, method.rawValue, "CURLOPT_CUSTOMREQUEST") }

@@ -9,17 +9,26 @@ import Testing
     func at(_ seconds: Double) -> Date { t0.addingTimeInterval(seconds) }
     func minutes(_ m: Double) -> Double { m * 60 }
 
-    @Test func rateLimitsBackOffOneFiveTwentyFiveMinutesThenAnHour() {
+    /// The lengths of `count` blocks in a row, each failure coming a second after the block before it ended;
+    /// `checked` is the model the block is read for, and sees each block.
+    func ladder(_ outcome: RouteOutcome, _ count: Int, readFor checked: String = "claude-sonnet-4-5",
+                _ each: (Block?) -> Void = { _ in }) -> [TimeInterval] {
         var ledger = FailureLedger()
         var now = t0
         var lengths: [TimeInterval] = []
-        for _ in 0..<5 {
-            ledger.record(.rateLimit, account: "anthropic:a", model: "claude-sonnet-4-5", at: now)
-            let block = ledger.block(account: "anthropic:a", model: "claude-sonnet-4-5", at: now)
-            lengths.append(block!.until!.timeIntervalSince(now))
-            now = block!.until!.addingTimeInterval(1) // the next failure comes after the cooldown ended
+        for _ in 0..<count {
+            ledger.record(outcome, account: "anthropic:a", model: "claude-sonnet-4-5", at: now)
+            let block = ledger.block(account: "anthropic:a", model: checked, at: now)
+            each(block)
+            guard let until = block?.until else { return lengths }
+            lengths.append(until.timeIntervalSince(now))
+            now = until.addingTimeInterval(1)
         }
-        #expect(lengths == [60, 300, 1500, 3600, 3600])
+        return lengths
+    }
+
+    @Test func rateLimitsBackOffOneFiveTwentyFiveMinutesThenAnHour() {
+        #expect(ladder(.rateLimit, 5) == [60, 300, 1500, 3600, 3600])
     }
 
     @Test func aCooledAccountIsSkippedUntilItsCooldownEndsThenUsedAgain() {
@@ -68,16 +77,8 @@ import Testing
     }
 
     @Test func billingDisablesTheWholeAccountForFiveHoursDoublingUpToADay() {
-        var ledger = FailureLedger()
-        var now = t0
-        var lengths: [TimeInterval] = []
-        for _ in 0..<4 {
-            ledger.record(.billing, account: "a", model: "m", at: now)
-            let block = ledger.block(account: "a", model: "other-model", at: now)
-            #expect(block?.scope == .account)
-            lengths.append(block!.until!.timeIntervalSince(now))
-            now = block!.until!.addingTimeInterval(1)
-        }
+        // Read for another model: the whole account is blocked.
+        let lengths = ladder(.billing, 4, readFor: "other-model") { #expect($0?.scope == .account) }
         let hour: TimeInterval = 3600
         #expect(lengths == [5 * hour, 10 * hour, 20 * hour, 24 * hour])
         // Longer than any rate limit.

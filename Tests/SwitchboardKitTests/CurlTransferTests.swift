@@ -1,6 +1,7 @@
 @testable import Core
 import Foundation
 @testable import Outbound
+import TestSupport
 import Testing
 #if canImport(Glibc)
 import Glibc
@@ -48,12 +49,12 @@ import Glibc
         let server = try ScriptedServer { _ in .hold }
         defer { server.stop() }
         let call = Task { await Self.client.send(OutboundRequest(.GET, server.url("/slow"), timeout: .seconds(60))) }
-        try await eventually { server.requests.count == 1 }
+        #expect(await eventually { server.requests.count == 1 })
         call.cancel()
         let result = await call.value
         #expect(result.failure == .cancelled(host: "127.0.0.1"))
         // The transfer was removed from curl, not just abandoned: the server sees its connection closed.
-        try await eventually { server.closedByPeer == 1 }
+        #expect(await eventually { server.closedByPeer == 1 })
     }
 
     @Test func aBodyWithoutADeclaredLengthIsCutAtTheCap() async throws {
@@ -147,15 +148,6 @@ import Glibc
 
 extension Result {
     var failure: Failure? { if case .failure(let f) = self { f } else { nil } }
-}
-
-/// Polls `condition` every 20 ms for up to 10 s (a wait for something that will happen, not a timing assertion).
-func eventually(_ condition: @Sendable () -> Bool) async throws {
-    for _ in 0..<500 {
-        if condition() { return }
-        try await Task.sleep(for: .milliseconds(20))
-    }
-    Issue.record("the condition did not become true within 10 s")
 }
 
 /// A plain HTTP/1.1 server on 127.0.0.1, a thread per connection, keep-alive, whose answers the test scripts.

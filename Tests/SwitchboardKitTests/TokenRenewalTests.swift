@@ -47,16 +47,6 @@ import Testing
         }
     }
 
-    /// Polls `condition` until it holds or `seconds` have passed (a deadline for an event, not a measurement).
-    static func eventually(seconds: Double = 20, _ condition: () -> Bool) async -> Bool {
-        let deadline = Date().addingTimeInterval(seconds)
-        while !condition() {
-            if Date() > deadline { return false }
-            try? await Task.sleep(for: .milliseconds(50))
-        }
-        return true
-    }
-
     // MARK: Tests
 
     @Test func anExpiringTokenIsRenewedInTheBackgroundWithoutAnyRequest() async throws {
@@ -68,7 +58,7 @@ import Testing
 
         // When the renewer runs, and nobody sends the app a request
         s.renewer.start()
-        let renewed = await Self.eventually { !s.fake.refreshGrants.isEmpty }
+        let renewed = await eventually { !s.fake.refreshGrants.isEmpty }
         await s.renewer.stopAndWait()
 
         // Then the token endpoint saw the stored refresh token, and the vault holds the new token set

@@ -34,3 +34,13 @@ public final class Shared<Value>: @unchecked Sendable {
     }
     public var current: Value { withLock { $0 } }
 }
+
+/// Polls `condition` until it holds or `seconds` have passed (a deadline for an event, not a measurement).
+public func eventually(seconds: Double = 20, _ condition: () -> Bool) async -> Bool {
+    let deadline = Date().addingTimeInterval(seconds)
+    while !condition() {
+        if Date() > deadline { return false }
+        try? await Task.sleep(for: .milliseconds(20))
+    }
+    return true
+}
