@@ -69,8 +69,12 @@ let package = Package(
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
-        // Routing across accounts (issue 15): so far the cooldown ledger, pure and on an explicit clock.
+        // Routing's decisions, pure and on an explicit clock: the cooldown ledger, the candidates and their order,
+        // pins, quotas. Knows nothing about storage or accounts (the micro-benchmark builds only this).
         .target(name: "Routing", dependencies: ["Core"]),
+        // Answers agent runtimes: builds routing's view from accounts, catalog and settings, keeps it in step with
+        // the store (several processes), hands out credentials, records outcomes.
+        .target(name: "Dispatcher", dependencies: ["Accounts", "Catalog", "Core", "Routing", "Settings", "Storage"]),
         .target(name: "Pairing", dependencies: ["Accounts", "Auth", "Core", "Cryptography", "Storage", "Vault"]),
 
         // HTTP: request, response, router, problems, one controller per resource. The only place that
@@ -78,7 +82,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Pairing", "Settings", "Storage",
+                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Dispatcher", "Pairing", "Settings", "Storage",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
@@ -86,7 +90,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "API", "Accounts", "Auth", "Catalog", "Core", "Outbound", "Pairing", "Settings", "Storage", "Vault",
+                "API", "Accounts", "Auth", "Catalog", "Core", "Dispatcher", "Outbound", "Pairing", "Routing", "Settings", "Storage", "Vault",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -114,7 +118,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardKitTests",
-            dependencies: ["App", "Routing", "TestSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["App", "Dispatcher", "Routing", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "FastCGITests",

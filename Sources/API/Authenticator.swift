@@ -31,12 +31,12 @@ public struct Authenticator: Sendable {
                 throw Problem.unauthorized
             }
             try await database.recordUse(of: token, at: now)
-            return Principal(tokenID: token.id, tokenName: token.name, method: .bearer)
+            return Principal(tokenID: token.id, tokenName: token.name, method: .bearer, scopes: TokenScopes(stored: token.scopes))
         }
         if let cookie = request.cookie(named: Self.sessionCookie), !cookie.isEmpty,
            let (session, token) = try database.activeSession(hash: Digest.sha256Hex(cookie), now: now) {
             return Principal(tokenID: token.id, tokenName: token.name, method: .session,
-                             sessionID: session.id, sessionExpiresAt: session.expiresAt)
+                             sessionID: session.id, sessionExpiresAt: session.expiresAt, scopes: TokenScopes(stored: token.scopes))
         }
         throw Problem.unauthorized
     }
@@ -52,6 +52,21 @@ public struct Authenticator: Sendable {
             return (try? database.activeSession(hash: Digest.sha256Hex(cookie), now: now)) != nil
         }
         return false
+    }
+
+    /// 403 for a token whose scopes do not reach this route: a runtime token on an admin route, or a token
+    /// with no scope this server knows on a routing one.
+    public static func checkScope(_ principal: Principal, for access: Access) throws {
+        switch access {
+        case .admin where !principal.scopes.isAdmin:
+            throw Problem(.forbidden, type: "insufficient-scope", title: "Not allowed for this token",
+                          detail: "This token has the scopes [\(principal.scopes.names.joined(separator: ", "))]; only an admin token may call this. Runtime tokens may call only the routing endpoints (/api/route).")
+        case .runtime where !principal.scopes.isAdmin && !principal.scopes.isRuntime:
+            throw Problem(.forbidden, type: "insufficient-scope", title: "Not allowed for this token",
+                          detail: "The routing endpoints need a runtime or admin token.")
+        default:
+            return
+        }
     }
 
     public func refuseIfThrottled(_ address: String, now: Date = Date()) throws {

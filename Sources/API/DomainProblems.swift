@@ -1,6 +1,7 @@
 import Accounts
 import Catalog
 import Core
+import Dispatcher
 import HTTPTypes
 import Pairing
 import Settings
@@ -192,6 +193,61 @@ extension PairingService.Failure: ProblemConvertible {
                     detail: "This pairing code was issued for another provider than the one named. Run the command exactly as the settings page shows it (its --provider). This counted as a wrong try.")
         case .throttled(let seconds):
             Authenticator.throttled(retryAfter: seconds)
+        }
+    }
+}
+
+// MARK: Routing
+
+extension RouteService.Failure: ProblemConvertible {
+    package var problem: Problem? {
+        switch self {
+        case .invalid(let errors):
+            return Problem(.unprocessableContent, type: "validation", title: "The request has invalid fields", errors: errors)
+        case .unknownAgent(let agent):
+            return Problem(.unprocessableContent, type: "unknown-agent", title: "No such agent",
+                           detail: "There is no agent \(agent) under agents.entries; add it to the settings or leave agent out to use the defaults.",
+                           errors: [FieldError(pointer: "/agent", code: "unknown_agent", message: "is not an agent in agents.entries")])
+        case .noModel:
+            return Problem(.unprocessableContent, type: "no-model", title: "No model to route",
+                           detail: "The request names no model, and neither the agent nor agents.defaults.model.primary has one.",
+                           errors: [FieldError(pointer: "/model", code: "required", message: "name a model (provider/model or an alias), or set a default model")])
+        case .unknownModels(let models):
+            return Problem(.unprocessableContent, type: "unknown-model", title: "No account offers this model",
+                           detail: "No connected account offers \(models.joined(separator: ", ")): connect an account of its provider, check the model id, or mark it manual under agents.defaults.models.",
+                           errors: [FieldError(pointer: "/model", code: "unknown_model", message: "no account offers \(models[0])")])
+        case .unavailable(let u, let now):
+            var headers = HTTPFields()
+            var members: [String: JSONValue] = [
+                "accounts": .array(u.skipped.map { s in
+                    var o: [String: JSONValue] = ["account": .string(s.account), "model": .string(s.model), "reason": .string(s.reason),
+                                                  "detail": .string(s.detail)]
+                    if let until = s.until { o["until"] = .string(until.formatted(.iso8601)) }
+                    return .object(o)
+                }),
+                "explain": (try? JSONValue.parse(JSON.encode(u.explain))) ?? .array([]),
+            ]
+            if let retryAt = u.retryAt {
+                headers[.retryAfter] = String(max(1, Int(retryAt.timeIntervalSince(now).rounded(.up))))
+                members["retryAt"] = .string(retryAt.formatted(.iso8601))
+            }
+            let reasons = Set(u.skipped.map(\.reason)).sorted().joined(separator: ", ")
+            return Problem(.serviceUnavailable, type: "no-account-available", title: "No account can serve this model now",
+                           detail: u.retryAt.map { "Every account of the model and its fallbacks is out (\(reasons)); the first frees up at \($0.formatted(.iso8601))." }
+                               ?? "Every account of the model and its fallbacks is out (\(reasons.isEmpty ? "none left" : reasons)), and none frees up by itself: test or fix the accounts.",
+                           headers: headers, members: members)
+        case .credentialNotAllowed(let admin):
+            return Problem(.forbidden, type: "credential-not-allowed", title: "This token is not handed credentials",
+                           detail: admin ? "An admin token is never handed a credential by POST /api/route; create a runtime token with the credentials scope (switchboard token create --scope runtime --scope credentials)."
+                                         : "This runtime token lacks the credentials scope: it gets decisions but no secret. Create one with --scope runtime --scope credentials.")
+        case .unknownDecision(let id):
+            return Problem(.notFound, type: "unknown-decision", title: "No such decision",
+                           detail: "There is no decision \(id) made for this token; it may have expired (decisions are kept two days).")
+        case .alreadyReported(let id, let outcome):
+            return Problem(.conflict, type: "outcome-already-reported", title: "The outcome was already reported",
+                           detail: "Decision \(id) already has the outcome \(outcome); each decision takes one outcome. Ask POST /api/route again for the next call.")
+        case .unknownStatusModel(let model):
+            return Problem(.notFound, type: "unknown-model", title: "No account offers this model", detail: "No account offers \(model).")
         }
     }
 }

@@ -11,6 +11,9 @@ public enum Access: Sendable {
     case guarded
     /// An admin: a bearer token or a session cookie (with the CSRF rule for non-GET requests).
     case admin
+    /// An agent runtime asking for routing: a runtime token, or an admin token (which is never handed a
+    /// credential). Bearer only.
+    case runtime
 }
 
 /// What a handler gets besides the request.

@@ -3,11 +3,13 @@ import Accounts
 import Auth
 import Catalog
 import Core
+import Dispatcher
 import Foundation
 import HTTPTypes
 import Logging
 import Outbound
 import Pairing
+import Routing
 import Settings
 import Storage
 import Vault
@@ -28,6 +30,8 @@ public struct Application: Sendable {
     /// Renews OAuth tokens before they expire; `serve` starts and stops it.
     public let renewer: TokenRenewer
     public let pairing: PairingService
+    /// Routing for agent runtimes; `serve` starts and stops its background refresh.
+    public let routing: RouteService
     let authenticator: Authenticator
     /// Failed guesses of secrets per client address: wrong admin tokens, pairing codes and OAuth states.
     let throttle: SignInThrottle
@@ -39,7 +43,8 @@ public struct Application: Sendable {
     public init(database: AppDatabase, logger: Logger, throttle: SignInThrottle = SignInThrottle(),
                 catalog: CatalogStore = CatalogStore(), vault: Vault, outbound: OutboundClient = OutboundClient(),
                 requestLog: LogSink = .standardErrorUnbuffered, publicURL: String? = nil,
-                renewal: TokenRenewer.Schedule = TokenRenewer.Schedule()) {
+                renewal: TokenRenewer.Schedule = TokenRenewer.Schedule(), routeRefresh: Duration = .milliseconds(250),
+                cooldowns: CooldownRules = CooldownRules(), clock: @escaping @Sendable () -> Date = { Date() }) {
         self.database = database
         self.logger = logger
         self.requestLog = requestLog
@@ -55,6 +60,9 @@ public struct Application: Sendable {
         self.providerTests = ProviderTestService(accounts: accounts, client: outbound, oauth: oauth)
         self.renewer = TokenRenewer(accounts: accounts, oauth: oauth, schedule: renewal, logger: logger)
         self.pairing = PairingService(accounts: accounts, oauth: oauth, tests: providerTests, throttle: throttle)
+        self.routing = RouteService(database: database, accounts: accounts, config: config, catalog: catalog,
+                                    handouts: CredentialHandouts(accounts: accounts, oauth: oauth, client: outbound), oauth: oauth,
+                                    rules: cooldowns, refreshInterval: routeRefresh, clock: clock)
         // Where browsers and paired machines reach this server: the operator's --public-url, else the address
         // the request came to (nginx passes the Host it was asked for).
         let fixedOrigin = publicURL.flatMap(AccountRules.origin)
@@ -72,6 +80,8 @@ public struct Application: Sendable {
         ProvidersController(service: providerTests).register(routes)
         OAuthController(service: oauth, throttle: throttle, origin: origin).register(routes)
         PairingController(service: pairing, origin: origin).register(routes)
+        RouteController(service: routing).register(routes)
+        TokensController(tokens: AdminTokens(database: database), database: database).register(routes)
         self.router = Router(routes)
     }
 
@@ -92,7 +102,7 @@ public struct Application: Sendable {
             return nil
         case .guarded:
             break
-        case .admin:
+        case .admin, .runtime:
             if authenticator.hasValidCredentials(request) { return nil }
         }
         var response = Authenticator.throttled(retryAfter: retry).response
@@ -182,12 +192,13 @@ public struct Application: Sendable {
         if route.access == .guarded {
             try authenticator.refuseIfThrottled(request.clientAddress)
         }
-        if route.access == .admin {
+        if route.access == .admin || route.access == .runtime {
             let caller = try await authenticator.authenticate(request)
             principal = caller
             if caller.method == .session && ![.get, .head, .options].contains(request.method) {
                 try Authenticator.checkCSRF(request)
             }
+            try Authenticator.checkScope(caller, for: route.access)
         }
 
         // Only a body has a type to check: without one, a route whose body may be left out goes on, and one

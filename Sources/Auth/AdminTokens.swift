@@ -15,17 +15,17 @@ public struct AdminTokens: Sendable {
         public let secret: String
     }
 
-    public static func mint(name: String, now: Date = Date()) -> Minted {
+    public static func mint(name: String, scopes: TokenScopes = .admin, now: Date = Date()) -> Minted {
         let secret = prefix + Base64URL.encode(SecureRandom.bytes(32))
         let record = AdminToken(id: "tok_" + Hex.encode(SecureRandom.bytes(6)), name: name,
-                                hash: hash(secret), createdAt: now, lastUsedAt: nil, revokedAt: nil)
+                                hash: hash(secret), createdAt: now, lastUsedAt: nil, revokedAt: nil, scopes: scopes.stored)
         return Minted(record: record, secret: secret)
     }
 
     public static func hash(_ secret: String) -> String { Digest.sha256Hex(secret) }
 
-    public func create(name: String) throws -> Minted {
-        let minted = Self.mint(name: name)
+    public func create(name: String, scopes: TokenScopes = .admin) throws -> Minted {
+        let minted = Self.mint(name: name, scopes: scopes)
         try database.insertToken(minted.record)
         return minted
     }

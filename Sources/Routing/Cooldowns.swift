@@ -15,9 +15,9 @@ public enum RouteOutcome: String, Sendable, CaseIterable, Codable {
     case contextOverflow = "context_overflow"
 
     /// Failures of the path to the provider, not of the account: they cool an account down only when they repeat.
-    var isTransient: Bool { [.timeout, .network, .serverError, .overloaded].contains(self) }
+    public var isTransient: Bool { [.timeout, .network, .serverError, .overloaded].contains(self) }
     /// The request's own fault: says nothing about the account.
-    var isTheRequests: Bool { self == .badRequest || self == .contextOverflow }
+    public var isTheRequestsFault: Bool { self == .badRequest || self == .contextOverflow }
 }
 
 /// Why an account cannot take a model now, and until when (nil: until something clears it, a passing test).
@@ -75,8 +75,8 @@ public struct FailureLedger: Sendable, Equatable {
     struct AccountState: Sendable, Equatable {
         var billingStrikes = 0
         var disabledUntil: Date?
-        /// `auth`: blocked until a connection test passes.
-        var needsTest = false
+        /// `auth`: blocked from this moment until a connection test passes after it.
+        var needsTest: Date?
         var lastFailure: Date?
         var models: [String: ModelState] = [:]
     }
@@ -94,7 +94,7 @@ public struct FailureLedger: Sendable, Equatable {
     /// `retry-after`; `reset` is when its quota resets (read from its rate-limit headers).
     public mutating func record(_ outcome: RouteOutcome, account: String, model: String, at now: Date,
                                 retryAfter: Duration? = nil, reset: Date? = nil) {
-        if outcome.isTheRequests { return }
+        if outcome.isTheRequestsFault { return }
         var state = accounts[account] ?? AccountState()
         var entry = state.models[model] ?? ModelState()
         forgetOldFailures(&state, &entry, now: now)
@@ -118,7 +118,7 @@ public struct FailureLedger: Sendable, Equatable {
             state.disabledUntil = max(state.disabledUntil ?? deadline, deadline)
             state.lastFailure = now
         case .auth:
-            state.needsTest = true
+            state.needsTest = max(state.needsTest ?? now, now)
             state.lastFailure = now
         case .timeout, .network, .serverError, .overloaded:
             let windowStart = now - rules.transientWindow
@@ -139,18 +139,18 @@ public struct FailureLedger: Sendable, Equatable {
         accounts[account] = state == AccountState() ? nil : state
     }
 
-    /// A connection test of `account` passed: an `auth` block ends (nothing else: a test does not prove that a
-    /// rate limit is over).
-    public mutating func testPassed(account: String) {
-        guard var state = accounts[account] else { return }
-        state.needsTest = false
+    /// A connection test of `account` passed at `testedAt`: an `auth` block recorded before it ends (nothing
+    /// else: a test does not prove that a rate limit is over; a refusal reported after the test stays).
+    public mutating func testPassed(account: String, at testedAt: Date = .distantFuture) {
+        guard var state = accounts[account], let since = state.needsTest, since <= testedAt else { return }
+        state.needsTest = nil
         accounts[account] = state == AccountState() ? nil : state
     }
 
     /// Why `account` cannot take `model` at `now`, or nil when it can. The account's own blocks come first.
     public func block(account: String, model: String, at now: Date) -> Block? {
         guard let state = accounts[account] else { return nil }
-        if state.needsTest { return Block(scope: .account, reason: .auth, until: nil, strikes: 1) }
+        if state.needsTest != nil { return Block(scope: .account, reason: .auth, until: nil, strikes: 1) }
         if let until = state.disabledUntil, until > now {
             return Block(scope: .account, reason: .billing, until: until, strikes: state.billingStrikes)
         }
@@ -165,6 +165,37 @@ public struct FailureLedger: Sendable, Equatable {
         if let current = entry.until, current >= deadline { return }
         entry.until = deadline
         entry.reason = reason
+    }
+
+    /// Whether anything is recorded for the account or this model of it (an `ok` then has something to clear).
+    public func hasState(account: String, model: String) -> Bool {
+        guard let state = accounts[account] else { return false }
+        return state.models[model] != nil || state.billingStrikes > 0 || state.disabledUntil != nil
+    }
+
+    /// Whether an account waits for a passing test, and since when.
+    public func needsTest(account: String) -> Date? { accounts[account]?.needsTest }
+
+    /// Every (account, model) with a block at `now`, and every account-wide block, for the status page.
+    public func blocks(at now: Date) -> [(account: String, model: String?, block: Block)] {
+        var out: [(String, String?, Block)] = []
+        for (id, state) in accounts {
+            if state.needsTest != nil { out.append((id, nil, Block(scope: .account, reason: .auth, until: nil, strikes: 1))) }
+            if let until = state.disabledUntil, until > now {
+                out.append((id, nil, Block(scope: .account, reason: .billing, until: until, strikes: state.billingStrikes)))
+            }
+            for (model, entry) in state.models {
+                if let until = entry.until, until > now, let reason = entry.reason {
+                    out.append((id, model, Block(scope: .model, reason: reason, until: until, strikes: entry.strikes)))
+                }
+            }
+        }
+        return out.sorted { ($0.0, $0.1 ?? "") < ($1.0, $1.1 ?? "") }
+    }
+
+    /// Failures counted for (account, model) that have not yet cooled it down (transient ones within the window).
+    public func pendingFailures(account: String, model: String) -> Int {
+        accounts[account]?.models[model]?.transient.count ?? 0
     }
 
     /// After `forgetAfter` without a failure, counts start again (a block still running stays as it is).

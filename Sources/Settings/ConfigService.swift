@@ -44,10 +44,11 @@ public final class ConfigService: Sendable {
         self.settings = Settings(directory: directory)
     }
 
-    /// The current document, from the cache when it is still current.
-    public func current() throws -> Snapshot {
+    /// The current document, from the cache when it is still current. `atLeast`: a revision known to exist
+    /// (another process committed it), so a cached older one is read again.
+    public func current(atLeast revision: Int = 0) throws -> Snapshot {
         let generation = settings.directory.generation
-        if let cached = cache.read({ $0 }), cached.generation == generation { return cached }
+        if let cached = cache.read({ $0 }), cached.generation == generation, cached.revision.revision >= revision { return cached }
         let head = try database.currentConfig()
         let snapshot = try makeSnapshot(head, settings.current(head.documentValue), changedPaths: nil)
         remember(snapshot)
@@ -128,6 +129,7 @@ public final class ConfigService: Sendable {
     private func remember(_ snapshot: Snapshot) {
         cache.write { cached in
             if let c = cached, c.generation == snapshot.generation, c.revision.revision > snapshot.revision.revision { return }
+            // Another process's newer revision replaces whatever was cached.
             cached = snapshot
         }
     }

@@ -11,16 +11,19 @@ public struct AdminToken: Sendable, Codable, Equatable, FetchableRecord, Persist
     public var createdAt: Date
     public var lastUsedAt: Date?
     public var revokedAt: Date?
+    /// What the token may call, space-separated: `admin`, or `runtime` with optional `credentials`.
+    public var scopes: String = "admin"
 
     enum CodingKeys: String, CodingKey {
-        case id, name, hash
+        case id, name, hash, scopes
         case createdAt = "created_at"
         case lastUsedAt = "last_used_at"
         case revokedAt = "revoked_at"
     }
 
     package init(id: String, name: String, hash: String, createdAt: Date, lastUsedAt: Date? = nil,
-                 revokedAt: Date? = nil) {
+                 revokedAt: Date? = nil, scopes: String = "admin") {
+        self.scopes = scopes
         self.id = id
         self.name = name
         self.hash = hash
@@ -57,9 +60,12 @@ public struct AdminSession: Sendable, Codable, Equatable, FetchableRecord, Persi
 }
 
 extension AppDatabase {
-    /// Stores a new token's hash; the caller keeps the token.
-    public func insertToken(_ token: AdminToken) throws {
-        try pool.write { db in try token.insert(db) }
+    /// Stores a new token's hash; the caller keeps the token. With `audit`, the event commits with it.
+    public func insertToken(_ token: AdminToken, audit entry: AuditEntry? = nil) throws {
+        try pool.write { db in
+            try token.insert(db)
+            if let entry { try audit(entry, in: db, at: token.createdAt) }
+        }
     }
 
     /// Mints the first admin token when there is none at all, atomically, so two processes starting together
@@ -90,11 +96,12 @@ extension AppDatabase {
     }
 
     /// Revokes a token by id and ends its sessions. False when no active token has this id.
-    public func revokeToken(id: String, at now: Date = Date()) throws -> Bool {
+    public func revokeToken(id: String, at now: Date = Date(), audit entry: AuditEntry? = nil) throws -> Bool {
         try pool.write { db in
             guard var token = try AdminToken.fetchOne(db, key: id), token.revokedAt == nil else { return false }
             token.revokedAt = now
             try token.update(db)
+            if let entry { try audit(entry, in: db, at: now) }
             try AdminSession.filter(Column("token_id") == id).deleteAll(db)
             credentials.removeAll()
             return true

@@ -178,6 +178,85 @@ enum Migrations {
                 ALTER TABLE audit_head ADD COLUMN key_id INTEGER;
                 """)
         }
+        migrator.registerMigration("v7 routing") { db in
+            try db.execute(sql: """
+                -- What a token may call: 'admin' (everything), or 'runtime' with optional 'credentials'
+                -- (space-separated). Every token made before routing existed is an admin token.
+                ALTER TABLE admin_token ADD COLUMN scopes TEXT NOT NULL DEFAULT 'admin';
+
+                -- Outcomes that change routing state (failures, and an ok that clears one), in the order they
+                -- were recorded. Every process replays them in this order into the same cooldown ledger.
+                CREATE TABLE route_outcome (
+                    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    model TEXT NOT NULL,                    -- the provider's own model id
+                    outcome TEXT NOT NULL,
+                    retry_after_ms INTEGER,
+                    reset_at TEXT,
+                    http_status INTEGER,
+                    decision_id TEXT
+                );
+                CREATE INDEX route_outcome_at ON route_outcome(at);
+
+                -- Decisions: the last ones with their explanation, in-flight counts shared by every process
+                -- (a decision counts until its outcome arrives or it expires), and when each account was last used.
+                CREATE TABLE route_decision (
+                    id TEXT PRIMARY KEY NOT NULL,
+                    process TEXT NOT NULL,                  -- the process that decided, so it skips its own rows
+                    at TEXT NOT NULL,
+                    expires_at TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    provider TEXT NOT NULL,
+                    model TEXT NOT NULL,
+                    requested TEXT NOT NULL,                -- what was asked: provider/model, an alias or a bare id
+                    step TEXT NOT NULL,                     -- the step of the chain that served (a fallback's), the pin's key
+                    session TEXT,
+                    agent TEXT,
+                    runtime TEXT,
+                    token_id TEXT NOT NULL,
+                    explain TEXT NOT NULL,                  -- JSON array of strings
+                    outcome TEXT,
+                    outcome_at TEXT
+                );
+                CREATE INDEX route_decision_at ON route_decision(at);
+                CREATE INDEX route_decision_open ON route_decision(expires_at) WHERE outcome IS NULL;
+
+                -- Session pins: a session keeps the account that last served it a model.
+                CREATE TABLE route_pin (
+                    session TEXT NOT NULL,
+                    model TEXT NOT NULL,                    -- provider/model
+                    account_id TEXT NOT NULL,
+                    updated_at TEXT NOT NULL,
+                    PRIMARY KEY (session, model)
+                );
+                CREATE INDEX route_pin_updated ON route_pin(updated_at);
+
+                -- What the provider's rate-limit headers said, per account and window.
+                CREATE TABLE account_quota (
+                    account_id TEXT NOT NULL,
+                    window TEXT NOT NULL,                   -- requests, tokens, input_tokens, unified_5h, ...
+                    quota_limit REAL,
+                    remaining REAL,
+                    used_fraction REAL,
+                    reset_at TEXT,
+                    updated_at TEXT NOT NULL,
+                    PRIMARY KEY (account_id, window)
+                );
+
+                -- Credentials handed out, counted per token, account and hour; audited once when the hour is over.
+                CREATE TABLE credential_lease (
+                    token_id TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    hour TEXT NOT NULL,                     -- yyyy-MM-ddTHH UTC
+                    count INTEGER NOT NULL,
+                    first_at TEXT NOT NULL,
+                    last_at TEXT NOT NULL,
+                    audited_at TEXT,
+                    PRIMARY KEY (token_id, account_id, hour)
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -148,7 +148,10 @@ struct Serve: ParsableCommand {
         }
         // A task on Swift's global executor: it holds none of the acceptor threads.
         renewer.start()
+        application.routing.start()
         defer {
+            // Decisions, pin uses and credential counts not written yet are written before the process ends.
+            if !application.routing.stopBlocking(grace: .seconds(1)) { logger.warning("routing usage not written at exit") }
             renewer.stop()
             // A renewal in flight gets the grace requests get: its rotated refresh token must be stored.
             if !renewer.waitUntilStopped(grace: .milliseconds(Int64(server.configuration.shutdownGrace * 1000))) {

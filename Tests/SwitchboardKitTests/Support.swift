@@ -22,7 +22,8 @@ struct TestApp {
     static let testOutbound = OutboundClient(policy: OutboundPolicy(privateHosts: ["localhost"], extraCAFile: TestCA.files.caCertificate))
 
     init(throttle: SignInThrottle = SignInThrottle(), outbound: OutboundClient = TestApp.testOutbound,
-         renewal: TokenRenewer.Schedule = TokenRenewer.Schedule()) throws {
+         renewal: TokenRenewer.Schedule = TokenRenewer.Schedule(),
+         clock: @escaping @Sendable () -> Date = { Date() }, routeRefresh: Duration = .milliseconds(250)) throws {
         directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sbk-\(UUID().uuidString)")
         let state = try StateDirectory(path: directory.path)
         let database = try AppDatabase.open(stateDirectory: state)
@@ -35,7 +36,21 @@ struct TestApp {
         _ = try vault.prepare()
         app = Application(database: database, logger: logger, throttle: throttle,
                           catalog: CatalogStore(custom: directory.appendingPathComponent("catalog"), environment: [:]), vault: vault,
-                          outbound: outbound, renewal: renewal)
+                          outbound: outbound, renewal: renewal, routeRefresh: routeRefresh, clock: clock)
+    }
+
+    /// A second application on `other`'s state directory and database file (its own connection pool): another
+    /// process, as far as anything that shares state through the store can tell.
+    init(sharing other: TestApp, clock: @escaping @Sendable () -> Date = { Date() }) throws {
+        directory = other.directory
+        token = other.token
+        tokenID = other.tokenID
+        let database = try AppDatabase.open(stateDirectory: StateDirectory(path: directory.path))
+        var logger = Logger(label: "test")
+        logger.logLevel = .critical
+        app = Application(database: database, logger: logger,
+                          catalog: CatalogStore(custom: directory.appendingPathComponent("catalog"), environment: [:]),
+                          vault: Vault(stateDirectory: directory), outbound: TestApp.testOutbound, routeRefresh: .seconds(3600), clock: clock)
     }
 
     var database: AppDatabase { app.database }

@@ -39,6 +39,10 @@ package struct SessionController {
             throw Problem(.unauthorized, type: "invalid-token", title: "Sign-in failed",
                           detail: "The token is not valid. It may have been revoked; create one with `switchboard token create`.")
         }
+        guard TokenScopes(stored: token.scopes).isAdmin else {
+            throw Problem(.forbidden, type: "insufficient-scope", title: "Sign-in refused",
+                          detail: "This is a runtime token: it calls the routing endpoints and cannot sign in to the settings page. Sign in with an admin token.")
+        }
         let cookie = "sbs_" + Base64URL.encode(SecureRandom.bytes(32))
         let session = AdminSession(hash: Digest.sha256Hex(cookie), id: "ses_" + Hex.encode(SecureRandom.bytes(6)),
                                    tokenID: token.id, createdAt: now,

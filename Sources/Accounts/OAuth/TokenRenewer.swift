@@ -200,8 +200,3 @@ public final class TokenRenewer: Sendable {
         min(schedule.backoff.timeInterval * pow(2, Double(min(count - 1, 30))), schedule.maxBackoff.timeInterval)
     }
 }
-
-extension Duration {
-    /// The duration in seconds, with its fraction.
-    var timeInterval: TimeInterval { Double(components.seconds) + Double(components.attoseconds) / 1e18 }
-}

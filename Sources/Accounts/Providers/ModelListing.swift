@@ -69,7 +69,7 @@ struct RateLimitHeaders: Sendable {
     static let openAI = RateLimitHeaders(
         requestsLimit: "x-ratelimit-limit-requests", requestsRemaining: "x-ratelimit-remaining-requests",
         tokensLimit: "x-ratelimit-limit-tokens", tokensRemaining: "x-ratelimit-remaining-tokens",
-        requestsReset: "x-ratelimit-reset-requests", reset: { Probe.parseGoDuration($0).map { Date().addingTimeInterval($0) } })
+        requestsReset: "x-ratelimit-reset-requests", reset: { GoDuration.seconds($0).map { Date().addingTimeInterval($0) } })
 
     /// Anthropic's `anthropic-ratelimit-*`; the reset is an RFC 3339 time.
     static let anthropic = RateLimitHeaders(

@@ -39,10 +39,28 @@ protocol ProviderFamily: Sendable {
     /// AI's default location). `probe` calls exactly this, and the account's credential is confirmed for its
     /// origin: a change of it needs the credential confirmed again.
     func destination(_ target: ProbeTarget) -> String?
+    /// What a runtime needs to call this family's API with the target's credential (`POST /api/route`): the
+    /// same auth headers `probe` sends, or the cloud credential's fields. Calls out only to mint a token
+    /// (Vertex AI's service accounts).
+    func handout(_ target: ProbeTarget, _ client: OutboundClient) async -> Result<HandedCredential, HandoutFailure>
 }
 
 extension ProviderFamily {
     func destination(_ target: ProbeTarget) -> String? { target.base }
+
+    /// A bearer token: an API key or a sign-in's access token (OpenAI and the APIs that copy it, OpenRouter).
+    func handout(_ target: ProbeTarget, _ client: OutboundClient) async -> Result<HandedCredential, HandoutFailure> {
+        guard let key = target.apiKey else { return .failure(.noCredential) }
+        return .success(target.handed(["Authorization": "Bearer \(key)"]))
+    }
+}
+
+extension ProbeTarget {
+    /// A credential handed out as headers, with an OAuth token's expiry.
+    func handed(_ headers: [String: String]) -> HandedCredential {
+        HandedCredential(kind: credential.kind.rawValue, headers: headers,
+                         expiresAt: credential.fields["expiresAt"]?.stringValue.flatMap { try? Date($0, strategy: .iso8601) })
+    }
 }
 
 /// Shared steps of every family: send, turn transport failures into results, read errors by status.
@@ -122,31 +140,4 @@ struct Probe {
         code.map { "\(status) \($0)" } ?? "\(status)"
     }
 
-    /// `1s`, `6m0s`, `12ms`, `1h2m3.5s` → seconds.
-    static func parseGoDuration(_ s: String) -> TimeInterval? {
-        var total = 0.0
-        var number = ""
-        var i = s.startIndex
-        var any = false
-        while i < s.endIndex {
-            let c = s[i]
-            if c.isNumber || c == "." { number.append(c); i = s.index(after: i); continue }
-            var unit = String(c)
-            let next = s.index(after: i)
-            if c == "m" && next < s.endIndex && s[next] == "s" { unit = "ms"; i = next }
-            guard let value = Double(number) else { return nil }
-            switch unit {
-            case "h": total += value * 3600
-            case "m": total += value * 60
-            case "s": total += value
-            case "ms": total += value / 1000
-            default: return nil
-            }
-            number = ""
-            any = true
-            i = s.index(after: i)
-        }
-        if !number.isEmpty { guard let v = Double(number) else { return nil }; total += v; any = true }
-        return any ? total : nil
-    }
 }

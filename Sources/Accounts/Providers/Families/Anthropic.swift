@@ -7,17 +7,25 @@ import Outbound
 struct AnthropicFamily: ProviderFamily {
     let type = "anthropic"
 
+    /// `anthropic-version` and the key (`x-api-key`) or a sign-in's bearer token (with the OAuth beta flag).
+    static func auth(_ target: ProbeTarget) -> [(String, String)]? {
+        guard let secret = target.apiKey else { return nil }
+        if target.credential.kind == .oauth {
+            return [("anthropic-version", "2023-06-01"), ("Authorization", "Bearer \(secret)"), ("anthropic-beta", "oauth-2025-04-20")]
+        }
+        return [("anthropic-version", "2023-06-01"), ("x-api-key", secret)]
+    }
+
+    func handout(_ target: ProbeTarget, _ client: OutboundClient) async -> Result<HandedCredential, HandoutFailure> {
+        guard let auth = Self.auth(target) else { return .failure(.noCredential) }
+        return .success(target.handed(Dictionary(auth, uniquingKeysWith: { a, _ in a })))
+    }
+
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome {
         let p = Probe(target: target, client: client)
         guard let base = target.base else { return p.missingBase() }
-        var headers = [("anthropic-version", "2023-06-01"), ("Accept", "application/json")]
-        if target.credential.kind == .oauth, let token = target.apiKey {
-            headers.append(("Authorization", "Bearer \(token)"))
-        } else if let key = target.apiKey {
-            headers.append(("x-api-key", key))
-        } else {
-            return p.result(.auth, "No API key is stored for \(p.name).")
-        }
+        guard let auth = Self.auth(target) else { return p.result(.auth, "No API key is stored for \(p.name).") }
+        let headers = auth + [("Accept", "application/json")]
         return await p.list(ModelListing(
             url: base + "/v1/models?limit=1000", headers: headers, expected: "Anthropic's model list; check the base URL",
             quota: .anthropic,

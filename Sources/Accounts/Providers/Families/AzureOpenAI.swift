@@ -13,6 +13,16 @@ struct AzureOpenAIFamily: ProviderFamily {
         return endpoint
     }
 
+    func handout(_ target: ProbeTarget, _ client: OutboundClient) async -> Result<HandedCredential, HandoutFailure> {
+        let fields = target.credential.fields
+        guard let endpoint = destination(target), let key = fields["apiKey"]?.stringValue else { return .failure(.noCredential) }
+        var handed = HandedCredential(kind: "azure", headers: ["api-key": key])
+        handed.endpoint = endpoint
+        handed.deployment = fields["deployment"]?.stringValue
+        handed.apiVersion = fields["apiVersion"]?.stringValue ?? "2024-10-21"
+        return .success(handed)
+    }
+
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome {
         let p = Probe(target: target, client: client)
         let fields = target.credential.fields

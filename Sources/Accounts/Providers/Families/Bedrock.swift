@@ -13,6 +13,18 @@ struct BedrockFamily: ProviderFamily {
         target.base ?? "https://bedrock.\(Self.region(target)).amazonaws.com"
     }
 
+    /// The AWS credential itself: the runtime signs each call with SigV4 (a signature covers one request).
+    func handout(_ target: ProbeTarget, _ client: OutboundClient) async -> Result<HandedCredential, HandoutFailure> {
+        let f = target.credential.fields
+        guard let keyID = f["accessKeyId"]?.stringValue, let secret = f["secretAccessKey"]?.stringValue else { return .failure(.noCredential) }
+        var handed = HandedCredential(kind: "aws")
+        handed.accessKeyId = keyID
+        handed.secretAccessKey = secret
+        handed.sessionToken = f["sessionToken"]?.stringValue
+        handed.region = Self.region(target)
+        return .success(handed)
+    }
+
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome {
         let p = Probe(target: target, client: client)
         let f = target.credential.fields

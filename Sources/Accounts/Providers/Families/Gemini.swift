@@ -6,17 +6,22 @@ import Outbound
 struct GeminiFamily: ProviderFamily {
     let type = "gemini"
 
+    /// The key in `x-goog-api-key` (never in the URL), or a sign-in's bearer token.
+    static func auth(_ target: ProbeTarget) -> (String, String)? {
+        guard let secret = target.apiKey else { return nil }
+        return target.credential.kind == .oauth ? ("Authorization", "Bearer \(secret)") : ("x-goog-api-key", secret)
+    }
+
+    func handout(_ target: ProbeTarget, _ client: OutboundClient) async -> Result<HandedCredential, HandoutFailure> {
+        guard let (name, value) = Self.auth(target) else { return .failure(.noCredential) }
+        return .success(target.handed([name: value]))
+    }
+
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome {
         let p = Probe(target: target, client: client)
         guard let base = target.base else { return p.missingBase() }
-        var headers = [("Accept", "application/json")]
-        if target.credential.kind == .oauth, let token = target.apiKey {
-            headers.append(("Authorization", "Bearer \(token)"))
-        } else if let key = target.apiKey {
-            headers.append(("x-goog-api-key", key))
-        } else {
-            return p.result(.auth, "No API key is stored for \(p.name).")
-        }
+        guard let auth = Self.auth(target) else { return p.result(.auth, "No API key is stored for \(p.name).") }
+        let headers = [("Accept", "application/json"), auth]
         return await p.list(ModelListing(
             url: base + "/v1beta/models?pageSize=1000", headers: headers, expected: "Gemini's model list; check the base URL",
             models: { json in

@@ -6,6 +6,12 @@ import Outbound
 struct OllamaFamily: ProviderFamily {
     let type = "ollama"
 
+    /// A local Ollama takes no credential; a key put in front of it (a proxy) goes as a bearer token.
+    func handout(_ target: ProbeTarget, _ client: OutboundClient) async -> Result<HandedCredential, HandoutFailure> {
+        guard let key = target.apiKey else { return .success(HandedCredential(kind: "none", headers: [:])) }
+        return .success(target.handed(["Authorization": "Bearer \(key)"]))
+    }
+
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome {
         let p = Probe(target: target, client: client)
         guard var base = target.base else { return p.missingBase() }

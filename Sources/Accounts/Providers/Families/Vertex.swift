@@ -14,36 +14,23 @@ struct VertexFamily: ProviderFamily {
     func probe(_ target: ProbeTarget, _ client: OutboundClient) async -> ProbeOutcome {
         let p = Probe(target: target, client: client)
         let token: String
-        let project: String?
+        var project: String?
         switch target.credential.kind {
         case .oauth:
             guard let t = target.apiKey else { return p.result(.auth, "No access token is stored for Vertex AI.") }
             token = t
-            project = nil
         case .serviceAccount:
-            guard let sa = target.credential.fields["json"], let email = sa["client_email"]?.stringValue,
-                  let pem = sa["private_key"]?.stringValue else { return p.result(.auth, "The service-account key lacks client_email or private_key.") }
-            let tokenURI = sa["token_uri"]?.stringValue ?? "https://oauth2.googleapis.com/token"
-            project = sa["project_id"]?.stringValue
-            let assertion: String
-            do {
-                assertion = try Self.assertion(email: email, pem: pem, audience: tokenURI, at: Date())
-            } catch {
-                return p.result(.auth, "The service account's private key cannot be used to sign (\(error)).")
-            }
-            let form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"
-            switch await p.send(.POST, tokenURI, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")], body: Array(form.utf8)) {
-            case .failure(let f): return p.failed(f)
-            case .success(let r):
-                guard r.status == 200 else {
-                    let code = Probe.code(r.json?["error"]?.stringValue)
-                    let category: TestCategory = r.status == 400 || r.status == 401 ? .auth : Probe.category(status: r.status)
-                    return p.result(category, "Google refused the service account's sign-in (\(Probe.describe(r.status, code))).", status: r.status)
-                }
-                guard let t = r.json?["access_token"]?.stringValue else {
-                    return p.result(.badResponse, "Google's token endpoint answered 200 without an access token.", status: 200)
-                }
-                token = t
+            switch await Self.mint(target, client) {
+            case .success(let minted):
+                token = minted.token
+                project = minted.project
+            case .failure(.unusableKey(let why)): return p.result(.auth, why)
+            case .failure(.transport(let f)): return p.failed(f)
+            case .failure(.refused(let status, let code)):
+                let category: TestCategory = status == 400 || status == 401 ? .auth : Probe.category(status: status)
+                return p.result(category, "Google refused the service account's sign-in (\(Probe.describe(status, code))).", status: status)
+            case .failure(.noToken):
+                return p.result(.badResponse, "Google's token endpoint answered 200 without an access token.", status: 200)
             }
         default:
             return p.result(.auth, "Vertex AI needs a service-account key or an OAuth token.")
@@ -62,6 +49,63 @@ struct VertexFamily: ProviderFamily {
             },
             error: { p, r, _ in GeminiFamily.error(p, r) })
         return await p.list(listing, summary: { "Vertex AI accepted the service account; \($0) models available." })
+    }
+
+    struct Minted: Sendable {
+        var token: String
+        var expiresAt: Date
+        var project: String?
+    }
+
+    enum MintFailure: Error {
+        case unusableKey(String)
+        case transport(OutboundFailure)
+        case refused(status: Int, code: String?)
+        case noToken
+    }
+
+    /// An access token for the service account: a signed JWT exchanged at its `token_uri`.
+    static func mint(_ target: ProbeTarget, _ client: OutboundClient, at now: Date = Date()) async -> Result<Minted, MintFailure> {
+        guard let sa = target.credential.fields["json"], let email = sa["client_email"]?.stringValue,
+              let pem = sa["private_key"]?.stringValue else { return .failure(.unusableKey("The service-account key lacks client_email or private_key.")) }
+        let tokenURI = sa["token_uri"]?.stringValue ?? "https://oauth2.googleapis.com/token"
+        let assertion: String
+        do {
+            assertion = try Self.assertion(email: email, pem: pem, audience: tokenURI, at: now)
+        } catch {
+            return .failure(.unusableKey("The service account's private key cannot be used to sign (\(error))."))
+        }
+        let form = "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Ajwt-bearer&assertion=\(assertion)"
+        let p = Probe(target: target, client: client)
+        switch await p.send(.POST, tokenURI, headers: [("Content-Type", "application/x-www-form-urlencoded"), ("Accept", "application/json")], body: Array(form.utf8)) {
+        case .failure(let f): return .failure(.transport(f))
+        case .success(let r):
+            guard r.status == 200 else { return .failure(.refused(status: r.status, code: Probe.code(r.json?["error"]?.stringValue))) }
+            guard let t = r.json?["access_token"]?.stringValue else { return .failure(.noToken) }
+            let lifetime = r.json?["expires_in"]?.intValue ?? 3600
+            return .success(Minted(token: t, expiresAt: now.addingTimeInterval(TimeInterval(lifetime)), project: sa["project_id"]?.stringValue))
+        }
+    }
+
+    /// A minted token (service account) or the sign-in's token, as a bearer header.
+    func handout(_ target: ProbeTarget, _ client: OutboundClient) async -> Result<HandedCredential, HandoutFailure> {
+        guard target.credential.kind == .serviceAccount else {
+            guard let token = target.apiKey else { return .failure(.noCredential) }
+            return .success(target.handed(["Authorization": "Bearer \(token)"]))
+        }
+        switch await Self.mint(target, client) {
+        case .success(let minted):
+            var handed = HandedCredential(kind: "service_account", headers: ["Authorization": "Bearer \(minted.token)"], expiresAt: minted.expiresAt)
+            handed.project = minted.project
+            if let project = minted.project { handed.headers?["x-goog-user-project"] = project }
+            return .success(handed)
+        case .failure(.unusableKey(let why)): return .failure(.refused(why))
+        case .failure(.refused(let status, let code)):
+            return .failure(status == 400 || status == 401 ? .refused("Google refused the service account's sign-in (\(Probe.describe(status, code))).")
+                                                           : .unreachable("Google's token endpoint answered \(Probe.describe(status, code))."))
+        case .failure(.transport(let f)): return .failure(.unreachable(f.summary))
+        case .failure(.noToken): return .failure(.unreachable("Google's token endpoint answered 200 without an access token."))
+        }
     }
 
     /// The signed JWT for Google's OAuth 2.0 service-account flow (RFC 7523).

@@ -1,0 +1,6 @@
+import Foundation
+
+extension Duration {
+    /// The duration in seconds, as Foundation counts time.
+    public var timeInterval: TimeInterval { TimeInterval(components.seconds) + TimeInterval(components.attoseconds) / 1e18 }
+}

@@ -1,0 +1,318 @@
+import Accounts
+import Catalog
+import Core
+import Foundation
+import Routing
+import Settings
+import Storage
+
+/// What an agent runtime asks before each model call (`POST /api/route`) and reports after it
+/// (`POST /api/route/outcome`), and what an operator reads (`GET /api/route/status`).
+///
+/// A decision reads a view kept in memory and writes nothing on the request thread: the view (accounts, the
+/// models they offer, the settings) is rebuilt when something changed, and the routing state (cooldowns from
+/// the replayed outcome log, pins, quotas, other processes' decisions in flight) is caught up from the store
+/// every `refreshInterval` by a background task, so several `serve` processes on one state directory agree
+/// within that interval. Decisions, pin uses and credential counts are written in batches off the request
+/// thread; an outcome is written durably before it is answered.
+public final class RouteService: Sendable {
+    /// Who is asking, after authentication.
+    public struct Caller: Sendable {
+        public var tokenID: String
+        public var actor: String
+        public var isAdmin: Bool
+        /// A runtime token with the `credentials` scope.
+        public var receivesCredentials: Bool
+        public var requestID: String?
+
+        public init(tokenID: String, actor: String, isAdmin: Bool, receivesCredentials: Bool, requestID: String? = nil) {
+            self.tokenID = tokenID
+            self.actor = actor
+            self.isAdmin = isAdmin
+            self.receivesCredentials = receivesCredentials
+            self.requestID = requestID
+        }
+    }
+
+    public enum Failure: Error {
+        case invalid([FieldError])
+        case unknownAgent(String)
+        /// Neither the request nor the agent nor the defaults name a model.
+        case noModel
+        /// No account offers any model of the chain.
+        case unknownModels([String])
+        /// Every account of every model of the chain is out; when one frees up, and why each is out.
+        case unavailable(Verdict.Unavailable, at: Date)
+        /// `withCredential` from a token that is not handed credentials.
+        case credentialNotAllowed(admin: Bool)
+        case unknownDecision(String)
+        case alreadyReported(String, outcome: String)
+        case unknownStatusModel(String)
+    }
+
+    let database: AppDatabase
+    let accounts: AccountService
+    let config: ConfigService
+    let catalog: CatalogStore
+    let handouts: CredentialHandouts
+    let oauth: OAuthService
+    let clock: @Sendable () -> Date
+    let rules: CooldownRules
+    /// This process, in the decisions it writes (so it can tell its own in-flight decisions from others').
+    let process: String
+    let refreshInterval: Duration
+    let observer: RouteObserver
+
+    struct View: Sendable {
+        var catalog: RouteCatalog
+        var settings: RoutingSettings
+        var fingerprint: String
+        var lastPassedTests: [String: Date]
+    }
+
+    struct Sync: Sendable {
+        var lastSeq: Int64 = 0
+        var pinsCheckedAt = Date.distantPast
+        var quotasAt: Date?
+        var started = false
+        var stopped = false
+        var task: Task<Void, Never>?
+        var ticks = 0
+    }
+
+    /// A decision of this process waiting for its outcome.
+    struct Open: Sendable {
+        var row: RouteDecisionRow
+    }
+
+    struct Pending: Sendable {
+        var decisions: [RouteDecisionRow] = []
+        var pinUses: [PinKey: PinRow] = [:]
+        var leases: [String: LeaseCount] = [:]
+    }
+
+    let view = ReadMostly<View?>(nil)
+    let state: Locked<RouteState>
+    let sync = Locked<Sync>(Sync())
+    let open = Locked<[String: Open]>([:])
+    let pending = Locked<Pending>(Pending())
+    /// The newest decisions of this process with their explanation, newest last (the status page's list).
+    let recent = Locked<[RouteDecisionRow]>([])
+    static let recentCapacity = 50
+
+    public init(database: AppDatabase, accounts: AccountService, config: ConfigService, catalog: CatalogStore,
+                handouts: CredentialHandouts, oauth: OAuthService, rules: CooldownRules = CooldownRules(),
+                refreshInterval: Duration = .milliseconds(250), observer: RouteObserver = RouteObserver(),
+                clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.database = database
+        self.accounts = accounts
+        self.config = config
+        self.catalog = catalog
+        self.handouts = handouts
+        self.oauth = oauth
+        self.rules = rules
+        self.refreshInterval = refreshInterval
+        self.observer = observer
+        self.clock = clock
+        self.state = Locked(RouteState(ledger: FailureLedger(rules: rules)))
+        var generator = SystemRandomNumberGenerator()
+        self.process = "p_" + String(generator.next() as UInt64, radix: 36)
+    }
+
+    // MARK: Keeping up with the store
+
+    /// Starts the background refresh and usage writer (once; a stopped service stays stopped). The first
+    /// request starts it too, so an in-process application needs no call.
+    public func start() {
+        sync.withLock { s in
+            guard !s.started, !s.stopped else { return }
+            s.started = true
+            s.task = Task.detached(priority: .utility) { [weak self] in
+                while !Task.isCancelled {
+                    guard let self else { return }
+                    await self.tick()
+                    let interval = self.refreshInterval
+                    do { try await Task.sleep(for: interval) } catch { break }
+                }
+            }
+        }
+    }
+
+    /// Stops the background task and writes what is pending (decisions, pin uses, credential counts).
+    public func stop() async {
+        let task = sync.withLock { s -> Task<Void, Never>? in
+            s.stopped = true
+            return s.task
+        }
+        task?.cancel()
+        await task?.value
+        await flush()
+    }
+
+    /// `stop()` from a thread that is not a task's (`serve` at exit): waits up to `grace`; true when done.
+    public func stopBlocking(grace: Duration) -> Bool {
+        let done = DispatchSemaphore(value: 0)
+        Task.detached { await self.stop(); done.signal() }
+        return done.wait(timeout: .now() + grace.timeInterval) == .success
+    }
+
+    func tick() async {
+        let now = clock()
+        try? refresh(at: now)
+        await flush()
+        let housekeeping = sync.withLock { s -> Bool in
+            s.ticks += 1
+            return s.ticks % 240 == 1
+        }
+        if housekeeping {
+            _ = try? database.auditEndedLeases(currentHour: Self.hour(now), at: now)
+            try? database.pruneRouting(before: now.addingTimeInterval(-2 * 86400))
+        }
+    }
+
+    /// The view, built on first use; starts the background task.
+    func currentView() throws -> View {
+        start()
+        if let v = view.read({ $0 }) { return v }
+        try refresh(at: clock())
+        guard let v = view.read({ $0 }) else { throw Failure.noModel }
+        return v
+    }
+
+    /// Catches up with the store: outcomes recorded since the last look (by any process), pins, quotas, other
+    /// processes' decisions in flight, and rebuilds the view when accounts or settings changed. One at a time.
+    func refresh(at now: Date) throws {
+        try sync.withLock { s in
+            let changes = try database.routeChanges(afterOutcome: s.lastSeq, outcomesSince: now.addingTimeInterval(-2 * 86400),
+                                                    pinsSince: s.pinsCheckedAt.addingTimeInterval(-2), quotasChangedAfter: s.quotasAt,
+                                                    process: process, now: now)
+            var current = view.read { $0 }
+            let fingerprint = changes.fingerprint + "|" + String(catalog.generation)
+            if current?.fingerprint != fingerprint {
+                current = try rebuild(fingerprint: fingerprint, configRevision: changes.configRevision)
+                let fresh = current
+                view.write { $0 = fresh }
+            }
+            let passed = current?.lastPassedTests ?? [:]
+            let expired = open.withLock { decisions -> [Open] in
+                let gone = decisions.values.filter { $0.row.expiresAt <= now }
+                for d in gone { decisions[d.row.id] = nil }
+                return gone
+            }
+            let lastSeq = s.lastSeq
+            let (cooling, disabled) = state.withLock { st -> (Int, Int) in
+                for o in changes.outcomes where o.seq > lastSeq {
+                    guard let outcome = RouteOutcome(rawValue: o.outcome) else { continue }
+                    st.ledger.record(outcome, account: o.accountID, model: o.model, at: o.at,
+                                     retryAfter: o.retryAfterMs.map { .milliseconds($0) }, reset: o.resetAt)
+                }
+                for (account, at) in passed { st.ledger.testPassed(account: account, at: at) }
+                for p in changes.pins {
+                    let key = PinKey(session: p.session, model: p.model)
+                    if let mine = st.pins[key], mine.updatedAt >= p.updatedAt, mine.account == p.accountID { continue }
+                    if let mine = st.pins[key], mine.updatedAt > p.updatedAt { continue }
+                    st.pins[key] = Pin(account: p.accountID, updatedAt: p.updatedAt)
+                }
+                if let quotas = changes.quotas {
+                    var byAccount: [String: [QuotaWindow]] = [:]
+                    for q in quotas {
+                        byAccount[q.accountID, default: []].append(QuotaWindow(name: q.window, limit: q.limit, remaining: q.remaining,
+                                                                               usedFraction: q.usedFraction, resetAt: q.resetAt, updatedAt: q.updatedAt))
+                    }
+                    st.quotas = byAccount
+                }
+                st.inFlightElsewhere = changes.inFlightElsewhere
+                for (account, at) in changes.usedElsewhere { st.usedElsewhere(account: account, at: at) }
+                for d in expired { st.finish(account: d.row.accountID) }
+                let stale = now.addingTimeInterval(-st.pinLifetime)
+                st.pins = st.pins.filter { $0.value.updatedAt > stale }
+                let blocks = st.ledger.blocks(at: now)
+                return (Set(blocks.filter { $0.block.reason != .billing && $0.block.reason != .auth }.map(\.account)).count,
+                        Set(blocks.filter { $0.block.reason == .billing || $0.block.reason == .auth }.map(\.account)).count)
+            }
+            observer.accounts(cooling, disabled)
+            if let last = changes.outcomes.last?.seq { s.lastSeq = max(s.lastSeq, last) }
+            s.pinsCheckedAt = now
+            if let quotas = changes.quotas { s.quotasAt = quotas.map(\.updatedAt).max() }
+        }
+    }
+
+    /// Builds the view from the accounts, the catalog and the settings.
+    func rebuild(fingerprint: String, configRevision: Int) throws -> View {
+        let settings = RoutingSettings(try config.current(atLeast: configRevision))
+        let catalog = self.catalog.current
+        var accounts: [RouteAccount] = []
+        var offers: [String: [String]] = [:]
+        var passed: [String: Date] = [:]
+        for a in try self.accounts.routable() {
+            accounts.append(RouteAccount(id: a.id, provider: a.provider, family: a.family, baseURL: a.destination, status: a.status.rawValue,
+                                         statusDetail: a.statusDetail, cliOnly: a.cliOnly, maxConcurrent: a.maxConcurrent,
+                                         decisionLifetime: a.timeoutSeconds.map { TimeInterval($0) * 2 } ?? 600))
+            if let at = a.lastPassedTest { passed[a.id] = at }
+            var references = a.models.map { "\(a.provider)/\($0)" }
+            references += settings.manual.filter { $0.hasPrefix(a.provider + "/") }
+            for r in Set(references) { offers[r, default: []].append(a.id) }
+        }
+        let models = offers.map { reference, ids -> RouteModel in
+            let provider = String(reference.prefix { $0 != "/" })
+            let id = String(reference.dropFirst(provider.count + 1))
+            let facts = catalog.model(provider: provider, id: id)
+            return RouteModel(reference: reference, provider: provider, model: id, accounts: ids,
+                              maxOutputTokens: facts?.maxOutputTokens, supportsTemperature: facts?.supportsTemperature ?? true)
+        }
+        return View(catalog: RouteCatalog(accounts: accounts, models: models), settings: settings, fingerprint: fingerprint,
+                    lastPassedTests: passed)
+    }
+
+    /// Writes the decisions, pin uses and credential counts gathered since the last write.
+    func flush() async {
+        let batch = pending.withLock { p -> Pending in
+            let taken = p
+            p = Pending()
+            return taken
+        }
+        guard !batch.decisions.isEmpty || !batch.pinUses.isEmpty || !batch.leases.isEmpty else { return }
+        do {
+            try await database.recordRouteUsage(decisions: batch.decisions, pinUses: Array(batch.pinUses.values),
+                                                leases: Array(batch.leases.values))
+        } catch {
+            // Put it back for the next try: usage is never dropped while the process runs.
+            pending.withLock { p in
+                p.decisions = batch.decisions + p.decisions
+                p.pinUses.merge(batch.pinUses) { new, _ in new }
+                for (key, lease) in batch.leases {
+                    if var mine = p.leases[key] {
+                        mine.count += lease.count
+                        mine.firstAt = min(mine.firstAt, lease.firstAt)
+                        p.leases[key] = mine
+                    } else {
+                        p.leases[key] = lease
+                    }
+                }
+            }
+        }
+    }
+
+    /// `yyyy-MM-ddTHH` in UTC.
+    static func hour(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970)
+        let hourStart = Date(timeIntervalSince1970: TimeInterval(seconds - seconds % 3600))
+        return String(hourStart.formatted(.iso8601).prefix(13))
+    }
+}
+
+/// Where routing reports what it does, for metrics: decisions by result, outcomes, accounts cooling and
+/// disabled. The application connects it to its metrics; by default it goes nowhere.
+public struct RouteObserver: Sendable {
+    public var decision: @Sendable (String) -> Void
+    public var outcome: @Sendable (String) -> Void
+    public var accounts: @Sendable (_ cooling: Int, _ disabled: Int) -> Void
+
+    public init(decision: @escaping @Sendable (String) -> Void = { _ in },
+                outcome: @escaping @Sendable (String) -> Void = { _ in },
+                accounts: @escaping @Sendable (Int, Int) -> Void = { _, _ in }) {
+        self.decision = decision
+        self.outcome = outcome
+        self.accounts = accounts
+    }
+}
