@@ -11,6 +11,15 @@ public struct EffectiveSettings: Sendable, Equatable, Encodable {
     public var params: Params
     /// Streaming replies on or off (`agents.defaults.blockStreamingDefault` = "on").
     public var streaming: Bool
+    /// Each agent of `agents.entries`, by id: its entry over `agents.defaults`.
+    public var agents: [String: EffectiveAgent]
+    /// What an agent without an entry gets: the defaults in an agent's shape. Not part of the answer, which shows
+    /// the defaults as `model`, `imageModel` and `params`.
+    public var defaultAgent: EffectiveAgent
+
+    enum CodingKeys: String, CodingKey {
+        case systemBrain, heartbeat, model, imageModel, params, streaming, agents
+    }
 
     public struct SystemBrain: Sendable, Equatable, Encodable {
         /// `agents.main.runtime`, else `agents.defaults.mainRuntime`, else `agents.defaults.runtime`.
@@ -86,27 +95,31 @@ extension EffectiveSettings {
         let heartbeat = Heartbeat(enabled: string("/agents/defaults/heartbeat/every") != "0m",
                                   model: heartbeatModel?.0, modelFrom: heartbeatModel?.1)
 
-        func choice(_ key: String) -> ModelChoice {
-            let count = document.value(at: ["agents", "defaults", key, "fallbacks"])?.arrayValue?.count ?? 0
-            return ModelChoice(primary: resolved["/agents/defaults/\(key)/primary"]?.reference,
-                               fallbacks: (0..<count).compactMap { resolved["/agents/defaults/\(key)/fallbacks/\($0)"]?.reference })
+        let inheritance = Inheritance(document: document, resolved: resolved)
+        let defaultAgent = inheritance.agent(nil)
+        func choice(_ c: EffectiveModelChoice) -> ModelChoice {
+            ModelChoice(primary: c.primary?.reference, fallbacks: c.fallbacks.map(\.reference))
         }
 
-        let primary = resolved[primaryPointer]
-        let entryPath = primary.map { ["agents", "defaults", "models", $0.reference, "params"] }
-        func param(_ name: String) -> (JSONValue, String) {
-            if let entryPath, let v = document.value(at: entryPath + [name]) { return (v, JSONPointer.make(entryPath + [name])) }
-            let global = ["agents", "defaults", "params", name]
-            return (document.value(at: global) ?? SettingsSchema.defaults.value(at: global) ?? .null, JSONPointer.make(global))
-        }
-        let temperature = param("temperature")
-        let maxTokens = param("maxTokens")
+        // The defaults' Creativity shows even for a model that ignores it (with temperatureApplies false).
+        let primary = defaultAgent.model.primary
+        let layered = inheritance.layered(model: primary?.reference, agent: nil)
         let cap = primary?.facts?.maxOutputTokens
-        let params = Params(model: primary?.reference, temperature: temperature.0.numberValue ?? 0.7, temperatureFrom: temperature.1,
+        let params = Params(model: primary?.reference, temperature: layered.values["temperature"]?.numberValue ?? 0.7,
+                            temperatureFrom: layered.from["temperature"] ?? "/agents/defaults/params/temperature",
                             temperatureApplies: primary?.facts?.supportsTemperature ?? true,
-                            maxTokens: min(maxTokens.0.intValue ?? 4096, cap ?? .max), maxTokensFrom: maxTokens.1, maxTokensCap: cap)
+                            maxTokens: defaultAgent.params.values["maxTokens"]?.intValue ?? 4096,
+                            maxTokensFrom: layered.from["maxTokens"] ?? "/agents/defaults/params/maxTokens", maxTokensCap: cap)
 
-        return EffectiveSettings(systemBrain: brain, heartbeat: heartbeat, model: choice("model"), imageModel: choice("imageModel"),
-                                 params: params, streaming: string("/agents/defaults/blockStreamingDefault") != "off")
+        let entries = document.value(at: SettingsSchema.agentEntriesPath)?.objectValue ?? [:]
+        var agents: [String: EffectiveAgent] = [:]
+        for id in entries.keys where SettingsValidator.isAgentID(id) && entries[id]?.objectValue != nil {
+            agents[id] = inheritance.agent(id)
+        }
+
+        return EffectiveSettings(systemBrain: brain, heartbeat: heartbeat, model: choice(defaultAgent.model),
+                                 imageModel: choice(defaultAgent.imageModel), params: params,
+                                 streaming: string("/agents/defaults/blockStreamingDefault") != "off",
+                                 agents: agents, defaultAgent: defaultAgent)
     }
 }

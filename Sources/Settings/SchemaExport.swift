@@ -34,6 +34,8 @@ public enum SchemaExport {
     static let referencePattern = "^([a-z][A-Za-z0-9_-]{0,63}/[^\\x00-\\x20\\x7F]{1,200}|[A-Za-z0-9][A-Za-z0-9._-]{0,63})$"
     static let modelKeyPattern = "^[a-z][A-Za-z0-9_-]{0,63}/[^\\x00-\\x20\\x7F]{1,200}$"
     static let parameterNamePattern = "^[A-Za-z][A-Za-z0-9_]{0,63}$"
+    /// `SettingsValidator.isAgentID`.
+    static let agentIDPattern = "^[a-z0-9][a-z0-9_-]{0,63}$"
 
     private static func jsonSchema(_ node: SettingNode, path: [String], hints: inout [String: UIHints]) -> JSONValue {
         var s: [String: JSONValue] = [:]
@@ -49,6 +51,8 @@ public enum SchemaExport {
         s.merge(objectSchema(children, extra) { child in
             jsonSchema(child, path: path + [child.name], hints: &hints)
         }) { _, new in new }
+        // Only the document is capped: a patch may name more entries than that when it deletes some.
+        if case .entries(_, _, let maxCount?) = extra { s["maxProperties"] = .number(Double(maxCount)) }
         return .object(s)
     }
 
@@ -71,8 +75,12 @@ public enum SchemaExport {
             // Any JSON value (in a patch null too, which deletes the parameter).
             s["propertyNames"] = .object(["pattern": .string(parameterNamePattern)])
             s["additionalProperties"] = .bool(true)
-        case .modelEntries(let entry):
-            s["propertyNames"] = .object(["pattern": .string(modelKeyPattern)])
+        case .entries(let key, let entry, _):
+            let pattern = switch key {
+            case .modelReference: modelKeyPattern
+            case .agentID: agentIDPattern
+            }
+            s["propertyNames"] = .object(["pattern": .string(pattern)])
             s["additionalProperties"] = member(SettingNode("*", .object(entry)))
         }
         return s

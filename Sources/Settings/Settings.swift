@@ -19,10 +19,12 @@ public struct Settings: Sendable {
         public var errors: [SettingsIssue]
         public var warnings: [SettingsIssue]
         public var effective: EffectiveSettings
-        /// Set when a change of the default text model left Response length above that model's cap.
-        var maxTokensCap: Int?
+        /// The Response lengths a change of the text model they apply to left above that model's cap.
+        var maxTokensToLower: [SettingsValidator.MaxTokensCap] = []
         /// The model each reference pointer resolves to (aliases followed).
         public var resolved: [String: ResolvedModel] = [:]
+        /// `provider/model` by alias, lower-cased (aliases are unique case-insensitively).
+        var aliases: [String: String] = [:]
     }
 
     public enum Failure: Error, Equatable {
@@ -48,7 +50,7 @@ public struct Settings: Sendable {
         validator.check(document)
         return Evaluation(stored: stored, document: document, errors: validator.errors, warnings: validator.warnings,
                           effective: EffectiveSettings.compute(document, resolved: validator.resolved),
-                          maxTokensCap: validator.maxTokensCapAfterPrimaryChange, resolved: validator.resolved)
+                          maxTokensToLower: validator.maxTokensToLower, resolved: validator.resolved, aliases: validator.aliases)
     }
 
     /// How the current document reads: anything that no longer holds (a model that left the catalog) is a warning.
@@ -61,23 +63,30 @@ public struct Settings: Sendable {
 
     /// Merges an RFC 7396 patch into the stored document, then checks the whole result.
     ///
-    /// When only the default text model changed and its maximum output is below Response length, Response
-    /// length is lowered to that maximum and a warning says so: the value is never above the cap.
+    /// When only the text model changed (the default one, or an agent's) and its maximum output is below the
+    /// Response length that applies to it, that Response length is lowered to the maximum and a warning says so:
+    /// the value is never above the cap.
+    ///
+    /// An agent's entry stays when a patch empties it: the entry itself says the agent exists (and inherits
+    /// everything); `null` for the entry removes the agent.
     public func apply(_ patch: JSONValue, to stored: JSONValue) throws(Failure) -> Evaluation {
         let strays = SettingsValidator.strayDeletions(in: patch, stored: stored)
         let before = Self.withDefaults(stored)
-        var next = MergePatch.pruned(MergePatch.apply(patch, to: stored))
+        var next = MergePatch.pruned(MergePatch.apply(patch, to: stored), keepingEmpty: SettingsSchema.agentEntriesPath)
         var evaluation = evaluate(next, baseline: before)
-        if let cap = evaluation.maxTokensCap {
-            let old = evaluation.document.value(at: ["agents", "defaults", "params", "maxTokens"])?.intValue ?? 0
-            next = next.setting(.number(Double(cap)), at: ["agents", "defaults", "params", "maxTokens"])
+        let lowered = evaluation.maxTokensToLower
+        if !lowered.isEmpty {
+            for item in lowered { next = next.setting(.number(Double(item.cap)), at: item.path) }
+            let old = evaluation.document
             evaluation = evaluate(next, baseline: before)
-            let model = evaluation.effective.model.primary ?? "the new default model"
-            evaluation.warnings.append(SettingsIssue(
-                "/agents/defaults/params/maxTokens", "max_tokens_lowered",
-                "Response length was lowered from \(old) to \(cap) tokens, the maximum output of \(model)"))
+            for item in lowered {
+                evaluation.warnings.append(SettingsIssue(
+                    JSONPointer.make(item.path), "max_tokens_lowered",
+                    "Response length was lowered from \(old.value(at: item.path)?.intValue ?? 0) to \(item.cap) tokens, the maximum output of \(item.model)"))
+            }
         }
-        guard strays.isEmpty && evaluation.errors.isEmpty else { throw .invalid(strays + evaluation.errors) }
+        // An empty agent entry under a bad id is both a stray and kept for the walk: said once.
+        guard strays.isEmpty && evaluation.errors.isEmpty else { throw .invalid(strays + evaluation.errors.filter { !strays.contains($0) }) }
         return evaluation
     }
 

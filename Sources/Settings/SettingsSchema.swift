@@ -42,8 +42,16 @@ public indirect enum SettingKind: Sendable {
         case none
         /// Provider-specific parameters: names are identifiers, values any JSON (size-capped).
         case parameters
-        /// Entries keyed by a model reference, each an object with these members.
-        case modelEntries([SettingNode])
+        /// A map: entries keyed by `key`, each an object with these members, at most `maxCount` of them.
+        case entries(EntryKey, [SettingNode], maxCount: Int? = nil)
+    }
+
+    /// What the keys of a map of entries are.
+    public enum EntryKey: Sendable {
+        /// `provider/model` (`agents.defaults.models`).
+        case modelReference
+        /// An agent id (`agents.entries`): `^[a-z0-9][a-z0-9_-]{0,63}$`.
+        case agentID
     }
 }
 
@@ -118,13 +126,52 @@ public enum SettingsSchema {
     public static let maxFallbacks = 16
     public static let recommendedTemperature = 0.0...1.0
 
-    static let modelParams: [SettingNode] = [
-        SettingNode("temperature", .number(min: 0, max: 2), UIHints(
-            label: "Creativity", help: "Overrides the global Creativity for this model.", control: "slider",
-            recommended: .init(min: 0, max: 1))),
-        SettingNode("maxTokens", .integer(min: 1, max: 1_000_000), UIHints(
-            label: "Response length", help: "Overrides the global Response length for this model.", control: "number",
-            unit: "tokens", cap: "this model's maximum output tokens")),
+    /// At most this many agents under `agents.entries`: an agent gateway names its agents, it does not mint them
+    /// per user, and every entry is validated and resolved on every change.
+    public static let maxAgents = 200
+    /// Where the agents' entries are: `agents.entries.<id>`.
+    public static let agentEntriesPath = ["agents", "entries"]
+
+    /// Creativity, Response length and provider-specific parameters that override the global ones for `whom`
+    /// ("this model", "this agent"); `cap` names the output maximum Response length is held under.
+    static func params(for whom: String, cap: String) -> SettingNode {
+        SettingNode("params", .object([
+            SettingNode("temperature", .number(min: 0, max: 2), UIHints(
+                label: "Creativity", help: "Overrides the global Creativity for \(whom).", control: "slider",
+                recommended: .init(min: 0, max: 1))),
+            SettingNode("maxTokens", .integer(min: 1, max: 1_000_000), UIHints(
+                label: "Response length", help: "Overrides the global Response length for \(whom).", control: "number",
+                unit: "tokens", cap: cap)),
+        ], extra: .parameters), UIHints(
+            label: "Provider-specific parameters", help: "Override the global behaviour for \(whom); other names are passed to the provider as-is.",
+            control: "group", advanced: true))
+    }
+
+    /// `{primary, fallbacks}` of a text or image model; the defaults' list defaults to empty, an agent's is inherited.
+    static func modelChoice(_ name: String, primary: UIHints, fallbacks: UIHints, fallbacksDefault: JSONValue? = nil,
+                            _ hints: UIHints) -> SettingNode {
+        SettingNode(name, .object([
+            SettingNode("primary", .modelReference, primary),
+            SettingNode("fallbacks", .modelReferenceList(maxCount: maxFallbacks), default: fallbacksDefault, fallbacks),
+        ]), hints)
+    }
+
+    /// One agent of `agents.entries`: every member optional, an absent one inherited from `agents.defaults`.
+    static let agentEntry: [SettingNode] = [
+        modelChoice("model",
+                    primary: UIHints(label: "Text model", help: "This agent's model.", control: "model", inheritLabel: "The default text model"),
+                    fallbacks: UIHints(label: "Fallbacks", help: "Used in order if this agent's model is unavailable; replaces the default fallbacks.",
+                                       control: "model-list", inheritLabel: "The default fallbacks"),
+                    UIHints(label: "Text model")),
+        modelChoice("imageModel",
+                    primary: UIHints(label: "Image model", help: "This agent's model for images.", control: "model", inheritLabel: "The default image model"),
+                    fallbacks: UIHints(label: "Image fallbacks", help: "Used in order if this agent's image model is unavailable; replaces the default image fallbacks.",
+                                       control: "model-list", advanced: true, inheritLabel: "The default image fallbacks"),
+                    UIHints(label: "Image model")),
+        params(for: "this agent", cap: "the maximum output tokens of the model each call uses"),
+        SettingNode("runtime", .enumeration(runtimes), UIHints(
+            label: "Runtime", help: "The engine that powers this agent.", control: "select", options: runtimeOptions,
+            inheritLabel: "Use the default runtime")),
     ]
 
     public static let root: SettingNode = SettingNode("", .object([
@@ -162,29 +209,26 @@ public enum SettingsSchema {
                         help: "When the heartbeat is unsure, ask the System Brain to continue the work.",
                         card: "heartbeat", control: "toggle", experimental: true, toggle: .init(on: .bool(true), off: .bool(false)))),
                 ]), UIHints(label: "Heartbeat", help: "Scheduled check-ins that monitor ongoing work and can perform background tasks.", card: "heartbeat")),
-                SettingNode("model", .object([
-                    SettingNode("primary", .modelReference, UIHints(
-                        label: "Default text model", help: "Used when agents don't specify their own.", card: "defaultModels", control: "model")),
-                    SettingNode("fallbacks", .modelReferenceList(maxCount: maxFallbacks), default: .array([]), UIHints(
-                        label: "Fallbacks", help: "Used in order if the default model is unavailable.", card: "defaultModels", control: "model-list")),
-                ]), UIHints(label: "Default text model", card: "defaultModels")),
-                SettingNode("imageModel", .object([
-                    SettingNode("primary", .modelReference, UIHints(
-                        label: "Default image model", help: "Used for images when agents don't specify their own.", card: "defaultModels", control: "model")),
-                    SettingNode("fallbacks", .modelReferenceList(maxCount: maxFallbacks), default: .array([]), UIHints(
-                        label: "Image fallbacks", help: "Used in order if the default image model is unavailable.", card: "defaultModels",
-                        control: "model-list", advanced: true)),
-                ]), UIHints(label: "Default image model", card: "defaultModels")),
-                SettingNode("models", .object([], extra: .modelEntries([
+                modelChoice("model",
+                            primary: UIHints(label: "Default text model", help: "Used when agents don't specify their own.",
+                                             card: "defaultModels", control: "model"),
+                            fallbacks: UIHints(label: "Fallbacks", help: "Used in order if the default model is unavailable.",
+                                               card: "defaultModels", control: "model-list"),
+                            fallbacksDefault: .array([]), UIHints(label: "Default text model", card: "defaultModels")),
+                modelChoice("imageModel",
+                            primary: UIHints(label: "Default image model", help: "Used for images when agents don't specify their own.",
+                                             card: "defaultModels", control: "model"),
+                            fallbacks: UIHints(label: "Image fallbacks", help: "Used in order if the default image model is unavailable.",
+                                               card: "defaultModels", control: "model-list", advanced: true),
+                            fallbacksDefault: .array([]), UIHints(label: "Default image model", card: "defaultModels")),
+                SettingNode("models", .object([], extra: .entries(.modelReference, [
                     SettingNode("alias", .alias, UIHints(
                         label: "Alias", help: "A short name that can stand for this model anywhere a model is chosen. Unique across models.",
                         control: "text")),
                     SettingNode("manual", .boolean, UIHints(
                         label: "Manual model id", help: "Expert Mode: the model is not in the catalog (for example when its list cannot be fetched); its id is used as typed.",
                         control: "toggle", advanced: true, toggle: .init(on: .bool(true), off: .null))),
-                    SettingNode("params", .object(modelParams, extra: .parameters), UIHints(
-                        label: "Provider-specific parameters", help: "Override the global behaviour for this model; other names are passed to the provider as-is.",
-                        control: "group", advanced: true)),
+                    params(for: "this model", cap: "this model's maximum output tokens"),
                 ])), UIHints(label: "Model settings", help: "Aliases and parameters per model, keyed by provider/model.",
                              card: "defaultModels", advanced: true)),
                 SettingNode("params", .object([
@@ -249,6 +293,9 @@ public enum SettingsSchema {
                     label: "Custom instructions", help: "Added to the System Brain's system prompt.", card: "systemBrain",
                     control: "textarea", advanced: true)),
             ]), UIHints(label: "System Brain", help: "System-level intelligence for system tasks and fallback responses when no specific agent is selected.", card: "systemBrain")),
+            SettingNode("entries", .object([], extra: .entries(.agentID, agentEntry, maxCount: maxAgents)), UIHints(
+                label: "Agents", help: "Models, parameters and runtime per agent, keyed by agent id. What an agent leaves out it inherits from the defaults.",
+                advanced: true)),
         ])),
     ]))
 
@@ -270,7 +317,7 @@ public enum SettingsSchema {
         for name in path {
             guard case .object(let children, let extra) = node.kind else { return nil }
             if let child = children.first(where: { $0.name == name }) { node = child; continue }
-            if case .modelEntries(let entry) = extra {
+            if case .entries(_, let entry, _) = extra {
                 node = SettingNode(name, .object(entry)); continue
             }
             return nil

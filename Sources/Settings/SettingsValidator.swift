@@ -32,8 +32,16 @@ package struct SettingsValidator {
 
     private(set) var errors: [SettingsIssue] = []
     private(set) var warnings: [SettingsIssue] = []
-    /// Set when only a change of the default text model pushed Response length above the new model's cap.
-    private(set) var maxTokensCapAfterPrimaryChange: Int?
+    /// The Response lengths (the defaults' or an agent's) that only a change of the text model they apply to
+    /// pushed above that model's cap: each is lowered to the cap, with a warning.
+    private(set) var maxTokensToLower: [MaxTokensCap] = []
+
+    struct MaxTokensCap: Equatable {
+        var path: [String]
+        var cap: Int
+        /// The model whose maximum output it is, `provider/model`.
+        var model: String
+    }
 
     private var secretPointers: Set<String> = []
     private var references: [(pointer: String, path: [String], value: String)] = []
@@ -44,10 +52,15 @@ package struct SettingsValidator {
     static func isAlias(_ s: String) -> Bool { matches(s, first: isAlnum, rest: { isAlnum($0) || $0 == 0x2E || $0 == 0x5F || $0 == 0x2D }) }
     /// `[A-Za-z][A-Za-z0-9_]{0,63}`.
     static func isParameterName(_ s: String) -> Bool { matches(s, first: isLetter, rest: { isAlnum($0) || $0 == 0x5F }) }
+    /// `[a-z0-9][a-z0-9_-]{0,63}`: an agent id is a slug, so it reads the same in a URL, a log line and a file name.
+    package static func isAgentID(_ s: String) -> Bool {
+        matches(s, first: { isLower($0) || isDigit($0) }, rest: { isLower($0) || isDigit($0) || $0 == 0x5F || $0 == 0x2D })
+    }
 
     private static func isLower(_ c: UInt8) -> Bool { c >= 0x61 && c <= 0x7A }
+    private static func isDigit(_ c: UInt8) -> Bool { c >= 0x30 && c <= 0x39 }
     private static func isLetter(_ c: UInt8) -> Bool { isLower(c) || (c >= 0x41 && c <= 0x5A) }
-    private static func isAlnum(_ c: UInt8) -> Bool { isLetter(c) || (c >= 0x30 && c <= 0x39) }
+    private static func isAlnum(_ c: UInt8) -> Bool { isLetter(c) || isDigit(c) }
     private static func matches(_ s: String, first: (UInt8) -> Bool, rest: (UInt8) -> Bool) -> Bool {
         let bytes = Array(s.utf8)
         guard let head = bytes.first, bytes.count <= 64, first(head) else { return false }
@@ -63,13 +76,24 @@ package struct SettingsValidator {
     // MARK: Shape
 
     mutating func check(_ document: JSONValue) {
-        for pointer in directory.secretDetector.scan(document) {
+        for pointer in secrets(in: document) {
             secretPointers.insert(pointer)
             error(pointer, "secret_not_allowed",
                   "This looks like a secret (an API key, token, password or private key). Secrets never go into the settings document: store them with \(SecretDetector.credentialAPI).")
         }
         walk(document, SettingsSchema.root, [])
         checkRelations(document)
+    }
+
+    /// The detector's findings, except that an agent id is a name the operator picks, not a member that holds a
+    /// credential: `auth` or `github-token` is an agent, and what its entry holds is scanned like everything else.
+    private func secrets(in document: JSONValue) -> [String] {
+        let detector = directory.secretDetector
+        return detector.scan(document).flatMap { pointer -> [String] in
+            guard let path = JSONPointer.parse(pointer), path.count == 3, Array(path.prefix(2)) == SettingsSchema.agentEntriesPath,
+                  Self.isAgentID(path[2]), let entry = document.value(at: path) else { return [pointer] }
+            return detector.scan(entry).map { pointer + $0 }
+        }
     }
 
     private mutating func error(_ pointer: String, _ code: String, _ message: String) {
@@ -107,9 +131,10 @@ package struct SettingsValidator {
                     if !Self.isParameterName(name) {
                         error(childPointer, Self.invalidParameterName.code, Self.invalidParameterName.message)
                     }
-                case .modelEntries(let entry):
-                    guard Self.splitReference(name) != nil else {
-                        error(childPointer, Self.invalidEntryKey.code, Self.invalidEntryKey.message)
+                case .entries(let key, let entry, _):
+                    guard Self.isEntryKey(name, key) else {
+                        let invalid = Self.invalidEntryKey(key)
+                        error(childPointer, invalid.code, invalid.message)
                         continue
                     }
                     walk(member, SettingNode(name, .object(entry)), childPath)
@@ -117,6 +142,9 @@ package struct SettingsValidator {
             }
             if case .parameters = extra, value.serialized.utf8.count > Self.maxParametersBytes {
                 error(pointer, "too_large", "parameters may take at most \(Self.maxParametersBytes) bytes of JSON")
+            }
+            if case .entries(_, _, let maxCount?) = extra, members.count > maxCount {
+                error(pointer, "too_many", "may hold at most \(maxCount) entries (it has \(members.count))")
             }
 
         case .enumeration(let allowed):
@@ -251,7 +279,21 @@ package struct SettingsValidator {
     }
     static let invalidParameterName = (code: "invalid_name",
                                        message: "a parameter name is a letter followed by letters, digits or underscores (at most 64)")
-    static let invalidEntryKey = (code: "invalid_format", message: "entries are keyed by a model reference: provider/model")
+
+    /// Whether `name` may key an entry of a map whose keys are `key`.
+    static func isEntryKey(_ name: String, _ key: SettingKind.EntryKey) -> Bool {
+        switch key {
+        case .modelReference: splitReference(name) != nil
+        case .agentID: isAgentID(name)
+        }
+    }
+
+    static func invalidEntryKey(_ key: SettingKind.EntryKey) -> (code: String, message: String) {
+        switch key {
+        case .modelReference: ("invalid_format", "entries are keyed by a model reference: provider/model")
+        case .agentID: ("invalid_format", "an agent id is 1–64 lower-case letters, digits, dashes or underscores, starting with a letter or digit")
+        }
+    }
 
     // MARK: Deletions
 
@@ -292,12 +334,13 @@ package struct SettingsValidator {
                 if storedChild == nil && leavesNothing(value) && !isParameterName(name) {
                     refuse(invalidParameterName.code, invalidParameterName.message)
                 }
-            case .modelEntries(let entry):
-                if splitReference(name) != nil {
+            case .entries(let key, let entry, _):
+                if isEntryKey(name, key) {
                     issues += strayDeletions(in: value, stored: storedChild, node: SettingNode(name, .object(entry)),
                                              path: childPath)
                 } else if storedChild == nil && leavesNothing(value) {
-                    refuse(invalidEntryKey.code, invalidEntryKey.message)
+                    let invalid = invalidEntryKey(key)
+                    refuse(invalid.code, invalid.message)
                 }
             }
         }
@@ -317,6 +360,8 @@ package struct SettingsValidator {
 
     /// The resolved model at each reference pointer (filled by `checkRelations`).
     private(set) var resolved: [String: ResolvedModel] = [:]
+    /// The model each alias names, by the alias lower-cased (filled by `checkRelations`).
+    private(set) var aliases: [String: String] = [:]
 
     private func unchanged(_ path: [String], in document: JSONValue) -> Bool {
         guard let baseline else { return false }
@@ -329,7 +374,6 @@ package struct SettingsValidator {
         let entriesPath = ["agents", "defaults", "models"]
 
         // Aliases: unique across models, case-insensitively.
-        var aliases: [String: String] = [:]
         for key in entries.keys.sorted() {
             guard let alias = entries[key]?["alias"]?.stringValue else { continue }
             if let other = aliases[alias.lowercased()] {
@@ -409,57 +453,90 @@ package struct SettingsValidator {
         }
 
         checkModelLists(document)
+        checkParams(document)
         checkBehaviour(document)
         checkSystemBrain(document)
         checkHeartbeat(document)
     }
 
+    /// The defaults, then each agent of `agents.entries` (by id): the objects that choose models and set params.
+    private func modelChoosers(_ document: JSONValue) -> [(path: [String], name: String)] {
+        let agents = document.value(at: SettingsSchema.agentEntriesPath)?.objectValue ?? [:]
+        return [(["agents", "defaults"], "the default")]
+            + agents.keys.sorted().filter { Self.isAgentID($0) && agents[$0]?.objectValue != nil }
+                .map { (SettingsSchema.agentEntriesPath + [$0], "this agent's") }
+    }
+
+    /// The path of the primary an object's `model` or `imageModel` list goes with: its own, else (an agent that
+    /// sets none) the defaults'.
+    private func primaryPath(of chooser: [String], _ key: String, in document: JSONValue) -> [String] {
+        let own = chooser + [key, "primary"]
+        return document.value(at: own) != nil ? own : ["agents", "defaults", key, "primary"]
+    }
+
     private mutating func checkModelLists(_ document: JSONValue) {
-        for key in ["model", "imageModel"] {
-            let base = ["agents", "defaults", key]
-            let primary = resolved[JSONPointer.make(base + ["primary"])]?.reference
-            guard let count = document.value(at: base + ["fallbacks"])?.arrayValue?.count else { continue }
-            var seen: Set<String> = []
-            for index in 0..<count {
-                let pointer = JSONPointer.make(base + ["fallbacks", String(index)])
-                guard let reference = resolved[pointer]?.reference else { continue }
-                if reference == primary {
-                    error(pointer, "repeats_primary", "\(reference) is already the default; a fallback must be another model")
-                } else if !seen.insert(reference).inserted {
-                    error(pointer, "duplicate", "\(reference) is already in the list")
+        for chooser in modelChoosers(document) {
+            for key in ["model", "imageModel"] {
+                let base = chooser.path + [key]
+                let primaryPath = primaryPath(of: chooser.path, key, in: document)
+                let primary = resolved[JSONPointer.make(primaryPath)]?.reference
+                guard let count = document.value(at: base + ["fallbacks"])?.arrayValue?.count else { continue }
+                // An agent's untouched list that now repeats a primary it inherits (the defaults' changed) is said,
+                // not refused: a change of the defaults is never blocked by an agent it did not touch.
+                let inheritedChange = primaryPath != base + ["primary"] && unchanged(base + ["fallbacks"], in: document)
+                var seen: Set<String> = []
+                for index in 0..<count {
+                    let pointer = JSONPointer.make(base + ["fallbacks", String(index)])
+                    guard let reference = resolved[pointer]?.reference else { continue }
+                    if reference == primary {
+                        let message = "\(reference) is already \(chooser.name) model; a fallback must be another model"
+                        inheritedChange ? warn(pointer, "repeats_primary", message) : error(pointer, "repeats_primary", message)
+                    } else if !seen.insert(reference).inserted {
+                        error(pointer, "duplicate", "\(reference) is already in the list")
+                    }
                 }
             }
+            let image = JSONPointer.make(chooser.path + ["imageModel", "primary"])
+            if let facts = resolved[image]?.facts, !facts.supportsImageInput && !facts.supportsImageOutput {
+                warn(image, "not_image_model", "\(facts.name) neither reads nor makes images")
+            }
         }
-        if let image = resolved["/agents/defaults/imageModel/primary"], let facts = image.facts,
-           !facts.supportsImageInput && !facts.supportsImageOutput {
-            warn("/agents/defaults/imageModel/primary", "not_image_model", "\(facts.name) neither reads nor makes images")
+    }
+
+    /// Creativity and Response length of the defaults and of each agent, against the text model they apply to
+    /// first (the primary: the agent's own, else the default).
+    private mutating func checkParams(_ document: JSONValue) {
+        for chooser in modelChoosers(document) {
+            let params = chooser.path + ["params"]
+            let primaryPath = primaryPath(of: chooser.path, "model", in: document)
+            let primary = resolved[JSONPointer.make(primaryPath)]
+            if let t = document.value(at: params + ["temperature"])?.numberValue {
+                let pointer = JSONPointer.make(params + ["temperature"])
+                if !SettingsSchema.recommendedTemperature.contains(t) {
+                    warn(pointer, "outside_recommended",
+                         "Creativity \(t) is outside the recommended 0.0–1.0; replies can become erratic in long-running agents")
+                }
+                if let facts = primary?.facts, !facts.supportsTemperature {
+                    warn(pointer, "ignored_by_model", "\(facts.name) does not accept a temperature; Creativity has no effect on it")
+                }
+            }
+            let maxPath = params + ["maxTokens"]
+            if let primary, let maxTokens = document.value(at: maxPath)?.intValue, let facts = primary.facts,
+               let cap = facts.maxOutputTokens, maxTokens > cap {
+                let pointer = JSONPointer.make(maxPath)
+                if unchanged(maxPath, in: document) && unchanged(primaryPath, in: document) {
+                    warn(pointer, "above_model_max", "\(facts.name) writes at most \(cap) tokens per reply; \(cap) is used")
+                } else if unchanged(maxPath, in: document) {
+                    maxTokensToLower.append(MaxTokensCap(path: maxPath, cap: cap, model: primary.reference))
+                } else {
+                    error(pointer, "above_model_max", "may be at most \(cap): the maximum output of \(facts.name), \(chooser.name) text model")
+                }
+            }
         }
     }
 
     private mutating func checkBehaviour(_ document: JSONValue) {
         let d = ["agents", "defaults"]
-        let primary = resolved["/agents/defaults/model/primary"]
-        if let t = document.value(at: d + ["params", "temperature"])?.numberValue {
-            if !SettingsSchema.recommendedTemperature.contains(t) {
-                warn("/agents/defaults/params/temperature", "outside_recommended",
-                     "Creativity \(t) is outside the recommended 0.0–1.0; replies can become erratic in long-running agents")
-            }
-            if let facts = primary?.facts, !facts.supportsTemperature {
-                warn("/agents/defaults/params/temperature", "ignored_by_model", "\(facts.name) does not accept a temperature; Creativity has no effect on it")
-            }
-        }
-        let maxPath = d + ["params", "maxTokens"]
-        if let maxTokens = document.value(at: maxPath)?.intValue, let facts = primary?.facts, let cap = facts.maxOutputTokens, maxTokens > cap {
-            let pointer = JSONPointer.make(maxPath)
-            let primaryPath = d + ["model", "primary"]
-            if unchanged(maxPath, in: document) && unchanged(primaryPath, in: document) {
-                warn(pointer, "above_model_max", "\(facts.name) writes at most \(cap) tokens per reply; \(cap) is used")
-            } else if unchanged(maxPath, in: document) {
-                maxTokensCapAfterPrimaryChange = cap
-            } else {
-                error(pointer, "above_model_max", "may be at most \(cap): the maximum output of \(facts.name), the default text model")
-            }
-        }
         let chunk = d + ["blockStreamingChunk"]
         if let min = document.value(at: chunk + ["minChars"])?.intValue, let max = document.value(at: chunk + ["maxChars"])?.intValue, min > max {
             error(JSONPointer.make(chunk + ["maxChars"]), "min_above_max", "must be at least minChars (\(min))")

@@ -101,6 +101,36 @@ extension HTTPClient.Reply {
         #expect(history.json["nextBefore"] as? Int == 4)
     }
 
+    @Test func anAgentEntryIsPatchedAndItsEffectiveValuesSayWhereEachCameFrom() throws {
+        // Given defaults with a primary, a fallback and a Response length
+        let stack = try Stack(label: "config-agents")
+        #expect(try stack.patchConfig(#"{"agents":{"defaults":{"model":{"primary":"anthropic/claude-sonnet-4-5-20250929","fallbacks":["openai/gpt-5"]},"params":{"maxTokens":16000}}}}"#, ifMatch: "\"1\"").status == 200)
+        // When an agent sets its own model and Creativity
+        let patched = try stack.patchConfig(#"{"agents":{"entries":{"coder":{"model":{"primary":"anthropic/claude-3-5-haiku-20241022"},"params":{"temperature":0.2}}}}}"#, ifMatch: "\"2\"")
+        #expect(patched.status == 200)
+        #expect(patched.json["changedPaths"] as? [String] == ["/agents/entries/coder/model/primary", "/agents/entries/coder/params/temperature"])
+        // Then GET shows the agent's values over the defaults, each with its pointer, and Response length capped
+        let read = try stack.http.send("GET", "/api/config", headers: [stack.auth])
+        let coder = try #require(((read.json["effective"] as? [String: Any])?["agents"] as? [String: Any])?["coder"] as? [String: Any])
+        let model = try #require(coder["model"] as? [String: Any])
+        #expect((model["primary"] as? [String: Any])?["reference"] as? String == "anthropic/claude-3-5-haiku-20241022")
+        #expect((model["primary"] as? [String: Any])?["from"] as? String == "/agents/entries/coder/model/primary")
+        #expect((model["fallbacks"] as? [[String: Any]])?.compactMap { $0["from"] as? String } == ["/agents/defaults/model/fallbacks/0"])
+        #expect(coder["runtimeFrom"] as? String == "/agents/defaults/runtime")
+        let params = try #require(coder["params"] as? [String: Any])
+        #expect((params["values"] as? [String: Any])?["temperature"] as? Double == 0.2)
+        #expect((params["values"] as? [String: Any])?["maxTokens"] as? Int == 8192, "16000 capped by the agent's model")
+        #expect((params["from"] as? [String: String])?["maxTokens"] == "/agents/defaults/params/maxTokens")
+        // And a bad id is a field error by pointer
+        let bad = try stack.patchConfig(#"{"agents":{"entries":{"Coder":{}}}}"#, ifMatch: "\"3\"")
+        #expect(bad.status == 422)
+        #expect(bad.problemErrors.compactMap { $0["pointer"] } == ["/agents/entries/Coder"])
+        // And null removes the agent
+        #expect(try stack.patchConfig(#"{"agents":{"entries":{"coder":null}}}"#, ifMatch: "\"3\"").status == 200)
+        let after = try stack.http.send("GET", "/api/config", headers: [stack.auth])
+        #expect(((after.json["effective"] as? [String: Any])?["agents"] as? [String: Any])?.isEmpty == true)
+    }
+
     @Test func aSecretSentToTheSettingsNeverReachesAnyLogOrTheDatabase() throws {
         let stack = try Stack(label: "config-secret")
         let canary = "sk-ant-api03-CANARYSECRETSETTINGS0123456789abcdef"

@@ -86,6 +86,17 @@ func accepted(_ patch: String, on stored: JSONValue = .object([:])) throws -> Se
         let paths = MergePatch.changedPaths(from: json(#"{"a":{"b":1,"c":[1]},"d":"x"}"#), to: json(#"{"a":{"b":2,"c":[1]},"e/f":true}"#))
         #expect(paths == ["/a/b", "/d", "/e~1f"])
     }
+
+    @Test func anEmptyObjectThatAppearsOrDisappearsIsAChangedPath() {
+        #expect(MergePatch.changedPaths(from: json(#"{"a":{}}"#), to: json(#"{"a":{"b":{}}}"#)) == ["/a/b"])
+        #expect(MergePatch.changedPaths(from: json(#"{"a":{"b":{}}}"#), to: json(#"{}"#)) == ["/a/b"])
+    }
+
+    @Test func pruningKeepsTheEmptyMembersOfOneObjectOnly() {
+        let merged = json(#"{"a":{"keep":{"x":{},"y":{"z":{}}},"drop":{}},"b":{}}"#)
+        #expect(MergePatch.pruned(merged) == json("{}"))
+        #expect(MergePatch.pruned(merged, keepingEmpty: ["a", "keep"]) == json(#"{"a":{"keep":{"x":{},"y":{}}}}"#))
+    }
 }
 
 @Suite struct SettingsDocumentTests {

@@ -161,18 +161,23 @@ public enum MergePatch {
         let a = old?.objectValue ?? (old == nil ? [:] : nil)
         let b = new?.objectValue ?? (new == nil ? [:] : nil)
         if let a, let b, old?.objectValue != nil || new?.objectValue != nil {
-            return Set(a.keys).union(b.keys).sorted().flatMap { changedPaths(from: a[$0], to: b[$0], at: path + [$0]) }
+            let names = Set(a.keys).union(b.keys)
+            // An empty object that appears or disappears has no leaves: it counts as itself.
+            if names.isEmpty { return [JSONPointer.make(path)] }
+            return names.sorted().flatMap { changedPaths(from: a[$0], to: b[$0], at: path + [$0]) }
         }
         return [JSONPointer.make(path)]
     }
 
-    /// Removes empty objects left behind by deletions, so a document holds only what was set.
-    public static func pruned(_ value: JSONValue) -> JSONValue {
+    /// Removes empty objects left behind by deletions, so a document holds only what was set. The members of the
+    /// object at `keepingEmpty` stay even when empty (there an entry's presence is itself the value).
+    public static func pruned(_ value: JSONValue, keepingEmpty: [String]? = nil) -> JSONValue {
         guard case .object(let members) = value else { return value }
         var result: [String: JSONValue] = [:]
         for (name, member) in members {
-            let child = pruned(member)
-            if case .object(let o) = child, o.isEmpty { continue }
+            let keep = keepingEmpty?.isEmpty == true
+            let child = pruned(member, keepingEmpty: keepingEmpty?.first == name ? Array(keepingEmpty!.dropFirst()) : nil)
+            if !keep, case .object(let o) = child, o.isEmpty { continue }
             result[name] = child
         }
         return .object(result)
