@@ -67,7 +67,7 @@ extension RouteService {
         }
         if request.withCredential && !caller.receivesCredentials { throw Failure.credentialNotAllowed(admin: caller.isAdmin) }
         let view = try currentView()
-        if let agent = request.agent, !view.settings.agents.contains(agent) { throw Failure.unknownAgent(agent) }
+        if let agent = request.agent, !view.settings.agentExists(agent) { throw Failure.unknownAgent(agent) }
         guard let chain = view.settings.chain(model: request.model, agent: request.agent) else { throw Failure.noModel }
         let (runtime, runtimeFrom) = request.runtime.map { ($0, "request") } ?? view.settings.runtime(agent: request.agent)
         var query = RouteQuery(chain: chain, session: request.session, viaProviderCLI: RuntimeKind.isProviderCLI(runtime),

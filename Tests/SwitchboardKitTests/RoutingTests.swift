@@ -382,6 +382,36 @@ struct RoutingHarness {
         #expect(foreign.status == .notFound)
     }
 
+    @Test func anAgentsEntryWinsOverTheDefaultsAndTheAnswerSaysWhereEachValueCameFrom() async throws {
+        let h = try await RoutingHarness(anthropic: ["anthropic:a"], openai: ["openai:x"]) { t in
+            try await t.patchConfig(#"""
+                {"agents":{"defaults":{"model":{"primary":"anthropic/claude-sonnet-4-5-20250929","fallbacks":["openai/gpt-5"]},
+                                       "params":{"maxTokens":2048}},
+                           "entries":{"coder":{"model":{"primary":"openai/gpt-5"},"params":{"temperature":0.2},"runtime":"claude-code-sdk"},
+                                      "plain":{}}}}
+                """#)
+        }
+        let coder = try await h.decide(#"{"agent":"coder"}"#)
+        #expect(coder.account == "openai:x")
+        #expect(coder.json["runtime"] as? String == "claude-code-sdk")
+        let from = coder.json["paramsFrom"] as? [String: String] ?? [:]
+        #expect(from["maxTokens"] == "/agents/defaults/params/maxTokens")
+        #expect((coder.json["params"] as? [String: Any])?["maxTokens"] as? Int == 2048)
+        let explain = (coder.json["explain"] as? [[String: Any]] ?? []).compactMap { $0["message"] as? String }
+        #expect(explain.contains { $0.contains("/agents/entries/coder/runtime") })
+        #expect(explain.contains { $0.contains("/agents/entries/coder/model/primary") })
+        // An agent that sets nothing inherits the defaults' model and runtime.
+        let plain = try await h.decide(#"{"agent":"plain"}"#)
+        #expect(plain.account == "anthropic:a")
+        #expect(plain.json["runtime"] as? String == "pi")
+        #expect((plain.json["explain"] as? [[String: Any]] ?? []).contains { ($0["message"] as? String ?? "").contains("/agents/defaults/runtime") })
+        // The agent's primary cooling: its fallbacks, then the defaults' (gpt-5 is both; anthropic is the defaults' primary, not a fallback).
+        let d = try await h.decide(#"{"agent":"coder"}"#)
+        try await h.report(d.id, "rate_limit")
+        #expect(await h.route(#"{"agent":"coder"}"#).status == .serviceUnavailable)
+        #expect(try await h.decide(#"{"agent":"plain"}"#).account == "anthropic:a")
+    }
+
     @Test func twoServicesOnOneDatabaseAgreeOnACooldown() async throws {
         let h = try await RoutingHarness()
         // A second application on the same state directory: another process as far as routing can tell.
