@@ -102,6 +102,7 @@ let package = Package(
             dependencies: [
                 "App",
                 "FastCGI",
+                "Routing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "HTTPTypes", package: "swift-http-types"),

@@ -214,6 +214,11 @@ public struct Application: Sendable {
             }
         }
 
-        return try await route.handler(request, RequestContext(requestID: request.id, parameters: parameters, principal: principal))
+        let response = try await route.handler(request, RequestContext(requestID: request.id, parameters: parameters, principal: principal))
+        // An admin's change of accounts or settings is seen by this process's next routing decision.
+        if route.access == .admin && request.method != .get && request.method != .head && response.status.code < 400 {
+            routing.markStale()
+        }
+        return response
     }
 }

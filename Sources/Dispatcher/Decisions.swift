@@ -241,14 +241,15 @@ extension RouteService {
     }
 
     /// The decision: this process's (open, or waiting to be written), else the store's. A decision made by
-    /// another process a moment ago may not be written yet: it is looked for again for up to a second.
+    /// another process a moment ago may not be written yet (it writes every 40 ms): it is looked for again, every
+    /// 25 ms for up to a second.
     func findDecision(_ id: String) async throws -> RouteDecisionRow? {
-        for attempt in 0..<6 {
+        for attempt in 0..<40 {
             if let mine = open.withLock({ $0[id]?.row }) { return mine }
             if let waiting = pending.withLock({ $0.decisions.first { $0.id == id } }) { return waiting }
             if let mine = recent.withLock({ $0.last { $0.id == id } }) { return mine }
             if let stored = try database.routeDecision(id) { return stored }
-            if attempt < 5 { try? await Task.sleep(for: .milliseconds(200)) }
+            if attempt < 39 { try? await Task.sleep(for: .milliseconds(25)) }
         }
         return nil
     }

@@ -5,6 +5,7 @@ import Foundation
 import Routing
 import Settings
 import Storage
+import Synchronization
 
 /// What an agent runtime asks before each model call (`POST /api/route`) and reports after it
 /// (`POST /api/route/outcome`), and what an operator reads (`GET /api/route/status`).
@@ -92,6 +93,9 @@ public final class RouteService: Sendable {
     }
 
     let view = ReadMostly<View?>(nil)
+    /// Set when this process changed something routing reads (an account, the settings): the next decision
+    /// catches up first instead of waiting for the background refresh.
+    let stale = Atomic<Bool>(false)
     let state: Locked<RouteState>
     let sync = Locked<Sync>(Sync())
     let open = Locked<[String: Open]>([:])
@@ -131,12 +135,14 @@ public final class RouteService: Sendable {
                 while !Task.isCancelled {
                     guard let self else { return }
                     await self.tick()
-                    let interval = self.refreshInterval
-                    do { try await Task.sleep(for: interval) } catch { break }
+                    do { try await Task.sleep(for: Self.flushInterval) } catch { break }
                 }
             }
         }
     }
+
+    /// How often decisions are written: an outcome that reaches another process finds its decision within this.
+    static let flushInterval: Duration = .milliseconds(40)
 
     /// Stops the background task and writes what is pending (decisions, pin uses, credential counts).
     public func stop() async {
@@ -156,23 +162,30 @@ public final class RouteService: Sendable {
         return done.wait(timeout: .now() + grace.timeInterval) == .success
     }
 
+    /// Writes pending usage every `flushInterval`; catches up with the store every `refreshInterval`; audits
+    /// ended lease hours and forgets old history every few minutes.
     func tick() async {
         let now = clock()
-        try? refresh(at: now)
         await flush()
-        let housekeeping = sync.withLock { s -> Bool in
+        let (refresh, housekeeping) = sync.withLock { s -> (Bool, Bool) in
             s.ticks += 1
-            return s.ticks % 240 == 1
+            let every = max(1, Int((refreshInterval / Self.flushInterval).rounded(.down)))
+            return (s.ticks % every == 1 || every == 1, s.ticks % (every * 240) == 1)
         }
+        if refresh { try? self.refresh(at: now) }
         if housekeeping {
             _ = try? database.auditEndedLeases(currentHour: Self.hour(now), at: now)
             try? database.pruneRouting(before: now.addingTimeInterval(-2 * 86400))
         }
     }
 
+    /// Something routing reads changed in this process (an admin wrote accounts or settings).
+    public func markStale() { stale.store(true, ordering: .relaxed) }
+
     /// The view, built on first use; starts the background task.
     func currentView() throws -> View {
         start()
+        if stale.exchange(false, ordering: .relaxed) { try refresh(at: clock()) }
         if let v = view.read({ $0 }) { return v }
         try refresh(at: clock())
         guard let v = view.read({ $0 }) else { throw Failure.noModel }

@@ -10,6 +10,7 @@ import Foundation
 import HTTPTypes
 import Logging
 import Outbound
+import Routing
 import Storage
 import Vault
 
@@ -58,6 +59,10 @@ struct Serve: ParsableCommand {
 
     @Option(help: "Seconds between two looks for OAuth access tokens to renew.")
     var tokenRenewalInterval = 60
+
+    @Option(help: ArgumentHelp("Cooldowns of a rate-limited account, in seconds, one per strike in a row (the last repeats).",
+                               valueName: "seconds,…"))
+    var cooldownLadder = "60,300,1500,3600"
 
     @Flag(help: "Do not turn provider keys found in the environment into accounts on first start.")
     var noImportEnvironment = false
@@ -128,9 +133,16 @@ struct Serve: ParsableCommand {
         logger.info("outbound HTTP", metadata: ["libcurl": "\(Curl.version)"])
         let outbound = OutboundClient(policy: OutboundPolicy(insecureHosts: Set(allowInsecureHosts), privateHosts: Set(allowPrivateHosts),
                                                              extraCAFile: outboundCaFile))
+        let ladder = cooldownLadder.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !ladder.isEmpty, ladder.count <= 16, ladder.allSatisfy({ ($0 ?? 0) >= 1 && ($0 ?? 0) <= 7 * 86400 }) else {
+            throw Fatal("switchboard: --cooldown-ladder must be 1 to 16 comma-separated whole seconds from 1 to 604800 (e.g. 60,300,1500,3600)")
+        }
+        var cooldowns = CooldownRules()
+        cooldowns.ladder = ladder.map { .seconds($0!) }
         let application = Application(database: database, logger: logger, catalog: catalog, vault: vault,
                                       outbound: outbound, requestLog: sink, publicURL: publicUrl,
-                                      renewal: TokenRenewer.Schedule(margin: .seconds(tokenRenewalMargin), interval: .seconds(tokenRenewalInterval)))
+                                      renewal: TokenRenewer.Schedule(margin: .seconds(tokenRenewalMargin), interval: .seconds(tokenRenewalInterval)),
+                                      cooldowns: cooldowns)
         try VaultStartup.run(application, vault: vault, importEnvironment: !noImportEnvironment, logger: logger)
         let listen: ListenAddress = inheritSocket ? .inherited : .unixSocket(path: socket!, group: socketGroup)
         let server = FastCGIServer(

@@ -176,6 +176,32 @@ public final class Stack: @unchecked Sendable {
     public func stop() {
         let lib = Paths.repoRoot.appendingPathComponent("deploy/lib.sh").path
         _ = try? shell("source '\(lib)' && stop_stack '\(run.path)' >/dev/null 2>&1")
+        for extra in (try? FileManager.default.contentsOfDirectory(at: root, includingPropertiesForKeys: nil)) ?? []
+        where extra.lastPathComponent.hasPrefix("run-") {
+            _ = try? shell("source '\(lib)' && stop_stack '\(extra.path)' >/dev/null 2>&1")
+        }
+    }
+
+    /// Starts another responder on this stack's state directory (its own socket under `run-<name>`) and adds it
+    /// to nginx's upstream beside the first, so requests alternate between two processes that share the state.
+    /// Returns the run directory of the new responder (its log is `switchboard.log` there).
+    public func addResponder(_ name: String) throws -> URL {
+        let lib = Paths.repoRoot.appendingPathComponent("deploy/lib.sh").path
+        let second = root.appendingPathComponent("run-\(name)")
+        try FileManager.default.createDirectory(at: second, withIntermediateDirectories: true)
+        let args = serveArguments.map { "'\($0)'" }.joined(separator: " ")
+        let started = try shell("source '\(lib)' && start_responder '\(second.path)' '\(state.path)' '\(Paths.binary)' \(args)", environment: environment)
+        guard started.status == 0 else { throw StackFailure(description: "start_responder failed: \(started.output)") }
+        let site = run.appendingPathComponent("nginx/switchboard.conf")
+        let text = try String(contentsOf: site, encoding: .utf8)
+        let first = "server unix:\(socketPath);"
+        guard text.contains(first) else { throw StackFailure(description: "no upstream server line in \(site.path)") }
+        try text.replacingOccurrences(of: first, with: first + "\n    server unix:\(second.path)/fcgi.sock;")
+            .write(to: site, atomically: true, encoding: .utf8)
+        let reload = try shell("nginx -c '\(run.path)/nginx/nginx.conf' -e '\(run.path)/nginx/logs/error.log' -s reload")
+        guard reload.status == 0 else { throw StackFailure(description: "nginx reload failed: \(reload.output)") }
+        usleep(300_000)
+        return second
     }
 
     deinit {
@@ -185,7 +211,10 @@ public final class Stack: @unchecked Sendable {
     }
 }
 
-public struct StackFailure: Error, CustomStringConvertible { public let description: String }
+public struct StackFailure: Error, CustomStringConvertible {
+    public let description: String
+    public init(description: String) { self.description = description }
+}
 
 /// Brings up nginx alone, rendered from nginx.conf.example, in front of any FastCGI socket.
 public final class NginxOnly: @unchecked Sendable {

@@ -11,11 +11,13 @@ account's public key (checked by the openssl command).
 """
 
 import base64
+import datetime
 import hashlib
 import hmac
 import json
 import subprocess
 import tempfile
+import time
 import urllib.parse
 from dataclasses import dataclass, field
 
@@ -148,6 +150,8 @@ def anthropic(request):
                                                              "Please go to Plans & Billing to upgrade or purchase credits.")
     if "missing" in key:
         return anthropic_error(404, "not_found_error", "Not found")
+    if request.method == "POST" and request.path.split("?", 1)[0].endswith("/v1/messages"):
+        return anthropic_message(request, key)
     return json_answer(200, {
         "data": [
             {"type": "model", "id": "claude-sonnet-4-5-20250929", "display_name": "Claude Sonnet 4.5",
@@ -158,6 +162,26 @@ def anthropic(request):
         "has_more": False, "first_id": "claude-sonnet-4-5-20250929", "last_id": "claude-haiku-4-5-20251001",
     }, [("anthropic-ratelimit-requests-limit", "4000"), ("anthropic-ratelimit-requests-remaining", "3999"),
         ("anthropic-ratelimit-requests-reset", "2026-11-22T20:00:00Z")])
+
+
+def anthropic_message(request, key):
+    """`POST /v1/messages`: a short reply with the per-minute rate-limit headers. A key with `nearlyout` has 1 % of
+    its token window left, resetting three seconds from now."""
+    try:
+        model = json.loads(request.body or "{}").get("model", "claude")
+    except ValueError:
+        return anthropic_error(400, "invalid_request_error", "the body is not JSON")
+    remaining, reset = "79000", time.time() + 60
+    if "nearlyout" in key:
+        remaining, reset = "1000", time.time() + 3
+    stamp = datetime.datetime.fromtimestamp(reset, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return json_answer(200, {
+        "id": "msg_emulated", "type": "message", "role": "assistant", "model": model,
+        "content": [{"type": "text", "text": "Hello."}], "stop_reason": "end_turn",
+        "usage": {"input_tokens": 8, "output_tokens": 3},
+    }, [("anthropic-ratelimit-tokens-limit", "100000"), ("anthropic-ratelimit-tokens-remaining", remaining),
+        ("anthropic-ratelimit-tokens-reset", stamp), ("anthropic-ratelimit-requests-limit", "4000"),
+        ("anthropic-ratelimit-requests-remaining", "3999"), ("anthropic-ratelimit-requests-reset", stamp)])
 
 
 # MARK: Google: Gemini, the token endpoint, Vertex AI
