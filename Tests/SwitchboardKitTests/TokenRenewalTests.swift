@@ -1,4 +1,6 @@
 @testable import Accounts
+@testable import API
+@testable import Auth
 import Foundation
 import HTTPTypes
 import TestSupport
@@ -48,6 +50,36 @@ import Testing
     }
 
     // MARK: Tests
+
+    @Test func routingHandsOutAFreshTokenRenewingOnceForConcurrentDecisions() async throws {
+        // Given an operator-app sign-in whose access token expires in two minutes (inside routing's five-minute margin)
+        let s = try await Setup()
+        try await s.account("openai:app", expiresIn: 120, clientKind: "operator_app")
+        let before = try s.stored("openai:app")
+        s.fake.behaviour.expiresIn = 3600
+        let runtime = try AdminTokens(database: s.t.database).create(name: "rt", scopes: TokenScopes.make(["runtime", "credentials"]).get()).secret
+        // When five decisions ask for the credential at once
+        let answers = await withTaskGroup(of: Response.self) { group in
+            for _ in 0..<5 {
+                group.addTask {
+                    await s.t.send(.post, "/api/route", headers: [.authorization: "Bearer \(runtime)", .contentType: "application/json"],
+                                   body: #"{"model":"openai/gpt-5","withCredential":true}"#)
+                }
+            }
+            return await group.reduce(into: []) { $0.append($1) }
+        }
+        // Then one renewal served them all, each with the new token and its expiry
+        let after = try s.stored("openai:app")
+        #expect(s.fake.refreshGrants.count == 1)
+        #expect(after.fields["accessToken"] != before.fields["accessToken"])
+        for answer in answers {
+            #expect(answer.status == .ok, "\(answer.text)")
+            let credential = answer.json["credential"] as? [String: Any]
+            #expect((credential?["headers"] as? [String: String])?["Authorization"] == "Bearer \(after.fields["accessToken"]?.stringValue ?? "")")
+            #expect(credential?["kind"] as? String == "oauth")
+            #expect(credential?["expiresAt"] as? String != nil)
+        }
+    }
 
     @Test func anExpiringTokenIsRenewedInTheBackgroundWithoutAnyRequest() async throws {
         // Given a sign-in whose access token expires in two minutes, inside the five-minute margin

@@ -15,6 +15,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import secrets
 import subprocess
 import tempfile
 import time
@@ -260,7 +261,9 @@ def google_token(request, service_account_key):
         return answer
     if "disabled" in email:
         return json_answer(400, {"error": "invalid_grant", "error_description": "Invalid grant: account not found"})
-    return json_answer(200, {"access_token": f"ya29.emulated-{email[:8]}", "expires_in": 3599, "token_type": "Bearer"})
+    # Each token is new (as Google's are), so a test can tell a minted token from a reused one.
+    return json_answer(200, {"access_token": f"ya29.emulated-{email[:8]}-{secrets.token_hex(8)}", "expires_in": 3599,
+                             "token_type": "Bearer"})
 
 
 def vertex(request):
