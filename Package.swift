@@ -84,7 +84,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Dispatcher", "Pairing", "Settings", "Storage",
+                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Dispatcher", "Pairing", "Routing", "Settings", "Storage",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),

@@ -4,6 +4,7 @@ import Core
 import Dispatcher
 import HTTPTypes
 import Pairing
+import Routing
 import Settings
 import Storage
 
@@ -199,6 +200,18 @@ extension PairingService.Failure: ProblemConvertible {
 
 // MARK: Routing
 
+extension Explanation {
+    /// The explanation as a problem member.
+    var jsonValue: JSONValue {
+        var o: [String: JSONValue] = ["step": .string(step), "message": .string(message)]
+        if let model { o["model"] = .string(model) }
+        if let account { o["account"] = .string(account) }
+        if let reason { o["reason"] = .string(reason) }
+        if let until { o["until"] = .string(until.formatted(.iso8601)) }
+        return .object(o)
+    }
+}
+
 extension RouteService.Failure: ProblemConvertible {
     package var problem: Problem? {
         switch self {
@@ -225,7 +238,7 @@ extension RouteService.Failure: ProblemConvertible {
                     if let until = s.until { o["until"] = .string(until.formatted(.iso8601)) }
                     return .object(o)
                 }),
-                "explain": (try? JSONValue.parse(JSON.encode(u.explain))) ?? .array([]),
+                "explain": .array(u.explain.map(\.jsonValue)),
             ]
             if let retryAt = u.retryAt {
                 headers[.retryAfter] = String(max(1, Int(retryAt.timeIntervalSince(now).rounded(.up))))

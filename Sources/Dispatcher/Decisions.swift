@@ -99,7 +99,7 @@ extension RouteService {
                     credential = c
                     countLease(token: caller.tokenID, account: routed.account.id, at: now)
                 case .failure(let failure):
-                    state.withLock { $0.finish(account: routed.account.id) }
+                    state.withLock { $0.finish(account: routed.account.id, in: view.catalog) }
                     if failure.isRefusal { try? await reportRefusal(routed.account.id, model: routed.model.model, at: now) }
                     query.exclude.insert(routed.account.id)
                     notes.append(Explanation(step: "skipped", model: routed.model.reference, account: routed.account.id, reason: "credential",
@@ -258,7 +258,10 @@ extension RouteService {
     /// (the outcome then travels with it).
     func markReported(_ id: String, outcome: String, at now: Date) -> (pendingOnly: Bool, wasOpen: Bool) {
         let opened = open.withLock { $0.removeValue(forKey: id) }
-        if let opened { state.withLock { $0.finish(account: opened.row.accountID) } }
+        if let opened {
+            let catalog = view.read { $0?.catalog }
+            state.withLock { $0.finish(account: opened.row.accountID, in: catalog) }
+        }
         recent.withLock { r in
             if let i = r.lastIndex(where: { $0.id == id }) { r[i].outcome = outcome; r[i].outcomeAt = now }
         }

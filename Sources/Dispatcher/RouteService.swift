@@ -216,10 +216,10 @@ public final class RouteService: Sendable {
             let (cooling, disabled) = state.withLock { st -> (Int, Int) in
                 for o in changes.outcomes where o.seq > lastSeq {
                     guard let outcome = RouteOutcome(rawValue: o.outcome) else { continue }
-                    st.ledger.record(outcome, account: o.accountID, model: o.model, at: o.at,
-                                     retryAfter: o.retryAfterMs.map { .milliseconds($0) }, reset: o.resetAt)
+                    st.record(outcome, account: o.accountID, model: o.model, at: o.at,
+                              retryAfter: o.retryAfterMs.map { .milliseconds($0) }, reset: o.resetAt)
                 }
-                for (account, at) in passed { st.ledger.testPassed(account: account, at: at) }
+                for (account, at) in passed { st.testPassed(account: account, at: at) }
                 for p in changes.pins {
                     let key = PinKey(session: p.session, model: p.model)
                     if let mine = st.pins[key], mine.updatedAt >= p.updatedAt, mine.account == p.accountID { continue }
@@ -232,11 +232,11 @@ public final class RouteService: Sendable {
                         byAccount[q.accountID, default: []].append(QuotaWindow(name: q.window, limit: q.limit, remaining: q.remaining,
                                                                                usedFraction: q.usedFraction, resetAt: q.resetAt, updatedAt: q.updatedAt))
                     }
-                    st.quotas = byAccount
+                    st.setQuotas(byAccount)
                 }
-                st.inFlightElsewhere = changes.inFlightElsewhere
+                st.setInFlightElsewhere(changes.inFlightElsewhere)
                 for (account, at) in changes.usedElsewhere { st.usedElsewhere(account: account, at: at) }
-                for d in expired { st.finish(account: d.row.accountID) }
+                for d in expired { st.finish(account: d.row.accountID, in: current?.catalog) }
                 let stale = now.addingTimeInterval(-st.pinLifetime)
                 st.pins = st.pins.filter { $0.value.updatedAt > stale }
                 let blocks = st.ledger.blocks(at: now)

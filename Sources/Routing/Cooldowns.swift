@@ -83,12 +83,25 @@ public struct FailureLedger: Sendable, Equatable {
 
     public let rules: CooldownRules
     private(set) var accounts: [String: AccountState] = [:]
+    /// The same model blocks again, by model then account, with their ends: a decision asks once per model which
+    /// of its accounts are cooling, instead of looking every account up.
+    private(set) var cooling: [String: [String: Date]] = [:]
 
     public init(rules: CooldownRules = CooldownRules()) {
         self.rules = rules
     }
 
     public static func == (a: FailureLedger, b: FailureLedger) -> Bool { a.accounts == b.accounts }
+
+    /// The accounts with a block of their own for `model`, and when each ends (possibly past already).
+    public func cooling(model: String) -> [String: Date]? { cooling[model] }
+
+    /// Until when the whole account is out (billing), or `.distantFuture` while it waits for a passing test.
+    public func accountHeld(_ account: String) -> Date? {
+        guard let state = accounts[account] else { return nil }
+        if state.needsTest != nil { return .distantFuture }
+        return state.disabledUntil
+    }
 
     /// Records what a call routed to `account` for `model` came back with. `retryAfter` is the provider's
     /// `retry-after`; `reset` is when its quota resets (read from its rate-limit headers).
@@ -136,6 +149,12 @@ public struct FailureLedger: Sendable, Equatable {
             return
         }
         state.models[model] = entry == ModelState() ? nil : entry
+        if let until = entry.until {
+            cooling[model, default: [:]][account] = until
+        } else if cooling[model]?[account] != nil {
+            cooling[model]?[account] = nil
+            if cooling[model]?.isEmpty == true { cooling[model] = nil }
+        }
         accounts[account] = state == AccountState() ? nil : state
     }
 
@@ -166,6 +185,12 @@ public struct FailureLedger: Sendable, Equatable {
         entry.until = deadline
         entry.reason = reason
     }
+
+    /// Nothing recorded at all: every lookup would miss.
+    public var isEmpty: Bool { accounts.isEmpty }
+
+    /// Whether anything at all is recorded for the account.
+    public func hasAny(account: String) -> Bool { accounts[account] != nil }
 
     /// Whether anything is recorded for the account or this model of it (an `ok` then has something to clear).
     public func hasState(account: String, model: String) -> Bool {

@@ -1,4 +1,5 @@
 import Foundation
+import Synchronization
 
 /// One account as routing sees it, built from the stored account, its credential's metadata and the catalog.
 public struct RouteAccount: Sendable, Equatable {
@@ -68,9 +69,39 @@ public struct RouteCatalog: Sendable {
     /// it, to the newest dated reference; only where no model has the undated id itself.
     public let undated: [String: String]
 
+    /// Every account once, in a fixed order: a decision works on positions in it (`RouteState`'s per-account
+    /// slots), never hashing an account id on the way.
+    let list: [RouteAccount]
+    let index: [String: Int]
+    /// Per position: connected or untested; CLI runtimes only; its `maxConcurrent` (`Int.max` without one).
+    let serves: [Bool]
+    let cliOnly: [Bool]
+    let limits: [Int]
+    /// Each model's accounts, as positions in `list`, in the order the accounts were created.
+    let candidates: [String: [Int]]
+    /// Tells catalogs apart, so routing state laid out for one is rebuilt for another.
+    let generation: Int
+
+    private static let generations = Atomic<Int>(0)
+
     public init(accounts: [RouteAccount], models: [RouteModel]) {
-        self.accounts = Dictionary(accounts.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
+        var list: [RouteAccount] = []
+        var index: [String: Int] = [:]
+        for account in accounts where index[account.id] == nil {
+            index[account.id] = list.count
+            list.append(account)
+        }
+        self.list = list
+        self.index = index
+        serves = list.map(\.mayServe)
+        cliOnly = list.map(\.cliOnly)
+        limits = list.map { $0.maxConcurrent ?? .max }
+        self.accounts = Dictionary(list.map { ($0.id, $0) }, uniquingKeysWith: { a, _ in a })
         self.models = Dictionary(models.map { ($0.reference, $0) }, uniquingKeysWith: { a, _ in a })
+        var candidates: [String: [Int]] = [:]
+        for model in models { candidates[model.reference] = model.accounts.compactMap { index[$0] } }
+        self.candidates = candidates
+        generation = Self.generations.add(1, ordering: .relaxed).newValue
         var bare: [String: [String]] = [:]
         for m in models.sorted(by: { $0.reference < $1.reference }) { bare[m.model, default: []].append(m.reference) }
         self.bare = bare
@@ -146,16 +177,33 @@ public struct RouteQuery: Sendable {
     }
 }
 
-/// One line of a decision's explanation, for people and for the page.
+/// One line of a decision's explanation, for people and for the page. A decision records what happened; the
+/// sentence is written when the explanation is read (its JSON), not while the decision holds the router's lock.
 public struct Explanation: Sendable, Equatable, Codable {
-    /// `model` (a step of the chain), `skipped`, `chosen`, `fallback`, `unavailable`.
+    /// `agent`, `model` (a step of the chain), `fallback`, `skipped`, `chosen`, `params`, `unavailable`, `outcome`.
     public var step: String
     public var model: String?
     public var account: String?
-    /// For `skipped`: `excluded`, `status`, `policy`, `cooling`, `disabled`, `auth`, `busy`, `quota`.
+    /// For `skipped`: `excluded`, `status`, `policy`, `cooling`, `disabled`, `auth`, `busy`, `quota`, `credential`;
+    /// for `chosen`: `pinned`, `least_recently_used`.
     public var reason: String?
     public var until: Date?
-    public var message: String
+    private var text: String?
+    /// What the sentence is made of, when the decision did not write one (boxed: an explanation is copied into
+    /// arrays, and stays small).
+    private var parts: Parts?
+
+    final class Parts: Sendable, Equatable {
+        let skip: Skip?
+        let from: String?
+        let count: Int?
+        init(skip: Skip? = nil, from: String? = nil, count: Int? = nil) {
+            self.skip = skip
+            self.from = from
+            self.count = count
+        }
+        static func == (a: Parts, b: Parts) -> Bool { a.skip == b.skip && a.from == b.from && a.count == b.count }
+    }
 
     public init(step: String, model: String? = nil, account: String? = nil, reason: String? = nil, until: Date? = nil, message: String) {
         self.step = step
@@ -163,18 +211,98 @@ public struct Explanation: Sendable, Equatable, Codable {
         self.account = account
         self.reason = reason
         self.until = until
-        self.message = message
+        self.text = message
+    }
+
+    /// A step of the chain: the requested model, or a fallback, and where it came from.
+    static func model(_ reference: String, from: String, fallback: Bool) -> Explanation {
+        var e = Explanation(step: fallback ? "fallback" : "model", model: reference, message: "")
+        e.text = nil
+        e.parts = Parts(from: from)
+        return e
+    }
+
+    static func skipped(_ s: Skip) -> Explanation {
+        var e = Explanation(step: "skipped", model: s.model, account: s.account, reason: s.reason, until: s.until, message: "")
+        e.text = nil
+        e.parts = Parts(skip: s)
+        return e
+    }
+
+    static func chosen(_ account: String, model: String, step: String, pinned: Bool, of count: Int) -> Explanation {
+        var e = Explanation(step: "chosen", model: model, account: account, reason: pinned ? "pinned" : "least_recently_used", message: "")
+        e.text = nil
+        e.parts = Parts(from: step, count: count)
+        return e
+    }
+
+    public var message: String {
+        if let text { return text }
+        if let skip = parts?.skip { return "\(skip.account): \(skip.detail)" }
+        let from = parts?.from
+        switch step {
+        case "model": return "\(model ?? "") (\(from ?? ""))"
+        case "fallback": return "falling back to \(model ?? "") (\(from ?? ""))"
+        case "chosen" where reason == "pinned": return "\(account ?? ""): the session's account for \(from ?? model ?? "")"
+        case "chosen": return "\(account ?? ""): the least recently used of \(parts?.count ?? 0) in rotation"
+        default: return ""
+        }
+    }
+
+    enum CodingKeys: String, CodingKey { case step, model, account, reason, until, message }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        step = try c.decode(String.self, forKey: .step)
+        model = try c.decodeIfPresent(String.self, forKey: .model)
+        account = try c.decodeIfPresent(String.self, forKey: .account)
+        reason = try c.decodeIfPresent(String.self, forKey: .reason)
+        until = try c.decodeIfPresent(Date.self, forKey: .until)
+        text = try c.decode(String.self, forKey: .message)
+    }
+
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        try c.encode(step, forKey: .step)
+        try c.encodeIfPresent(model, forKey: .model)
+        try c.encodeIfPresent(account, forKey: .account)
+        try c.encodeIfPresent(reason, forKey: .reason)
+        try c.encodeIfPresent(until, forKey: .until)
+        try c.encode(message, forKey: .message)
     }
 }
 
-/// Why an account cannot take a model now.
+/// Why an account cannot take a model now: what the rules found, and (when read) the sentence that says it.
 public struct Skip: Sendable, Equatable {
     public var account: String
     public var model: String
     /// As in `Explanation.reason`.
     public var reason: String
     public var until: Date?
-    public var detail: String
+    var status: String?
+    var statusDetail: String?
+    var provider: String?
+    var cause: RouteOutcome?
+    var strikes = 0
+    var busy = 0
+    var limit = 0
+    var window: String?
+    var used = 0
+
+    public var detail: String {
+        switch reason {
+        case "excluded": return "excluded by the request"
+        case "status": return "status \(status ?? "")" + (statusDetail.map { ": \($0)" } ?? "")
+        case "policy": return "its tokens came from \(provider ?? "")'s CLI sign-in: only a CLI runtime may use them until allowDirectApi is set"
+        case "auth": return "the provider refused its credential; it stays out until a connection test passes"
+        case "disabled": return "disabled for billing until \(RouteState.stamp(until)) (\(strikes) in a row)"
+        case "cooling":
+            return "cooling until \(RouteState.stamp(until)) after \(cause?.rawValue ?? "failures") (\(strikes) \(strikes == 1 ? "strike" : "strikes"))"
+        case "busy": return "\(busy) of its \(limit) concurrent calls are in flight"
+        case "quota": return "\(used) % of its \(window ?? "") quota is used; it waits for the reset at \(RouteState.stamp(until))"
+        default: return reason
+        }
+    }
 }
 
 /// The answer of a decision.
@@ -213,61 +341,173 @@ public enum Verdict: Sendable {
 /// The changing part of routing, one per process: cooldowns, pins, decisions in flight, when each account
 /// was last used, quotas. A value behind the router's lock; `decide` reads and updates it in one step, so a
 /// decision and the in-flight count it adds are one atomic change.
+///
+/// Kept by account id (it outlives any one catalog), and laid out once per catalog as per-position slots, so a
+/// decision walks its candidates by position: with 50 accounts it hashes no account id unless one has something
+/// recorded against it (bench/micro).
 public struct RouteState: Sendable {
-    public var ledger: FailureLedger
+    public private(set) var ledger: FailureLedger
     public var pins: [PinKey: Pin] = [:]
     /// Decisions of this process without an outcome yet, per account.
-    public var inFlight: [String: Int] = [:]
+    public private(set) var inFlight: [String: Int] = [:]
     /// Decisions of other processes without an outcome yet (read from the store), per account.
-    public var inFlightElsewhere: [String: Int] = [:]
-    /// Least recently used first: a counter bumped by each use here, merged with other processes' uses.
-    public var lastUsed: [String: Double] = [:]
+    public private(set) var inFlightElsewhere: [String: Int] = [:]
+    /// Least recently used first: the time of each account's latest use, here or elsewhere.
+    public private(set) var lastUsed: [String: Double] = [:]
     /// The latest use: each decision here is a little later than every use before it.
-    public var useClock: Double = 0
-    public var quotas: [String: [QuotaWindow]] = [:]
+    public private(set) var useClock: Double = 0
+    public private(set) var quotas: [String: [QuotaWindow]] = [:]
     /// A pin unused this long is forgotten (longer than any provider's prompt cache lives).
     public var pinLifetime: TimeInterval = 3600
+    private var slots: Slots?
+
+    /// The per-account state a decision reads, by position in one catalog's account list.
+    struct Slots: Sendable {
+        var generation: Int
+        var lastUsed: [Double]
+        var busy: [Int]
+        /// Something is recorded for the account in the ledger, or in its quota: only then is it looked up.
+        var recorded: [Bool]
+        var limited: [Bool]
+        /// Until when the whole account is out (billing; `.distantFuture` waiting for a test), if it is.
+        var held: [Date?]
+    }
+
+    /// An account with something recorded is still free for a model when the account itself is not held and it
+    /// has no block of its own for the model that lasts past `now`.
+    static func clear(_ held: Date?, _ cooling: [String: Date]?, _ id: String, _ now: Date) -> Bool {
+        if let held, held > now { return false }
+        guard let cooling, let until = cooling[id] else { return true }
+        return until <= now
+    }
 
     public init(ledger: FailureLedger = FailureLedger()) {
         self.ledger = ledger
     }
 
-    /// Why `account` cannot take `model` now, or nil when it can.
-    public func skip(_ account: RouteAccount, _ model: RouteModel, _ query: RouteQuery, at now: Date) -> Skip? {
-        func skip(_ reason: String, until: Date? = nil, _ detail: String) -> Skip {
-            Skip(account: account.id, model: model.reference, reason: reason, until: until, detail: detail)
+    // MARK: Changes
+
+    /// Records an outcome (the store's replayed log) in the ledger.
+    public mutating func record(_ outcome: RouteOutcome, account: String, model: String, at now: Date,
+                                retryAfter: Duration? = nil, reset: Date? = nil) {
+        ledger.record(outcome, account: account, model: model, at: now, retryAfter: retryAfter, reset: reset)
+        slots = nil
+    }
+
+    public mutating func testPassed(account: String, at testedAt: Date) {
+        guard ledger.needsTest(account: account) != nil else { return }
+        ledger.testPassed(account: account, at: testedAt)
+        slots = nil
+    }
+
+    public mutating func setQuotas(_ quotas: [String: [QuotaWindow]]) {
+        self.quotas = quotas
+        slots = nil
+    }
+
+    public mutating func setInFlightElsewhere(_ counts: [String: Int]) {
+        guard counts != inFlightElsewhere else { return }
+        inFlightElsewhere = counts
+        slots = nil
+    }
+
+    /// A use another process made (read from the store).
+    public mutating func usedElsewhere(account: String, at time: Double) {
+        guard time > lastUsed[account, default: 0] else { return }
+        lastUsed[account] = time
+        useClock = max(useClock, time)
+        slots = nil
+    }
+
+    /// A decision is over (its outcome arrived, or it expired): it no longer counts in flight.
+    public mutating func finish(account: String, in catalog: RouteCatalog? = nil) {
+        guard let n = inFlight[account] else { return }
+        inFlight[account] = n > 1 ? n - 1 : nil
+        if let catalog, slots?.generation == catalog.generation, let i = catalog.index[account] {
+            slots?.busy[i] -= 1
+        } else {
+            slots = nil
         }
-        if query.exclude.contains(account.id) { return skip("excluded", "excluded by the request") }
-        if !account.mayServe {
-            return skip("status", "status \(account.status)" + (account.statusDetail.map { ": \($0)" } ?? ""))
+    }
+
+    /// After a success the session stays on the account that served it.
+    public mutating func pin(session: String, model: String, account: String, at now: Date) {
+        pins[PinKey(session: session, model: model)] = Pin(account: account, updatedAt: now)
+    }
+
+    private mutating func layOut(_ catalog: RouteCatalog) {
+        if slots?.generation == catalog.generation { return }
+        let ids = catalog.list.map(\.id)
+        slots = Slots(generation: catalog.generation,
+                      lastUsed: ids.map { lastUsed[$0, default: 0] },
+                      busy: ids.map { inFlight[$0, default: 0] + inFlightElsewhere[$0, default: 0] },
+                      recorded: ids.map { ledger.hasAny(account: $0) },
+                      limited: ids.map { quotas[$0] != nil },
+                      held: ids.map { ledger.accountHeld($0) })
+    }
+
+    // MARK: Reading
+
+    /// Why `account` cannot take `model` now, or nil when it can (the status page's question).
+    public func skip(_ account: RouteAccount, _ model: RouteModel, _ query: RouteQuery, at now: Date) -> Skip? {
+        skip(account, mayServe: account.mayServe, busy: inFlight[account.id, default: 0] + inFlightElsewhere[account.id, default: 0],
+             recorded: true, limited: true, model, query, at: now)
+    }
+
+    /// The one set of rules; `recorded` and `limited` false say the ledger and the quotas have nothing for the
+    /// account (so they need not be looked up).
+    func skip(_ account: RouteAccount, mayServe: Bool, busy: Int, recorded: Bool, limited: Bool, _ model: RouteModel,
+              _ query: RouteQuery, at now: Date) -> Skip? {
+        var s = Skip(account: account.id, model: model.reference, reason: "")
+        if !query.exclude.isEmpty && query.exclude.contains(account.id) {
+            s.reason = "excluded"
+            return s
+        }
+        if !mayServe {
+            s.reason = "status"
+            s.status = account.status
+            s.statusDetail = account.statusDetail
+            return s
         }
         if account.cliOnly && !query.viaProviderCLI {
-            return skip("policy", "its tokens came from \(account.provider)'s CLI sign-in: only a CLI runtime may use them until allowDirectApi is set")
+            s.reason = "policy"
+            s.provider = account.provider
+            return s
         }
-        if let block = ledger.block(account: account.id, model: model.model, at: now) {
-            switch block.reason {
-            case .auth:
-                return skip("auth", "the provider refused its credential; it stays out until a connection test passes")
-            case .billing:
-                return skip("disabled", until: block.until, "disabled for billing until \(Self.stamp(block.until)) (\(block.strikes) in a row)")
-            default:
-                return skip("cooling", until: block.until,
-                            "cooling until \(Self.stamp(block.until)) after \(block.reason.rawValue) (\(block.strikes) \(block.strikes == 1 ? "strike" : "strikes"))")
+        if recorded, let block = ledger.block(account: account.id, model: model.model, at: now) {
+            s.reason = switch block.reason {
+            case .auth: "auth"
+            case .billing: "disabled"
+            default: "cooling"
             }
+            s.until = block.until
+            s.cause = block.reason
+            s.strikes = block.strikes
+            return s
         }
-        if let limit = account.maxConcurrent {
-            let busy = inFlight[account.id, default: 0] + inFlightElsewhere[account.id, default: 0]
-            if busy >= limit { return skip("busy", "\(busy) of its \(limit) concurrent calls are in flight") }
+        if let limit = account.maxConcurrent, busy >= limit {
+            s.reason = "busy"
+            s.busy = busy
+            s.limit = limit
+            return s
         }
-        if let window = quotas[account.id]?.filter({ $0.holdsBack(at: now) }).max(by: { ($0.resetAt ?? now) < ($1.resetAt ?? now) }) {
-            let used = Int(((window.usedFraction ?? 1) * 100).rounded())
-            return skip("quota", until: window.resetAt, "\(used) % of its \(window.name) quota is used; it waits for the reset at \(Self.stamp(window.resetAt))")
+        if limited, let windows = quotas[account.id] {
+            var holding: QuotaWindow?
+            for w in windows where w.holdsBack(at: now) && (w.resetAt ?? now) > (holding?.resetAt ?? .distantPast) { holding = w }
+            if let window = holding {
+                s.reason = "quota"
+                s.until = window.resetAt
+                s.window = window.name
+                s.used = Int(((window.usedFraction ?? 1) * 100).rounded())
+                return s
+            }
         }
         return nil
     }
 
     /// Picks an account for the first step of the chain that has one, and counts the decision in flight.
     public mutating func decide(_ query: RouteQuery, in catalog: RouteCatalog, at now: Date) -> Verdict {
+        layOut(catalog)
         var explain: [Explanation] = []
         var skipped: [Skip] = []
         var unknown: [String] = []
@@ -279,46 +519,53 @@ public struct RouteState: Sendable {
                                            message: "no account offers \(step.reference)"))
                 continue
             }
-            explain.append(Explanation(step: index == 0 ? "model" : "fallback", model: step.reference,
-                                       message: index == 0 ? "\(step.reference) (\(step.from))"
-                                                           : "falling back to \(step.reference) (\(step.from))"))
-            var available: [(account: RouteAccount, model: RouteModel)] = []
-            for model in offered {
-                for id in model.accounts {
-                    guard let account = catalog.accounts[id] else { continue }
-                    if let s = skip(account, model, query, at: now) {
+            explain.append(.model(step.reference, from: step.from, fallback: index > 0))
+            // Candidates in rotation, as (position in the catalog, which offered model).
+            var available: [(Int, Int)] = []
+            for (m, model) in offered.enumerated() {
+                let cooling = ledger.cooling(model: model.model)
+                for i in catalog.candidates[model.reference] ?? [] {
+                    // Most accounts are plainly in rotation: that is read from the slots (and the model's cooling
+                    // list) alone. Anything else goes through the rules (`skip`), which say why.
+                    if query.exclude.isEmpty && catalog.serves[i] && (!catalog.cliOnly[i] || query.viaProviderCLI)
+                        && (!slots!.recorded[i] || Self.clear(slots!.held[i], cooling, catalog.list[i].id, now))
+                        && !slots!.limited[i] && slots!.busy[i] < catalog.limits[i] {
+                        available.append((i, m))
+                    } else if let s = skip(catalog.list[i], mayServe: catalog.serves[i], busy: slots!.busy[i], recorded: slots!.recorded[i],
+                                           limited: slots!.limited[i], model, query, at: now) {
                         skipped.append(s)
-                        explain.append(Explanation(step: "skipped", model: model.reference, account: id, reason: s.reason, until: s.until,
-                                                   message: "\(id): \(s.detail)"))
+                        explain.append(.skipped(s))
                     } else {
-                        available.append((account, model))
+                        available.append((i, m))
                     }
                 }
             }
-            guard !available.isEmpty else { continue }
+            guard var chosen = available.first else { continue }
 
             // Pins are kept per session and the model as asked, so a bare id's pin holds across providers.
             let pinKey = query.session.map { PinKey(session: $0, model: step.reference) }
-            var chosen = available[0]
             var pinned = false
             if let pinKey, let pin = pins[pinKey], now.timeIntervalSince(pin.updatedAt) < pinLifetime,
-               let candidate = available.first(where: { $0.account.id == pin.account }) {
+               let i = catalog.index[pin.account], let candidate = available.first(where: { $0.0 == i }) {
                 chosen = candidate
                 pinned = true
                 pins[pinKey]?.updatedAt = now
-                explain.append(Explanation(step: "chosen", model: chosen.model.reference, account: chosen.account.id, reason: "pinned",
-                                           message: "\(chosen.account.id): the session's account for \(step.reference)"))
             } else {
-                for candidate in available.dropFirst() where lastUsed[candidate.account.id, default: 0] < lastUsed[chosen.account.id, default: 0] {
+                var oldest = slots!.lastUsed[chosen.0]
+                for candidate in available.dropFirst() where slots!.lastUsed[candidate.0] < oldest {
                     chosen = candidate
+                    oldest = slots!.lastUsed[candidate.0]
                 }
-                explain.append(Explanation(step: "chosen", model: chosen.model.reference, account: chosen.account.id, reason: "least_recently_used",
-                                           message: "\(chosen.account.id): the least recently used of \(available.count) in rotation"))
             }
-            inFlight[chosen.account.id, default: 0] += 1
+            let account = catalog.list[chosen.0]
+            let model = offered[chosen.1]
+            explain.append(.chosen(account.id, model: model.reference, step: step.reference, pinned: pinned, of: available.count))
+            inFlight[account.id, default: 0] += 1
             useClock = max(useClock + 1e-6, now.timeIntervalSince1970)
-            lastUsed[chosen.account.id] = useClock
-            return .routed(.init(account: chosen.account, model: chosen.model, step: step.reference,
+            lastUsed[account.id] = useClock
+            slots!.busy[chosen.0] += 1
+            slots!.lastUsed[chosen.0] = useClock
+            return .routed(.init(account: account, model: model, step: step.reference,
                                  fallbackFrom: index == 0 ? nil : query.chain.first?.reference, pinned: pinned, explain: explain))
         }
         let retryAt = skipped.compactMap(\.until).filter { $0 > now }.min()
@@ -329,25 +576,30 @@ public struct RouteState: Sendable {
                                   unknownModels: unknown.count == query.chain.count ? unknown : []))
     }
 
-    /// A use another process made (read from the store).
-    public mutating func usedElsewhere(account: String, at time: Double) {
-        if time > lastUsed[account, default: 0] { lastUsed[account] = time }
-        useClock = max(useClock, time)
-    }
-
-    /// A decision is over (its outcome arrived, or it expired): it no longer counts in flight.
-    public mutating func finish(account: String) {
-        guard let n = inFlight[account] else { return }
-        inFlight[account] = n > 1 ? n - 1 : nil
-    }
-
-    /// After a success the session stays on the account that served it.
-    public mutating func pin(session: String, model: String, account: String, at now: Date) {
-        pins[PinKey(session: session, model: model)] = Pin(account: account, updatedAt: now)
-    }
-
+    /// An instant as RFC 3339 in UTC to the second, computed directly (Foundation's formatter costs microseconds,
+    /// and a decision formats one per account it skips).
     static func stamp(_ date: Date?) -> String {
         guard let date else { return "a connection test passes" }
-        return date.formatted(.iso8601)
+        return UTCStamp.string(date)
+    }
+}
+
+/// `yyyy-MM-ddTHH:mm:ssZ` without a formatter (Howard Hinnant's days-to-civil algorithm).
+enum UTCStamp {
+    static func string(_ date: Date) -> String {
+        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
+        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
+        let second = seconds - days * 86400
+        let z = days + 719_468
+        let era = (z >= 0 ? z : z - 146_096) / 146_097
+        let doe = z - era * 146_097
+        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
+        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
+        let mp = (5 * doy + 2) / 153
+        let day = doy - (153 * mp + 2) / 5 + 1
+        let month = mp < 10 ? mp + 3 : mp - 9
+        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
+        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
+        return "\(year)-\(two(month))-\(two(day))T\(two(second / 3600)):\(two(second % 3600 / 60)):\(two(second % 60))Z"
     }
 }

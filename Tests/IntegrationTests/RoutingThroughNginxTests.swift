@@ -9,17 +9,18 @@ import TestSupport
 @Suite struct RoutingThroughNginxTests {
     static let emulator = try! ProviderEmulator()
 
-    struct Call {
+    struct Call: Sendable {
         var status: Int
         var account: String?
         var outcome: String?
         var pinned: Bool
         var fallbackFrom: String?
-        var problem: [String: Any]?
+        /// The problem's type when routing refused.
+        var problem: String?
     }
 
     /// A stack whose rate-limit cooldowns are 2 s, 4 s, 8 s, …, with a runtime token that is handed credentials.
-    struct Routed {
+    struct Routed: Sendable {
         let stack: Stack
         let runtime: String
 
@@ -42,8 +43,17 @@ import TestSupport
             guard reply.status == 201 else { throw StackFailure(description: "create \(id): \(reply)") }
         }
 
-        /// Runs the test runtime `count` times; one entry per call.
-        func run(_ count: Int, _ extra: String = "") throws -> [Call] {
+        /// A stack, started on a thread of its own (starting nginx and the responder blocks).
+        static func start(_ label: String, anthropic keys: [String: String]) async throws -> Routed {
+            try await offPool { try Routed(label, anthropic: keys) }
+        }
+
+        /// Runs the test runtime `count` times, on a thread of its own; one entry per call.
+        func run(_ count: Int, _ extra: String = "") async throws -> [Call] {
+            try await offPool { try runBlocking(count, extra) }
+        }
+
+        func runBlocking(_ count: Int, _ extra: String) throws -> [Call] {
             let script = Paths.repoRoot.appendingPathComponent("Tests/fakes/runtime.py").path
             let result = try shell("python3 '\(script)' --api http://127.0.0.1:\(stack.port) --token '\(runtime)' --ca '\(TestCA.files.caCertificate)' --count \(count) --model anthropic/claude-sonnet-4-5 \(extra)")
             guard result.status == 0 else { throw StackFailure(description: "runtime: \(result.output)") }
@@ -51,7 +61,7 @@ import TestSupport
                 guard let o = try? JSONSerialization.jsonObject(with: Data(line.utf8)) as? [String: Any] else { return nil }
                 return Call(status: o["status"] as? Int ?? 0, account: o["account"] as? String, outcome: o["outcome"] as? String,
                             pinned: o["pinned"] as? Bool ?? false, fallbackFrom: o["fallbackFrom"] as? String,
-                            problem: o["problem"] as? [String: Any])
+                            problem: (o["problem"] as? [String: Any])?["type"] as? String)
             }
         }
 
@@ -66,12 +76,12 @@ import TestSupport
         calls.reduce(into: [:]) { $0[$1.account ?? "-", default: 0] += 1 }
     }
 
-    @Test func threeAccountsShareThreeHundredCallsEvenlyAndTheKeysStayOutOfTheLogs() throws {
-        let r = try Routed("routing-spread", anthropic: [
+    @Test func threeAccountsShareThreeHundredCallsEvenlyAndTheKeysStayOutOfTheLogs() async throws {
+        let r = try await Routed.start("routing-spread", anthropic: [
             "anthropic:a": "sk-ant-CANARYSECRET-route-a0123456789", "anthropic:b": "sk-ant-CANARYSECRET-route-b0123456789",
             "anthropic:c": "sk-ant-CANARYSECRET-route-c0123456789",
         ])
-        let calls = try r.run(300)
+        let calls = try await r.run(300)
         #expect(calls.allSatisfy { $0.status == 200 && $0.outcome == "ok" })
         let seen = Self.counts(calls)
         #expect(Set(seen.keys) == ["anthropic:a", "anthropic:b", "anthropic:c"])
@@ -87,13 +97,13 @@ import TestSupport
         #expect(!audit.contains("CANARYSECRET"))
     }
 
-    @Test func aRateLimitedAccountCoolsDownLongerEachTimeAndComesBack() throws {
-        let r = try Routed("routing-429", anthropic: [
+    @Test func aRateLimitedAccountCoolsDownLongerEachTimeAndComesBack() async throws {
+        let r = try await Routed.start("routing-429", anthropic: [
             "anthropic:a": "sk-ant-CANARYSECRET-route-good0123456789",
             "anthropic:limited": "sk-ant-CANARYSECRET-ratelimit-0123456789",
         ])
         // The emulator answers 429 (retry-after 30) for the limited account: after its first 429 it is skipped.
-        let first = try r.run(6)
+        let first = try await r.run(6)
         #expect(first.filter { $0.account == "anthropic:limited" }.count == 1, "\(Self.counts(first))")
         #expect(first.contains { $0.account == "anthropic:limited" && $0.outcome == "rate_limit" })
         var row = try r.status()["anthropic:limited"]
@@ -104,8 +114,8 @@ import TestSupport
         #expect(until.map { $0.timeIntervalSinceNow > 20 } == true, "\(String(describing: row))")
     }
 
-    @Test func theLadderGrowsAndAnAccountIsUsedAgainWhenItsCooldownEnds() throws {
-        let r = try Routed("routing-ladder", anthropic: [
+    @Test func theLadderGrowsAndAnAccountIsUsedAgainWhenItsCooldownEnds() async throws {
+        let r = try await Routed.start("routing-ladder", anthropic: [
             "anthropic:a": "sk-ant-CANARYSECRET-route-good0123456789",
             "anthropic:b": "sk-ant-CANARYSECRET-route-good9876543210",
         ])
@@ -130,37 +140,37 @@ import TestSupport
         try limitB()
         let one = try cooldown()
         #expect(one > 0.5 && one <= 2.1)
-        let tally4 = Self.counts(try r.run(4)); #expect(tally4["anthropic:b"] == nil)
-        Thread.sleep(forTimeInterval: 2.2)
+        let tally4 = Self.counts(try await r.run(4)); #expect(tally4["anthropic:b"] == nil)
+        try await Task.sleep(for: .seconds(2.2))
         try limitB()
         let two = try cooldown()
         #expect(two > 2.1 && two <= 4.1, "the second cooldown is the ladder's second step")
-        Thread.sleep(forTimeInterval: 4.2)
+        try await Task.sleep(for: .seconds(4.2))
         // Over: b is back in rotation and an ok keeps it there.
-        let back = try r.run(6)
+        let back = try await r.run(6)
         #expect(Self.counts(back)["anthropic:b"] == 3, "\(Self.counts(back))")
         #expect(try r.status()["anthropic:b"]?["state"] as? String == "in_rotation")
     }
 
-    @Test func quotaHeadersAtNinetyNinePercentHoldAnAccountBackUntilTheReset() throws {
-        let r = try Routed("routing-quota", anthropic: [
+    @Test func quotaHeadersAtNinetyNinePercentHoldAnAccountBackUntilTheReset() async throws {
+        let r = try await Routed.start("routing-quota", anthropic: [
             "anthropic:a": "sk-ant-CANARYSECRET-route-good0123456789",
             "anthropic:nearly": "sk-ant-CANARYSECRET-nearlyout-0123456789",
         ])
         // The emulator reports 1 % of the token window left, resetting in three seconds.
-        let first = try r.run(6)
+        let first = try await r.run(6)
         #expect(first.filter { $0.account == "anthropic:nearly" }.count == 1, "\(Self.counts(first))")
         #expect(try r.status()["anthropic:nearly"]?["state"] as? String == "quota")
-        Thread.sleep(forTimeInterval: 3.2)
-        let tally4 = Self.counts(try r.run(4)); #expect(tally4["anthropic:nearly"] == 1)
+        try await Task.sleep(for: .seconds(3.2))
+        let tally4 = Self.counts(try await r.run(4)); #expect(tally4["anthropic:nearly"] == 1)
     }
 
-    @Test func anAuthRefusalKeepsTheAccountInErrorUntilATestPasses() throws {
-        let r = try Routed("routing-auth", anthropic: [
+    @Test func anAuthRefusalKeepsTheAccountInErrorUntilATestPasses() async throws {
+        let r = try await Routed.start("routing-auth", anthropic: [
             "anthropic:a": "sk-ant-CANARYSECRET-route-good0123456789",
             "anthropic:revoked": "sk-ant-CANARYSECRET-bad-revoked0123456789",
         ])
-        let calls = try r.run(6)
+        let calls = try await r.run(6)
         #expect(calls.filter { $0.account == "anthropic:revoked" }.count == 1)
         #expect(calls.contains { $0.account == "anthropic:revoked" && $0.outcome == "auth" })
         #expect(try r.stack.accountStatus("anthropic:revoked") == "error")
@@ -169,15 +179,15 @@ import TestSupport
         #expect(try r.stack.send("PUT", "/api/accounts/anthropic:revoked/credential", json: #"{"kind":"api_key","apiKey":"sk-ant-CANARYSECRET-route-fixed0123456789"}"#).status == 200)
         let test = try r.stack.send("POST", "/api/accounts/anthropic:revoked/test")
         #expect(test.json["ok"] as? Bool == true, "\(test)")
-        Thread.sleep(forTimeInterval: 0.6)
-        let tally6 = Self.counts(try r.run(6)); #expect(tally6["anthropic:revoked"] == 3)
+        try await Task.sleep(for: .seconds(0.6))
+        let tally6 = Self.counts(try await r.run(6)); #expect(tally6["anthropic:revoked"] == 3)
     }
 
-    @Test func aSessionStaysOnOneAccountAcrossFiftyCallsAndMovesWhenItFails() throws {
-        let r = try Routed("routing-session", anthropic: [
+    @Test func aSessionStaysOnOneAccountAcrossFiftyCallsAndMovesWhenItFails() async throws {
+        let r = try await Routed.start("routing-session", anthropic: [
             "anthropic:a": "sk-ant-CANARYSECRET-route-a0123456789", "anthropic:b": "sk-ant-CANARYSECRET-route-b0123456789",
         ])
-        let calls = try r.run(50, "--session conversation-1")
+        let calls = try await r.run(50, "--session conversation-1")
         let accounts = Set(calls.compactMap(\.account))
         #expect(accounts.count == 1, "\(Self.counts(calls))")
         #expect(calls.dropFirst().allSatisfy { $0.pinned })
@@ -189,27 +199,27 @@ import TestSupport
         let reported = try r.stack.http.send("POST", "/api/route/outcome", headers: [("Authorization", "Bearer \(r.runtime)"), ("Content-Type", "application/json")],
                                              body: #"{"decisionId":"\#(d.json["decisionId"] as? String ?? "")","outcome":"rate_limit","httpStatus":429}"#)
         #expect(reported.status == 200, "\(reported)")
-        let moved = try r.run(10, "--session conversation-1")
+        let moved = try await r.run(10, "--session conversation-1")
         let now = Set(moved.compactMap(\.account))
         #expect(now.count == 1 && !now.contains(pinned), "\(Self.counts(moved))")
-        Thread.sleep(forTimeInterval: 2.2)
-        let stays = try r.run(10, "--session conversation-1")
+        try await Task.sleep(for: .seconds(2.2))
+        let stays = try await r.run(10, "--session conversation-1")
         #expect(Set(stays.compactMap(\.account)) == now)
     }
 
-    @Test func twoRespondersOnOneStateDirectoryAgreeWithinASecond() throws {
-        let r = try Routed("routing-two", anthropic: [
+    @Test func twoRespondersOnOneStateDirectoryAgreeWithinASecond() async throws {
+        let r = try await Routed.start("routing-two", anthropic: [
             "anthropic:a": "sk-ant-CANARYSECRET-route-good0123456789",
             "anthropic:limited": "sk-ant-CANARYSECRET-ratelimit-0123456789",
         ])
-        let second = try r.stack.addResponder("second")
+        let second = try await offPool { try r.stack.addResponder("second") }
         // A 429 through whichever process nginx picked (until the other has caught up, it may pick the account
         // once more: that is the second the issue allows)...
-        let first = try r.run(4)
+        let first = try await r.run(4)
         #expect(first.contains { $0.account == "anthropic:limited" && $0.outcome == "rate_limit" })
-        Thread.sleep(forTimeInterval: 1.0)
+        try await Task.sleep(for: .seconds(1.0))
         // ...and neither process sends the limited account anything after a second.
-        let after = try r.run(20)
+        let after = try await r.run(20)
         #expect(Self.counts(after)["anthropic:limited"] == nil, "\(Self.counts(after))")
         // Both processes answered routing requests (nginx alternates, so one made the decisions and the other took
         // their outcomes: the one that decided honoured the other's cooldown). Request lines reach the log within a moment.
@@ -217,14 +227,14 @@ import TestSupport
         var both = false
         for _ in 0..<50 where !both {
             both = log(r.stack.run).contains("\"path\":\"/api/route") && log(second).contains("\"path\":\"/api/route")
-            if !both { Thread.sleep(forTimeInterval: 0.1) }
+            if !both { try await Task.sleep(for: .seconds(0.1)) }
         }
         #expect(both)
         #expect(!log(second).contains("CANARYSECRET"))
     }
 
-    @Test func runtimeTokensAreConfinedToRouting() throws {
-        let r = try Routed("routing-scopes", anthropic: ["anthropic:a": "sk-ant-CANARYSECRET-route-good0123456789"])
+    @Test func runtimeTokensAreConfinedToRouting() async throws {
+        let r = try await Routed.start("routing-scopes", anthropic: ["anthropic:a": "sk-ant-CANARYSECRET-route-good0123456789"])
         for path in ["/api/config", "/api/accounts", "/api/audit"] {
             let reply = try r.stack.http.send("GET", path, headers: [("Authorization", "Bearer \(r.runtime)")])
             #expect(reply.status == 403, "\(path): \(reply)")

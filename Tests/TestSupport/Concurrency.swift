@@ -44,3 +44,14 @@ public func eventually(seconds: Double = 20, _ condition: () -> Bool) async -> B
     }
     return true
 }
+
+/// Runs blocking work (a process, a socket, a long wait) on a thread of its own and awaits its result, so that
+/// a test's blocking never holds one of the cooperative pool's few threads (two on this machine): other suites'
+/// tasks in the same process would otherwise stall behind it.
+public func offPool<T: Sendable>(_ body: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread.detachNewThread {
+            do { continuation.resume(returning: try body()) } catch { continuation.resume(throwing: error) }
+        }
+    }
+}

@@ -5,10 +5,9 @@ import Routing
 // Issue 15: one routing decision, in process, p99 ≤ 10 µs with 50 accounts and 500 models.
 //
 // Each sample is one decision for one model (the next of the 500 each time, so no single model's entries stay
-// hot in cache). `Fleet` is the state a decision reads; `decide` is the decision. Until the router lands, the
-// decision is its inner loop: the cooldown lookup of each of the 50 accounts for the model. When it lands, only
-// `Fleet.init` (build the router's view from the same accounts, models and ledger) and the body of `decide`
-// (call the router) change.
+// hot in cache): `RouteState.decide`, exactly what `POST /api/route` runs under its lock — every candidate's
+// status, policy, cooldown, concurrency and quota checked, the least recently used chosen, the explanation built —
+// followed by `finish` (the outcome taking it out of flight), so the state stays the same from sample to sample.
 
 let benchmarks: @Sendable () -> Void = {
     let configuration = Benchmark.Configuration(
@@ -29,15 +28,24 @@ let benchmarks: @Sendable () -> Void = {
     decisions("RouteDecision: 50 accounts x 500 models, no failures") { Fleet(failures: false) }
 }
 
-/// The decision under measurement. Today: every account's cooldown lookup for `model`, keeping the first account
-/// that is free (all 50 are looked up, as a decision must to order its candidates).
+/// The decision under measurement.
 @inline(never)
 func decide(_ fleet: Fleet, model: String) -> String? {
-    var chosen: String?
-    for account in fleet.accounts where fleet.ledger.block(account: account, model: model, at: fleet.now) == nil {
-        if chosen == nil { chosen = account }
+    let query = RouteQuery(chain: [ChainStep(reference: "anthropic/" + model, from: "request")])
+    switch fleet.router.state.decide(query, in: fleet.catalog, at: fleet.now) {
+    case .routed(let routed):
+        fleet.router.state.finish(account: routed.account.id, in: fleet.catalog)
+        return routed.account.id
+    case .unavailable:
+        return nil
     }
-    return chosen
+}
+
+/// The routing state, changed by each decision (in flight, least recently used), as the service keeps it.
+final class Router: @unchecked Sendable {
+    // @unchecked Sendable: the benchmark runs one decision at a time.
+    var state: RouteState
+    init(_ state: RouteState) { self.state = state }
 }
 
 /// 50 accounts that each offer all 500 models, with failures recorded the way a busy fleet collects them (or none).
@@ -46,13 +54,24 @@ struct Fleet: Sendable {
     let models: [String]
     let ledger: FailureLedger
     let now: Date
+    /// The view a decision reads: the accounts and the models they offer.
+    let catalog: RouteCatalog
+    let router: Router
 
     init(accountCount: Int = 50, modelCount: Int = 500, failures: Bool = true) {
-        accounts = (0..<accountCount).map { "anthropic:account-\($0)" }
-        models = (0..<modelCount).map { "claude-model-\($0)" }
+        let accounts = (0..<accountCount).map { "anthropic:account-\($0)" }
+        let models = (0..<modelCount).map { "claude-model-\($0)" }
+        self.accounts = accounts
+        self.models = models
         let start = Date(timeIntervalSince1970: 1_800_000_000)
         now = start.addingTimeInterval(120)
         ledger = failures ? Self.busy(accounts, models, since: start) : FailureLedger()
+        catalog = RouteCatalog(
+            accounts: accounts.map { RouteAccount(id: $0, provider: "anthropic", family: "anthropic", baseURL: "https://api.anthropic.com",
+                                                  status: "connected") },
+            models: models.map { RouteModel(reference: "anthropic/" + $0, provider: "anthropic", model: $0, accounts: accounts,
+                                            maxOutputTokens: 64_000) })
+        router = Router(RouteState(ledger: ledger))
     }
 
     private static func busy(_ accounts: [String], _ models: [String], since start: Date) -> FailureLedger {
