@@ -36,6 +36,31 @@ public struct RouteAnswer: Sendable, Encodable {
     public var pinned: Bool
     public var expiresAt: Date
     public var explain: [Explanation]
+
+    /// The answer's JSON, written directly: it is made on every decision (what `JSON.encode` would write).
+    public var jsonBytes: [UInt8] {
+        var w = JSONWriter(capacity: 1536)
+        w.object { w in
+            w.member("account", account)
+            w.member("baseUrl", baseUrl)
+            if let credential { w.key("credential"); credential.write(into: &w) }
+            w.member("decisionId", decisionId)
+            w.key("explain")
+            w.array { w in for e in explain { e.write(into: &w) } }
+            w.member("expiresAt", expiresAt)
+            w.member("fallbackFrom", fallbackFrom)
+            w.member("family", family)
+            w.member("model", model)
+            w.key("params")
+            w.value(.object(params))
+            w.member("paramsFrom", paramsFrom)
+            w.member("pinned", pinned)
+            w.member("provider", provider)
+            w.member("reference", reference)
+            w.member("runtime", runtime)
+        }
+        return w.bytes
+    }
 }
 
 /// The answer to `POST /api/route/outcome`.
@@ -118,18 +143,18 @@ extension RouteService {
             let row = RouteDecisionRow(id: id, process: process, at: now, expiresAt: now.addingTimeInterval(routed.account.decisionLifetime),
                                        accountID: routed.account.id, provider: routed.model.provider, model: routed.model.model,
                                        requested: request.model ?? chain[0].reference, step: routed.step, session: request.session, agent: request.agent,
-                                       runtime: runtime, tokenID: caller.tokenID,
-                                       explain: (try? JSON.encode(explain)).map { String(decoding: $0, as: UTF8.self) } ?? "[]")
+                                       runtime: runtime, tokenID: caller.tokenID, explain: "")
             open.withLock { $0[id] = Open(row: row) }
             pending.withLock { p in
                 p.decisions.append(row)
+                p.explanations[id] = explain
                 if routed.pinned, let session = request.session {
                     p.pinUses[PinKey(session: session, model: routed.step)] =
                         PinRow(session: session, model: routed.step, accountID: routed.account.id, updatedAt: now)
                 }
             }
             recent.withLock { r in
-                r.append(row)
+                r.append(Recent(row: row, explain: explain))
                 if r.count > Self.recentCapacity { r.removeFirst(r.count - Self.recentCapacity) }
             }
             observer.decision(routed.fallbackFrom == nil ? "routed" : "fallback")
@@ -247,7 +272,7 @@ extension RouteService {
         for attempt in 0..<40 {
             if let mine = open.withLock({ $0[id]?.row }) { return mine }
             if let waiting = pending.withLock({ $0.decisions.first { $0.id == id } }) { return waiting }
-            if let mine = recent.withLock({ $0.last { $0.id == id } }) { return mine }
+            if let mine = recent.withLock({ $0.last { $0.row.id == id }?.row }) { return mine }
             if let stored = try database.routeDecision(id) { return stored }
             if attempt < 39 { try? await Task.sleep(for: .milliseconds(25)) }
         }
@@ -263,7 +288,7 @@ extension RouteService {
             state.withLock { $0.finish(account: opened.row.accountID, in: catalog) }
         }
         recent.withLock { r in
-            if let i = r.lastIndex(where: { $0.id == id }) { r[i].outcome = outcome; r[i].outcomeAt = now }
+            if let i = r.lastIndex(where: { $0.row.id == id }) { r[i].row.outcome = outcome; r[i].row.outcomeAt = now }
         }
         let pendingOnly = pending.withLock { p -> Bool in
             guard let i = p.decisions.firstIndex(where: { $0.id == id }) else { return false }

@@ -28,12 +28,19 @@ public struct RouteRequest: Sendable, Equatable {
         }
         func text(_ name: String, max: Int = 200) -> String? {
             guard let value = object[name], value != .null else { return nil }
-            guard let s = value.stringValue, !s.trimmingCharacters(in: .whitespaces).isEmpty, s.count <= max,
-                  !s.contains(where: { $0.isNewline || $0.asciiValue.map { $0 < 0x20 } == true }) else {
+            // Bytes, not Characters: this runs on every decision.
+            guard let s = value.stringValue, !s.utf8.isEmpty, s.utf8.count <= max * 4, s.count <= max,
+                  !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }), !s.contains(where: \.isNewline) else {
                 errors.append(FieldError(pointer: "/\(name)", code: "type", message: "must be a non-empty string of at most \(max) characters on one line"))
                 return nil
             }
-            return s.trimmingCharacters(in: .whitespaces)
+            guard s.utf8.first == UInt8(ascii: " ") || s.utf8.last == UInt8(ascii: " ") else { return s }
+            let trimmed = s.trimmingCharacters(in: .whitespaces)
+            if trimmed.isEmpty {
+                errors.append(FieldError(pointer: "/\(name)", code: "type", message: "must be a non-empty string of at most \(max) characters on one line"))
+                return nil
+            }
+            return trimmed
         }
         let model = text("model"), alias = text("alias")
         if model != nil && alias != nil {

@@ -88,6 +88,8 @@ public final class RouteService: Sendable {
 
     struct Pending: Sendable {
         var decisions: [RouteDecisionRow] = []
+        /// Each pending decision's explanation, written as JSON when the batch is (off the request thread).
+        var explanations: [String: [Explanation]] = [:]
         var pinUses: [PinKey: PinRow] = [:]
         var leases: [String: LeaseCount] = [:]
     }
@@ -101,7 +103,12 @@ public final class RouteService: Sendable {
     let open = Locked<[String: Open]>([:])
     let pending = Locked<Pending>(Pending())
     /// The newest decisions of this process with their explanation, newest last (the status page's list).
-    let recent = Locked<[RouteDecisionRow]>([])
+    let recent = Locked<[Recent]>([])
+
+    struct Recent: Sendable {
+        var row: RouteDecisionRow
+        var explain: [Explanation]
+    }
     static let recentCapacity = 50
 
     public init(database: AppDatabase, accounts: AccountService, config: ConfigService, catalog: CatalogStore,
@@ -144,7 +151,8 @@ public final class RouteService: Sendable {
     /// How often decisions are written: an outcome that reaches another process finds its decision within this.
     static let flushInterval: Duration = .milliseconds(40)
 
-    /// Stops the background task and writes what is pending (decisions, pin uses, credential counts).
+    /// Stops the background task, writes what is pending (decisions, pin uses, credential counts) and ends this
+    /// process's decisions still in flight (a process that crashes leaves them counted until they expire).
     public func stop() async {
         let task = sync.withLock { s -> Task<Void, Never>? in
             s.stopped = true
@@ -153,6 +161,7 @@ public final class RouteService: Sendable {
         task?.cancel()
         await task?.value
         await flush()
+        try? database.endDecisions(of: process, at: clock())
     }
 
     /// `stop()` from a thread that is not a task's (`serve` at exit): waits up to `grace`; true when done.
@@ -285,13 +294,21 @@ public final class RouteService: Sendable {
             return taken
         }
         guard !batch.decisions.isEmpty || !batch.pinUses.isEmpty || !batch.leases.isEmpty else { return }
+        let decisions = batch.decisions.map { row -> RouteDecisionRow in
+            var row = row
+            var w = JSONWriter(capacity: 512)
+            w.array { w in for e in batch.explanations[row.id] ?? [] { e.write(into: &w) } }
+            row.explain = String(decoding: w.bytes, as: UTF8.self)
+            return row
+        }
         do {
-            try await database.recordRouteUsage(decisions: batch.decisions, pinUses: Array(batch.pinUses.values),
+            try await database.recordRouteUsage(decisions: decisions, pinUses: Array(batch.pinUses.values),
                                                 leases: Array(batch.leases.values))
         } catch {
             // Put it back for the next try: usage is never dropped while the process runs.
             pending.withLock { p in
                 p.decisions = batch.decisions + p.decisions
+                p.explanations.merge(batch.explanations) { new, _ in new }
                 p.pinUses.merge(batch.pinUses) { new, _ in new }
                 for (key, lease) in batch.leases {
                     if var mine = p.leases[key] {

@@ -96,17 +96,18 @@ extension RouteService {
             RouteStatus.AccountQuota(account: $0.id, provider: $0.provider, status: $0.status, windows: st.quotas[$0.id] ?? [])
         }
         // The newest decisions: this process's own (with outcomes it saw) and the store's (others').
-        var byID: [String: RouteDecisionRow] = [:]
-        for d in try database.recentDecisions(limit: 20) { byID[d.id] = d }
-        for d in recent.withLock({ $0 }) { byID[d.id] = d }
+        var byID: [String: (row: RouteDecisionRow, explain: [Explanation]?)] = [:]
+        for d in try database.recentDecisions(limit: 20) { byID[d.id] = (d, nil) }
+        for d in recent.withLock({ $0 }) { byID[d.row.id] = (d.row, d.explain) }
         let wanted = Set(references)
         let decisions = byID.values
-            .filter { model == nil || wanted.contains("\($0.provider)/\($0.model)") }
-            .sorted { $0.at > $1.at }.prefix(20)
-            .map { d in
-                RouteStatus.Decision(decisionId: d.id, at: d.at, account: d.accountID, model: "\(d.provider)/\(d.model)", requested: d.requested,
-                                     agent: d.agent, runtime: d.runtime, session: d.session != nil, outcome: d.outcome, outcomeAt: d.outcomeAt,
-                                     explain: Self.explanation(d.explain))
+            .filter { model == nil || wanted.contains("\($0.row.provider)/\($0.row.model)") }
+            .sorted { $0.row.at > $1.row.at }.prefix(20)
+            .map { entry in
+                let d = entry.row
+                return RouteStatus.Decision(decisionId: d.id, at: d.at, account: d.accountID, model: "\(d.provider)/\(d.model)", requested: d.requested,
+                                            agent: d.agent, runtime: d.runtime, session: d.session != nil, outcome: d.outcome, outcomeAt: d.outcomeAt,
+                                            explain: entry.explain ?? Self.explanation(d.explain))
             }
         return RouteStatus(generatedAt: now, models: models, accounts: accounts, decisions: Array(decisions))
     }

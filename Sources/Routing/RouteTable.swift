@@ -1,3 +1,4 @@
+import Core
 import Foundation
 import Synchronization
 
@@ -246,6 +247,20 @@ public struct Explanation: Sendable, Equatable, Codable {
         case "chosen" where reason == "pinned": return "\(account ?? ""): the session's account for \(from ?? model ?? "")"
         case "chosen": return "\(account ?? ""): the least recently used of \(parts?.count ?? 0) in rotation"
         default: return ""
+        }
+    }
+
+    /// Writes it as JSON (what `encode(to:)` writes, without an encoder).
+    public func write(into w: inout JSONWriter) {
+        w.object { w in
+            w.member("account", account)
+            w.key("message")
+            w.string(message)
+            w.member("model", model)
+            w.member("reason", reason)
+            w.key("step")
+            w.string(step)
+            w.member("until", until)
         }
     }
 
@@ -581,25 +596,5 @@ public struct RouteState: Sendable {
     static func stamp(_ date: Date?) -> String {
         guard let date else { return "a connection test passes" }
         return UTCStamp.string(date)
-    }
-}
-
-/// `yyyy-MM-ddTHH:mm:ssZ` without a formatter (Howard Hinnant's days-to-civil algorithm).
-enum UTCStamp {
-    static func string(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970.rounded(.down))
-        let days = seconds >= 0 ? seconds / 86400 : (seconds - 86399) / 86400
-        let second = seconds - days * 86400
-        let z = days + 719_468
-        let era = (z >= 0 ? z : z - 146_096) / 146_097
-        let doe = z - era * 146_097
-        let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365
-        let doy = doe - (365 * yoe + yoe / 4 - yoe / 100)
-        let mp = (5 * doy + 2) / 153
-        let day = doy - (153 * mp + 2) / 5 + 1
-        let month = mp < 10 ? mp + 3 : mp - 9
-        let year = yoe + era * 400 + (month <= 2 ? 1 : 0)
-        func two(_ n: Int) -> String { n < 10 ? "0\(n)" : String(n) }
-        return "\(year)-\(two(month))-\(two(day))T\(two(second / 3600)):\(two(second % 3600 / 60)):\(two(second % 60))Z"
     }
 }

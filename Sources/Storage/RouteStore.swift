@@ -268,6 +268,15 @@ extension AppDatabase {
         }
     }
 
+    /// A process that stops ends its decisions still waiting for an outcome, so other processes (and the next
+    /// start) do not count them in flight until they would have expired.
+    public func endDecisions(of process: String, at now: Date) throws {
+        try pool.write { db in
+            try db.execute(sql: "UPDATE route_decision SET expires_at = ? WHERE process = ? AND outcome IS NULL AND expires_at > ?",
+                           arguments: [now, process, now])
+        }
+    }
+
     /// A decision by id (an outcome for a decision another process made).
     public func routeDecision(_ id: String) throws -> RouteDecisionRow? {
         try pool.read { db in try Row.fetchOne(db, sql: "SELECT * FROM route_decision WHERE id = ?", arguments: [id]).map(RouteDecisionRow.init(row:)) }

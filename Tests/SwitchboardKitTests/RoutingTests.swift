@@ -1,3 +1,4 @@
+@testable import Accounts
 @testable import API
 @testable import App
 @testable import Auth
@@ -100,6 +101,22 @@ struct RoutingHarness {
         let seen = try await h.spread(300)
         #expect(Set(seen.keys) == ["anthropic:a", "anthropic:b", "anthropic:c"])
         #expect(seen.values.max()! - seen.values.min()! <= 2)
+    }
+
+    @Test func theAnswerWrittenByHandIsWhatTheEncoderWouldWrite() throws {
+        var explain = [Explanation(step: "agent", message: "agent \"coder\": runtime pi\n(tab\t)")]
+        explain.append(Explanation(step: "skipped", model: "a/b", account: "a:x", reason: "cooling", until: Date(timeIntervalSince1970: 1_800_000_123), message: "ünïcödé / slash"))
+        var credential = HandedCredential(kind: "azure", headers: ["api-key": "k\u{01}y", "Authorization": "Bearer t"], expiresAt: Date(timeIntervalSince1970: 1_800_000_000))
+        credential.endpoint = "https://e.example/x"
+        credential.deployment = "d"
+        let answer = RouteAnswer(decisionId: "dec_abc", account: "azureOpenai:eu", provider: "azureOpenai", model: "gpt-5", reference: "azureOpenai/gpt-5",
+                                 family: "azure", baseUrl: nil, runtime: "pi",
+                                 params: ["maxTokens": .number(4096), "temperature": .number(0.7), "extra": .object(["b": .bool(true), "a": .null, "n": .array([.number(-1.5)])])],
+                                 paramsFrom: ["maxTokens": "/agents/defaults/params/maxTokens"], credential: credential, fallbackFrom: "a/b",
+                                 pinned: true, expiresAt: Date(timeIntervalSince1970: 1_800_000_600), explain: explain)
+        let byHand = try #require(JSONValue.parse(answer.jsonBytes))
+        let byEncoder = try #require(JSONValue.parse(JSON.encode(answer)))
+        #expect(byHand == byEncoder)
     }
 
     @Test func anUndatedNameRoutesToTheDatedModel() async throws {

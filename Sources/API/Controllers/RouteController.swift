@@ -28,7 +28,7 @@ package struct RouteController {
         let body = try JSON.value(from: request)
         let answer = try await service.route(body, by: Self.caller(context))
         // A credential in the body: never cached by anything between.
-        return try .json(answer, headers: [.cacheControl: "no-store"])
+        return Response(status: .ok, headers: [.contentType: "application/json", .cacheControl: "no-store"], body: answer.jsonBytes)
     }
 
     @Sendable func outcome(_ request: Request, _ context: RequestContext) async throws -> Response {

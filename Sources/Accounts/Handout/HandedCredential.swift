@@ -29,6 +29,24 @@ public struct HandedCredential: Sendable, Equatable, Encodable {
         self.expiresAt = expiresAt
     }
 
+    /// Writes it as JSON (what `encode(to:)` writes, without an encoder).
+    public func write(into w: inout JSONWriter) {
+        w.object { w in
+            w.member("accessKeyId", accessKeyId)
+            w.member("apiVersion", apiVersion)
+            w.member("deployment", deployment)
+            w.member("endpoint", endpoint)
+            w.member("expiresAt", expiresAt)
+            w.member("headers", headers)
+            w.key("kind")
+            w.string(kind)
+            w.member("project", project)
+            w.member("region", region)
+            w.member("secretAccessKey", secretAccessKey)
+            w.member("sessionToken", sessionToken)
+        }
+    }
+
     /// Every secret value in it, for the tests' leak scan.
     public var secrets: [String] {
         Array(headers?.values ?? [:].values).filter { $0.count >= 12 } + [secretAccessKey, sessionToken].compactMap { $0 }
