@@ -255,7 +255,7 @@ extension RouteService.Failure: ProblemConvertible {
                                          : "This runtime token lacks the credentials scope: it gets decisions but no secret. Create one with --scope runtime --scope credentials.")
         case .unknownDecision(let id):
             return Problem(.notFound, type: "unknown-decision", title: "No such decision",
-                           detail: "There is no decision \(id) made for this token; it may have expired (decisions are kept two days).")
+                           detail: "There is no decision \(id) made for this token; decisions are kept an hour.")
         case .alreadyReported(let id, let outcome):
             return Problem(.conflict, type: "outcome-already-reported", title: "The outcome was already reported",
                            detail: "Decision \(id) already has the outcome \(outcome); each decision takes one outcome. Ask POST /api/route again for the next call.")

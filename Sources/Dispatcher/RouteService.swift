@@ -79,6 +79,7 @@ public final class RouteService: Sendable {
         var stopped = false
         var task: Task<Void, Never>?
         var ticks = 0
+        var flightWrittenAt = Date.distantPast
     }
 
     /// A decision of this process waiting for its outcome.
@@ -98,6 +99,8 @@ public final class RouteService: Sendable {
     /// Set when this process changed something routing reads (an account, the settings): the next decision
     /// catches up first instead of waiting for the background refresh.
     let stale = Atomic<Bool>(false)
+    /// `start()` ran: every request checks this, without a lock.
+    let started = Atomic<Bool>(false)
     let state: Locked<RouteState>
     let sync = Locked<Sync>(Sync())
     let open = Locked<[String: Open]>([:])
@@ -135,6 +138,8 @@ public final class RouteService: Sendable {
     /// Starts the background refresh and usage writer (once; a stopped service stays stopped). The first
     /// request starts it too, so an in-process application needs no call.
     public func start() {
+        guard !started.load(ordering: .relaxed) else { return }
+        started.store(true, ordering: .relaxed)
         sync.withLock { s in
             guard !s.started, !s.stopped else { return }
             s.started = true
@@ -161,7 +166,7 @@ public final class RouteService: Sendable {
         task?.cancel()
         await task?.value
         await flush()
-        try? database.endDecisions(of: process, at: clock())
+        try? database.endFlight(of: process)
     }
 
     /// `stop()` from a thread that is not a task's (`serve` at exit): waits up to `grace`; true when done.
@@ -184,7 +189,7 @@ public final class RouteService: Sendable {
         if refresh { try? self.refresh(at: now) }
         if housekeeping {
             _ = try? database.auditEndedLeases(currentHour: Self.hour(now), at: now)
-            try? database.pruneRouting(before: now.addingTimeInterval(-2 * 86400))
+            try? database.pruneRouting(before: now.addingTimeInterval(-2 * 86400), decisionsBefore: now.addingTimeInterval(-3600))
         }
     }
 
@@ -293,7 +298,20 @@ public final class RouteService: Sendable {
             p = Pending()
             return taken
         }
-        guard !batch.decisions.isEmpty || !batch.pinUses.isEmpty || !batch.leases.isEmpty else { return }
+        // This process's flight rows: when decisions were made, and at least every second (others stop counting
+        // rows older than a few seconds, so a crashed process's decisions do not hold accounts busy).
+        let now = clock()
+        let beat = sync.withLock { s -> Bool in
+            guard !batch.decisions.isEmpty || now.timeIntervalSince(s.flightWrittenAt) >= 1 else { return false }
+            s.flightWrittenAt = now
+            return true
+        }
+        let flight = beat ? (process: process, rows: state.withLock { st in
+            st.inFlight.map { FlightRow(accountID: $0.key, inFlight: $0.value, lastUsed: st.lastUsed[$0.key] ?? 0) }
+                + st.lastUsed.filter { st.inFlight[$0.key] == nil && $0.value > now.timeIntervalSince1970 - 3600 }
+                    .map { FlightRow(accountID: $0.key, inFlight: 0, lastUsed: $0.value) }
+        }, at: now) : nil
+        guard !batch.decisions.isEmpty || !batch.pinUses.isEmpty || !batch.leases.isEmpty || flight != nil else { return }
         let decisions = batch.decisions.map { row -> RouteDecisionRow in
             var row = row
             var w = JSONWriter(capacity: 512)
@@ -303,7 +321,7 @@ public final class RouteService: Sendable {
         }
         do {
             try await database.recordRouteUsage(decisions: decisions, pinUses: Array(batch.pinUses.values),
-                                                leases: Array(batch.leases.values))
+                                                leases: Array(batch.leases.values), flight: flight)
         } catch {
             // Put it back for the next try: usage is never dropped while the process runs.
             pending.withLock { p in

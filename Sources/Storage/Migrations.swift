@@ -199,8 +199,8 @@ enum Migrations {
                 );
                 CREATE INDEX route_outcome_at ON route_outcome(at);
 
-                -- Decisions: the last ones with their explanation, in-flight counts shared by every process
-                -- (a decision counts until its outcome arrives or it expires), and when each account was last used.
+                -- Decisions, kept an hour: an outcome that reaches another process than the one that decided finds
+                -- its decision here, and the status page shows the last ones with their explanation.
                 CREATE TABLE route_decision (
                     id TEXT PRIMARY KEY NOT NULL,
                     process TEXT NOT NULL,                  -- the process that decided, so it skips its own rows
@@ -220,7 +220,18 @@ enum Migrations {
                     outcome_at TEXT
                 );
                 CREATE INDEX route_decision_at ON route_decision(at);
-                CREATE INDEX route_decision_open ON route_decision(expires_at) WHERE outcome IS NULL;
+
+                -- Each process's decisions in flight and latest use per account, rewritten with its batches (at least
+                -- every second while it runs): other processes add these up instead of counting decisions, and a
+                -- process that stopped writing (crashed) stops counting after a few seconds.
+                CREATE TABLE route_flight (
+                    process TEXT NOT NULL,
+                    account_id TEXT NOT NULL,
+                    in_flight INTEGER NOT NULL,
+                    last_used REAL NOT NULL,                -- seconds since 1970
+                    updated_at TEXT NOT NULL,
+                    PRIMARY KEY (process, account_id)
+                );
 
                 -- Session pins: a session keeps the account that last served it a model.
                 CREATE TABLE route_pin (

@@ -154,7 +154,22 @@ public struct RouteChanges: Sendable {
     public var configRevision: Int
 }
 
+/// One account's decisions in flight and latest use, in one process.
+public struct FlightRow: Sendable, Equatable {
+    public var accountID: String
+    public var inFlight: Int
+    public var lastUsed: Double
+    public init(accountID: String, inFlight: Int, lastUsed: Double) {
+        self.accountID = accountID
+        self.inFlight = inFlight
+        self.lastUsed = lastUsed
+    }
+}
+
 extension AppDatabase {
+    /// A process's flight rows older than this are another process's that stopped: no longer counted.
+    static let flightLifetime: TimeInterval = 5
+
     /// Everything routing needs to catch up with since `outcomeSeq` and `pinsSince`, in one read transaction.
     public func routeChanges(afterOutcome outcomeSeq: Int64, outcomesSince: Date, pinsSince: Date, quotasChangedAfter: Date?,
                              process: String, now: Date) throws -> RouteChanges {
@@ -174,17 +189,13 @@ extension AppDatabase {
                 }
             }
             var busy: [String: Int] = [:]
-            for row in try Row.fetchAll(db, sql: """
-                SELECT account_id, count(*) AS n FROM route_decision
-                WHERE outcome IS NULL AND expires_at > ? AND process != ? GROUP BY account_id
-                """, arguments: [now, process]) {
-                busy[row["account_id"]] = row["n"]
-            }
             var used: [String: Double] = [:]
             for row in try Row.fetchAll(db, sql: """
-                SELECT account_id, max(at) AS at FROM route_decision WHERE process != ? AND at >= ? GROUP BY account_id
-                """, arguments: [process, now.addingTimeInterval(-3600)]) {
-                if let at: Date = row["at"] { used[row["account_id"]] = at.timeIntervalSince1970 }
+                SELECT account_id, in_flight, last_used FROM route_flight WHERE process != ? AND updated_at > ?
+                """, arguments: [process, now.addingTimeInterval(-Self.flightLifetime)]) {
+                let account: String = row["account_id"]
+                busy[account, default: 0] += row["in_flight"] as Int
+                used[account] = max(used[account] ?? 0, row["last_used"] as Double)
             }
             let accounts = try Row.fetchOne(db, sql: """
                 SELECT count(*) AS n, total(version) AS v, max(updated_at) AS u, max(last_test_at) AS t,
@@ -237,8 +248,9 @@ extension AppDatabase {
     /// Writes a batch of decisions, pin uses and lease counts, off the request thread and without an fsync of
     /// its own (`synchronous = NORMAL` for this commit): losing the last moment of usage to a power cut costs
     /// a slightly uneven spread, and the next durable commit flushes it anyway.
-    public func recordRouteUsage(decisions: [RouteDecisionRow], pinUses: [PinRow], leases: [LeaseCount]) async throws {
-        guard !decisions.isEmpty || !pinUses.isEmpty || !leases.isEmpty else { return }
+    public func recordRouteUsage(decisions: [RouteDecisionRow], pinUses: [PinRow], leases: [LeaseCount],
+                                 flight: (process: String, rows: [FlightRow], at: Date)? = nil) async throws {
+        guard !decisions.isEmpty || !pinUses.isEmpty || !leases.isEmpty || flight != nil else { return }
         try await pool.writeWithoutTransaction { db in
             try db.execute(sql: "PRAGMA synchronous = NORMAL")
             defer { try? db.execute(sql: "PRAGMA synchronous = FULL") }
@@ -256,6 +268,14 @@ extension AppDatabase {
                     try db.execute(sql: "UPDATE route_pin SET updated_at = max(updated_at, ?) WHERE session = ? AND model = ? AND account_id = ?",
                                    arguments: [p.updatedAt, p.session, p.model, p.accountID])
                 }
+                if let flight {
+                    try db.execute(sql: "DELETE FROM route_flight WHERE process = ?", arguments: [flight.process])
+                    for f in flight.rows {
+                        try db.execute(sql: """
+                            INSERT INTO route_flight (process, account_id, in_flight, last_used, updated_at) VALUES (?, ?, ?, ?, ?)
+                            """, arguments: [flight.process, f.accountID, f.inFlight, f.lastUsed, flight.at])
+                    }
+                }
                 for l in leases {
                     try db.execute(sql: """
                         INSERT INTO credential_lease (token_id, account_id, hour, count, first_at, last_at) VALUES (?, ?, ?, ?, ?, ?)
@@ -268,13 +288,9 @@ extension AppDatabase {
         }
     }
 
-    /// A process that stops ends its decisions still waiting for an outcome, so other processes (and the next
-    /// start) do not count them in flight until they would have expired.
-    public func endDecisions(of process: String, at now: Date) throws {
-        try pool.write { db in
-            try db.execute(sql: "UPDATE route_decision SET expires_at = ? WHERE process = ? AND outcome IS NULL AND expires_at > ?",
-                           arguments: [now, process, now])
-        }
+    /// A process that stops takes its decisions in flight out of the others' counts at once.
+    public func endFlight(of process: String) throws {
+        try pool.write { db in try db.execute(sql: "DELETE FROM route_flight WHERE process = ?", arguments: [process]) }
     }
 
     /// A decision by id (an outcome for a decision another process made).
@@ -326,12 +342,14 @@ extension AppDatabase {
         }
     }
 
-    /// Forgets routing history older than `horizon`: outcomes (the ledger forgets them after a day too),
-    /// decisions, unused pins and audited lease counts.
-    public func pruneRouting(before horizon: Date) throws {
+    /// Forgets routing history older than `horizon` (decisions older than `decisionsBefore`): outcomes (the
+    /// ledger forgets them after a day too), decisions, unused pins, audited lease counts, flight rows of
+    /// processes long gone.
+    public func pruneRouting(before horizon: Date, decisionsBefore: Date) throws {
         try pool.write { db in
             try db.execute(sql: "DELETE FROM route_outcome WHERE at < ?", arguments: [horizon])
-            try db.execute(sql: "DELETE FROM route_decision WHERE at < ?", arguments: [horizon])
+            try db.execute(sql: "DELETE FROM route_decision WHERE at < ?", arguments: [decisionsBefore])
+            try db.execute(sql: "DELETE FROM route_flight WHERE updated_at < ?", arguments: [decisionsBefore])
             try db.execute(sql: "DELETE FROM route_pin WHERE updated_at < ?", arguments: [horizon])
             try db.execute(sql: "DELETE FROM credential_lease WHERE audited_at IS NOT NULL AND last_at < ?", arguments: [horizon])
         }

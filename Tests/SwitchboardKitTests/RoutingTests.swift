@@ -429,6 +429,27 @@ struct RoutingHarness {
         #expect(try await h.decide(#"{"agent":"plain"}"#).account == "anthropic:a")
     }
 
+    @Test func maxConcurrentCountsTheOtherProcessesDecisionsAndForgetsAProcessThatStopped() async throws {
+        let h = try await RoutingHarness(anthropic: ["anthropic:a", "anthropic:b"])
+        #expect(await h.t.json(.patch, "/api/accounts/anthropic:a", #"{"maxConcurrent":2}"#, contentType: "application/merge-patch+json").status == .ok)
+        let second = try TestApp(sharing: h.t, clock: h.clock.read)
+        func decideOnSecond() async -> String? {
+            let r = await second.send(.post, "/api/route", headers: [.authorization: "Bearer \(h.runtime)", .contentType: "application/json"],
+                                      body: #"{"model":"\#(RoutingHarness.model)","exclude":["anthropic:b"]}"#)
+            return r.json["account"] as? String
+        }
+        // Two decisions for a in the first process, no outcome yet.
+        for _ in 0..<2 { _ = try await h.decide(#"{"model":"\#(RoutingHarness.model)","exclude":["anthropic:b"]}"#) }
+        await h.t.app.routing.flush()
+        try second.app.routing.refresh(at: h.clock.date)
+        // The second process counts them: a is at its limit there too.
+        #expect(await decideOnSecond() == nil)
+        // The first process stops: its decisions no longer count anywhere.
+        await h.t.app.routing.stop()
+        try second.app.routing.refresh(at: h.clock.date)
+        #expect(await decideOnSecond() == "anthropic:a")
+    }
+
     @Test func twoServicesOnOneDatabaseAgreeOnACooldown() async throws {
         let h = try await RoutingHarness()
         // A second application on the same state directory: another process as far as routing can tell.
