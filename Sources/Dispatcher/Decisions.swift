@@ -144,7 +144,8 @@ extension RouteService {
                                        accountID: routed.account.id, provider: routed.model.provider, model: routed.model.model,
                                        requested: request.model ?? chain[0].reference, step: routed.step, session: request.session, agent: request.agent,
                                        runtime: runtime, tokenID: caller.tokenID, explain: "")
-            open.withLock { $0[id] = Open(row: row) }
+            let dropped = open.withLock { $0.insert(row) }
+            if !dropped.isEmpty { state.withLock { st in for d in dropped { st.finish(account: d.accountID, in: view.catalog) } } }
             pending.withLock { p in
                 p.decisions.append(row)
                 p.explanations[id] = explain
@@ -270,7 +271,7 @@ extension RouteService {
     /// 25 ms for up to a second.
     func findDecision(_ id: String) async throws -> RouteDecisionRow? {
         for attempt in 0..<40 {
-            if let mine = open.withLock({ $0[id]?.row }) { return mine }
+            if let mine = open.withLock({ $0[id] }) { return mine }
             if let waiting = pending.withLock({ $0.decisions.first { $0.id == id } }) { return waiting }
             if let mine = recent.withLock({ $0.last { $0.row.id == id }?.row }) { return mine }
             if let stored = try database.routeDecision(id) { return stored }
@@ -282,10 +283,10 @@ extension RouteService {
     /// Marks the decision reported in this process's memory; `pendingOnly` when its row is not written yet
     /// (the outcome then travels with it).
     func markReported(_ id: String, outcome: String, at now: Date) -> (pendingOnly: Bool, wasOpen: Bool) {
-        let opened = open.withLock { $0.removeValue(forKey: id) }
+        let opened = open.withLock { $0.remove(id) }
         if let opened {
             let catalog = view.read { $0?.catalog }
-            state.withLock { $0.finish(account: opened.row.accountID, in: catalog) }
+            state.withLock { $0.finish(account: opened.accountID, in: catalog) }
         }
         recent.withLock { r in
             if let i = r.lastIndex(where: { $0.row.id == id }) { r[i].row.outcome = outcome; r[i].row.outcomeAt = now }

@@ -82,11 +82,6 @@ public final class RouteService: Sendable {
         var flightWrittenAt = Date.distantPast
     }
 
-    /// A decision of this process waiting for its outcome.
-    struct Open: Sendable {
-        var row: RouteDecisionRow
-    }
-
     struct Pending: Sendable {
         var decisions: [RouteDecisionRow] = []
         /// Each pending decision's explanation, written as JSON when the batch is (off the request thread).
@@ -96,14 +91,16 @@ public final class RouteService: Sendable {
     }
 
     let view = ReadMostly<View?>(nil)
-    /// Set when this process changed something routing reads (an account, the settings): the next decision
-    /// catches up first instead of waiting for the background refresh.
-    let stale = Atomic<Bool>(false)
+    /// Counts the changes this process made to what routing reads (an account, the settings): a decision that
+    /// sees more of them than the view caught up with catches up first instead of waiting for the background refresh.
+    let changes = Atomic<Int>(0)
+    /// The count of `changes` the view has caught up with.
+    let caughtUp = Atomic<Int>(0)
     /// `start()` ran: every request checks this, without a lock.
     let started = Atomic<Bool>(false)
     let state: Locked<RouteState>
     let sync = Locked<Sync>(Sync())
-    let open = Locked<[String: Open]>([:])
+    let open = Locked(OpenDecisions())
     let pending = Locked<Pending>(Pending())
     /// The newest decisions of this process with their explanation, newest last (the status page's list).
     let recent = Locked<[Recent]>([])
@@ -194,12 +191,17 @@ public final class RouteService: Sendable {
     }
 
     /// Something routing reads changed in this process (an admin wrote accounts or settings).
-    public func markStale() { stale.store(true, ordering: .relaxed) }
+    public func markStale() { changes.add(1, ordering: .sequentiallyConsistent) }
 
     /// The view, built on first use; starts the background task.
     func currentView() throws -> View {
         start()
-        if stale.exchange(false, ordering: .relaxed) { try refresh(at: clock()) }
+        let changed = changes.load(ordering: .sequentiallyConsistent)
+        if changed > caughtUp.load(ordering: .sequentiallyConsistent) {
+            // Every decision that starts after the change waits for this catch-up (a concurrent one does its own).
+            try refresh(at: clock())
+            caughtUp.store(max(changed, caughtUp.load(ordering: .sequentiallyConsistent)), ordering: .sequentiallyConsistent)
+        }
         if let v = view.read({ $0 }) { return v }
         try refresh(at: clock())
         guard let v = view.read({ $0 }) else { throw Failure.noModel }
@@ -221,11 +223,7 @@ public final class RouteService: Sendable {
                 view.write { $0 = fresh }
             }
             let passed = current?.lastPassedTests ?? [:]
-            let expired = open.withLock { decisions -> [Open] in
-                let gone = decisions.values.filter { $0.row.expiresAt <= now }
-                for d in gone { decisions[d.row.id] = nil }
-                return gone
-            }
+            let expired = open.withLock { $0.expire(at: now) }
             let lastSeq = s.lastSeq
             let (cooling, disabled) = state.withLock { st -> (Int, Int) in
                 for o in changes.outcomes where o.seq > lastSeq {
@@ -250,7 +248,7 @@ public final class RouteService: Sendable {
                 }
                 st.setInFlightElsewhere(changes.inFlightElsewhere)
                 for (account, at) in changes.usedElsewhere { st.usedElsewhere(account: account, at: at) }
-                for d in expired { st.finish(account: d.row.accountID, in: current?.catalog) }
+                for d in expired { st.finish(account: d.accountID, in: current?.catalog) }
                 let stale = now.addingTimeInterval(-st.pinLifetime)
                 st.pins = st.pins.filter { $0.value.updatedAt > stale }
                 let blocks = st.ledger.blocks(at: now)
