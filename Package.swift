@@ -81,7 +81,7 @@ let package = Package(
         .target(
             name: "Accounts",
             dependencies: [
-                "Auth", "Catalog", "Core", "Cryptography", "Outbound", "Settings", "Storage", "Vault",
+                "Auth", "Catalog", "Core", "Cryptography", "Outbound", "Settings", "Storage", "Telemetry", "Vault",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -98,7 +98,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Dispatcher", "Pairing", "Routing", "Settings", "Storage",
+                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Dispatcher", "Pairing", "Routing", "Settings", "Storage", "Telemetry",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
@@ -106,7 +106,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "API", "Accounts", "Auth", "Catalog", "Core", "Dispatcher", "Outbound", "Pairing", "Routing", "Settings", "Storage", "Vault",
+                "API", "Accounts", "Auth", "Catalog", "Core", "Dispatcher", "Outbound", "Pairing", "Routing", "Settings", "Storage", "Telemetry", "Vault",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
