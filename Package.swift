@@ -15,6 +15,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
         .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
     ],
     targets: [
         // C libraries, each behind one system-library target.
@@ -52,6 +54,18 @@ let package = Package(
         // The one way out to provider APIs, on libcurl's multi interface: the only importer of CCurl.
         .target(name: "Outbound", dependencies: ["CCurl", "Core"]),
 
+        // Metrics for `GET /api/metrics`: one registry per application (never swift-metrics' process-wide
+        // bootstrap), made through swift-metrics' API on swift-prometheus' factory. The only importer of both.
+        .target(
+            name: "Telemetry",
+            dependencies: [
+                "Core",
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "CoreMetrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+            ]
+        ),
+
         // The domain: knows nothing about HTTP.
         .target(name: "Settings", dependencies: ["Core", "Storage"]),
         .target(
@@ -67,7 +81,7 @@ let package = Package(
         .target(
             name: "Accounts",
             dependencies: [
-                "Auth", "Catalog", "Core", "Cryptography", "Outbound", "Settings", "Storage", "Vault",
+                "Auth", "Catalog", "Core", "Cryptography", "Outbound", "Settings", "Storage", "Telemetry", "Vault",
                 .product(name: "Logging", package: "swift-log"),
             ]
         ),
@@ -84,7 +98,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Dispatcher", "Pairing", "Routing", "Settings", "Storage",
+                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Dispatcher", "Pairing", "Routing", "Settings", "Storage", "Telemetry",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
@@ -92,7 +106,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "API", "Accounts", "Auth", "Catalog", "Core", "Dispatcher", "Outbound", "Pairing", "Routing", "Settings", "Storage", "Vault",
+                "API", "Accounts", "Auth", "Catalog", "Core", "Dispatcher", "Outbound", "Pairing", "Routing", "Settings", "Storage", "Telemetry", "Vault",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -121,7 +135,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardKitTests",
-            dependencies: ["App", "Dispatcher", "Routing", "TestSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["App", "Dispatcher", "Routing", "Telemetry", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "FastCGITests",

@@ -12,6 +12,7 @@ import Pairing
 import Routing
 import Settings
 import Storage
+import Telemetry
 import Vault
 
 /// The whole application behind one call: `respond(to:)`. Transport-free; tests drive it in-process.
@@ -32,6 +33,8 @@ public struct Application: Sendable {
     public let pairing: PairingService
     /// Routing for agent runtimes; `serve` starts and stops its background refresh.
     public let routing: RouteService
+    /// Requests, provider tests and (from routing) decisions, for `GET /api/metrics`.
+    public let telemetry: Telemetry
     let authenticator: Authenticator
     /// Failed guesses of secrets per client address: wrong admin tokens, pairing codes and OAuth states.
     let throttle: SignInThrottle
@@ -44,8 +47,10 @@ public struct Application: Sendable {
                 catalog: CatalogStore = CatalogStore(), vault: Vault, outbound: OutboundClient = OutboundClient(),
                 requestLog: LogSink = .standardErrorUnbuffered, publicURL: String? = nil,
                 renewal: TokenRenewer.Schedule = TokenRenewer.Schedule(), routeRefresh: Duration = .milliseconds(250),
-                cooldowns: CooldownRules = CooldownRules(), clock: @escaping @Sendable () -> Date = { Date() }) {
+                cooldowns: CooldownRules = CooldownRules(), clock: @escaping @Sendable () -> Date = { Date() },
+                telemetry: Telemetry = Telemetry()) {
         self.database = database
+        self.telemetry = telemetry
         self.logger = logger
         self.requestLog = requestLog
         self.throttle = throttle
@@ -57,7 +62,7 @@ public struct Application: Sendable {
         let oauth = OAuthService(accounts: accounts, clients: OAuthClients(database: database, vault: vault, urlPolicy: outbound.policy, catalog: catalog),
                                  http: outbound)
         self.oauth = oauth
-        self.providerTests = ProviderTestService(accounts: accounts, client: outbound, oauth: oauth)
+        self.providerTests = ProviderTestService(accounts: accounts, client: outbound, oauth: oauth, telemetry: telemetry)
         self.renewer = TokenRenewer(accounts: accounts, oauth: oauth, schedule: renewal, logger: logger)
         self.pairing = PairingService(accounts: accounts, oauth: oauth, tests: providerTests, throttle: throttle)
         self.routing = RouteService(database: database, accounts: accounts, config: config, catalog: catalog,
@@ -82,6 +87,7 @@ public struct Application: Sendable {
         PairingController(service: pairing, origin: origin).register(routes)
         RouteController(service: routing).register(routes)
         TokensController(tokens: AdminTokens(database: database), database: database).register(routes)
+        MetricsController(telemetry: telemetry).register(routes)
         self.router = Router(routes)
     }
 
@@ -107,20 +113,24 @@ public struct Application: Sendable {
         }
         var response = Authenticator.throttled(retryAfter: retry).response
         response.headers[.requestID] = request.id
+        telemetry.request(route: route.path, method: request.method.rawValue, status: response.status.code)
         return response
     }
 
     public func respond(to request: Request) async -> Response {
         let started = ContinuousClock.now
+        let match = router.match(request.method, request.path)
         var principal: Principal?
         var response: Response
         do {
-            response = try await dispatch(request, principal: &principal)
+            response = try await dispatch(request, match, principal: &principal)
         } catch {
             response = answer(to: error, request: request)
         }
         response.headers[.requestID] = request.id
         if request.method == .head { response.body = [] }
+        let labels = Self.metricLabels(match, request.method)
+        telemetry.request(route: labels.route, method: labels.method, status: response.status.code)
 
         if logger.logLevel <= .info {
             let fields = Self.requestFields(request, response, principal, started.duration(to: .now))
@@ -136,6 +146,16 @@ public struct Application: Sendable {
         if let problem = (error as? any ProblemConvertible)?.problem { return problem.response }
         logger.error("request failed", metadata: ["request_id": "\(request.id)", "error": "\(error)"])
         return Problem.internalError.response
+    }
+
+    /// A request's labels in the metrics: its route's template, never its path, and a method from a fixed set,
+    /// so no request can add a series of its own making (a path or method no route serves is `unmatched`).
+    static func metricLabels(_ match: Router.Match, _ method: HTTPRequest.Method) -> (route: String, method: String) {
+        if case .found(let route, _) = match { return (route.path, method.rawValue) }
+        switch method {
+        case .get, .head, .post, .put, .patch, .delete, .options: return (Telemetry.unmatchedRoute, method.rawValue)
+        default: return (Telemetry.unmatchedRoute, "other")
+        }
     }
 
     /// The request line's fields, in key order. Never the query string, a header or a body.
@@ -161,7 +181,9 @@ public struct Application: Sendable {
         return "\(micros / 1000)." + String(repeating: "0", count: 3 - fraction.count) + fraction
     }
 
-    private func dispatch(_ request: Request, principal: inout Principal?) async throws -> Response {
+    /// `match` is the router's answer for the request, looked up once by `respond(to:)` (which labels the
+    /// request's metrics with it) but acted on only after the body's own problems, in the documented order.
+    private func dispatch(_ request: Request, _ match: Router.Match, principal: inout Principal?) async throws -> Response {
         switch request.body {
         case .tooLarge(let limit):
             throw Problem(.contentTooLarge, type: "body-too-large", title: "Request body too large",
@@ -177,7 +199,7 @@ public struct Application: Sendable {
 
         let route: Route
         let parameters: Parameters
-        switch router.match(request.method, request.path) {
+        switch match {
         case .notFound:
             throw Problem(.notFound, type: "not-found", title: "Not found", detail: "No resource at \(request.path).")
         case .methodNotAllowed(let allow):

@@ -97,6 +97,8 @@ enum Layering {
             ({ $0 == "HTTPTypes" }, "HTTPTypes", ["API", "App", "switchboard"]),
             ({ $0 == "COpenSSL" }, "COpenSSL", ["Cryptography"]),
             ({ $0 == "CFastCGI" }, "CFastCGI", ["FastCGI"]),
+            // One registry per application, made in one place: nobody else bootstraps or reaches a global one.
+            ({ ["Metrics", "CoreMetrics", "Prometheus"].contains($0) }, "swift-metrics and swift-prometheus", ["Telemetry"]),
         ]
         let imports = try Layering.imports()
         for fence in homes {
@@ -122,7 +124,7 @@ enum Layering {
         }
         for t in table.keys.sorted() { visit(t, []) }
         #expect(cycle == [], "the README's table has a cycle")
-        for domain in ["Core", "Storage", "Settings", "Catalog", "Auth", "Vault", "Accounts", "Pairing"] {
+        for domain in ["Core", "Storage", "Settings", "Catalog", "Auth", "Vault", "Accounts", "Pairing", "Telemetry"] {
             #expect(table[domain]?.contains("HTTPTypes") == false, "\(domain) may not know HTTP")
         }
     }

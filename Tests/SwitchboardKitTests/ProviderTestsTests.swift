@@ -330,6 +330,26 @@ let families: [FamilyCase] = openAICompatibleCatalogFamilies + [
         #expect(await t.json(.post, "/api/providers/nope/test", #"{"credential":{"kind":"api_key","apiKey":"x"}}"#).status == .notFound)
     }
 
+    @Test func eachCallToTheProviderRecordsItsLatencyByProviderAndCategory() async throws {
+        // Given an account the emulator accepts, and a draft it refuses
+        let t = try TestApp()
+        let base = Self.emulator.baseURL
+        try await t.createAccount(apiKeyBody("openai", "/openai/v1")(base, "good", "openai:lat"))
+        // When both are tested
+        #expect(await t.bearer(.post, "/api/accounts/openai:lat/test").json["ok"] as? Bool == true)
+        let draft = await t.json(.post, "/api/providers/anthropic/test", #"{"baseUrl":"\#(base)/anthropic","credential":{"kind":"api_key","apiKey":"sk-CANARYSECRET-bad-0123456789abcdef"}}"#)
+        #expect(draft.json["category"] as? String == "auth")
+        // Then each call is one observation of the latency histogram, under its provider and outcome
+        let text = await t.bearer(.get, "/api/metrics").text
+        let name = "switchboard_provider_test_duration_seconds"
+        #expect(value(text, "\(name)_count", ["provider": "openai", "category": "ok"]) == 1)
+        #expect(value(text, "\(name)_count", ["provider": "anthropic", "category": "auth"]) == 1)
+        let sum = try #require(value(text, "\(name)_sum", ["provider": "openai", "category": "ok"]))
+        #expect(sum > 0 && sum < 10)
+        #expect(value(text, "\(name)_bucket", ["provider": "openai", "category": "ok", "le": "+Inf"]) == 1)
+        #expect(!text.contains("CANARYSECRET"))
+    }
+
     @Test func aStoredKeyIsNotSentToANewOriginUntilConfirmed() async throws {
         let t = try TestApp()
         let base = Self.emulator.baseURL

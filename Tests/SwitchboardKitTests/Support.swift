@@ -8,6 +8,7 @@ import HTTPTypes
 import Logging
 @testable import Outbound
 @testable import Storage
+import Telemetry
 import TestSupport
 @testable import Vault
 
@@ -23,7 +24,8 @@ struct TestApp {
 
     init(throttle: SignInThrottle = SignInThrottle(), outbound: OutboundClient = TestApp.testOutbound,
          renewal: TokenRenewer.Schedule = TokenRenewer.Schedule(),
-         clock: @escaping @Sendable () -> Date = { Date() }, routeRefresh: Duration = .milliseconds(250)) throws {
+         clock: @escaping @Sendable () -> Date = { Date() }, routeRefresh: Duration = .milliseconds(250),
+         telemetry: Telemetry = Telemetry()) throws {
         directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sbk-\(UUID().uuidString)")
         let state = try StateDirectory(path: directory.path)
         let database = try AppDatabase.open(stateDirectory: state)
@@ -36,7 +38,7 @@ struct TestApp {
         _ = try vault.prepare()
         app = Application(database: database, logger: logger, throttle: throttle,
                           catalog: CatalogStore(custom: directory.appendingPathComponent("catalog"), environment: [:]), vault: vault,
-                          outbound: outbound, renewal: renewal, routeRefresh: routeRefresh, clock: clock)
+                          outbound: outbound, renewal: renewal, routeRefresh: routeRefresh, clock: clock, telemetry: telemetry)
     }
 
     /// A second application on `other`'s state directory and database file (its own connection pool): another

@@ -3,6 +3,7 @@ import Core
 import Foundation
 import Outbound
 import Storage
+import Telemetry
 import Vault
 
 /// Connection tests and model discovery for accounts (stored credentials) and drafts (a credential being
@@ -15,11 +16,14 @@ public final class ProviderTestService: Sendable {
     public let client: OutboundClient
     /// Renews OAuth tokens before they expire and after a 401.
     let oauth: OAuthService
+    /// Where each call's latency goes (`switchboard_provider_test_duration_seconds`).
+    let telemetry: Telemetry
 
-    public init(accounts: AccountService, client: OutboundClient, oauth: OAuthService) {
+    public init(accounts: AccountService, client: OutboundClient, oauth: OAuthService, telemetry: Telemetry) {
         self.accounts = accounts
         self.client = client
         self.oauth = oauth
+        self.telemetry = telemetry
     }
 
     public enum Failure: Error, Equatable {
@@ -40,7 +44,13 @@ public final class ProviderTestService: Sendable {
         }
         let target = ProbeTarget(provider: provider, credential: credential,
                                  baseURL: baseURL ?? provider.apiEndpoint, headers: headers, timeout: timeout)
-        return await family.probe(target, client)
+        // Every call to a provider's API goes through here (account tests, drafts, model refreshes, the retry
+        // after a renewal): one observation each.
+        let started = ContinuousClock.now
+        let outcome = await family.probe(target, client)
+        telemetry.providerTest(provider: provider.id, category: outcome.result.category.rawValue,
+                               latency: started.duration(to: .now))
+        return outcome
     }
 
     /// Tests the stored credential, stores the outcome (and the models it listed) on the account. When the
