@@ -67,7 +67,11 @@ public struct Application: Sendable {
         self.pairing = PairingService(accounts: accounts, oauth: oauth, tests: providerTests, throttle: throttle)
         self.routing = RouteService(database: database, accounts: accounts, config: config, catalog: catalog,
                                     handouts: CredentialHandouts(accounts: accounts, oauth: oauth, client: outbound), oauth: oauth,
-                                    rules: cooldowns, refreshInterval: routeRefresh, clock: clock)
+                                    rules: cooldowns, refreshInterval: routeRefresh,
+                                    observer: RouteObserver(decision: { telemetry.decision(result: $0) },
+                                                            outcome: { telemetry.outcome($0) },
+                                                            accounts: { telemetry.accounts(cooling: $0, disabled: $1) }),
+                                    clock: clock)
         // Where browsers and paired machines reach this server: the operator's --public-url, else the address
         // the request came to (nginx passes the Host it was asked for).
         let fixedOrigin = publicURL.flatMap(AccountRules.origin)

@@ -120,8 +120,9 @@ public struct OutcomeReport: Sendable, Equatable {
         if let value = object["headers"], value != .null {
             if let members = value.objectValue, members.count <= 200 {
                 for (name, v) in members.sorted(by: { $0.key < $1.key }) {
-                    if let s = v.stringValue, s.count <= 1024, name.count <= 128 { headers[name] = s } else if let n = v.numberValue {
-                        headers[name] = n == n.rounded() ? String(Int64(n)) : String(n)
+                    if let s = v.stringValue, s.count <= 1024, name.count <= 128 { headers[name] = s } else if let n = v.numberValue, name.count <= 128 {
+                        // Whole numbers as integers where they fit (a header says `30`, not `30.0`); any other as written.
+                        headers[name] = n == n.rounded() && abs(n) < 9.0e15 ? String(Int64(n)) : String(n)
                     } else {
                         errors.append(FieldError(pointer: "/headers/" + JSONPointer.escape(name), code: "type", message: "must be a header value (a string of at most 1024 characters)"))
                     }

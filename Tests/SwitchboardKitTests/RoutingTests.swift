@@ -393,6 +393,10 @@ struct RoutingHarness {
         #expect(twice.status == .conflict)
         let badOutcome = await h.call(.post, "/api/route/outcome", #"{"decisionId":"\#(d.id)","outcome":"fine"}"#)
         #expect(badOutcome.status == .unprocessableContent)
+        // Header values of any number are taken as written, however large (Schemathesis found a crash here).
+        let huge = try await h.decide()
+        let numbers = await h.call(.post, "/api/route/outcome", #"{"decisionId":"\#(huge.id)","outcome":"ok","headers":{"x-big":1e300,"x-neg":-9.5e18,"retry-after":30}}"#)
+        #expect(numbers.status == .ok)
         // Another runtime token cannot report this token's decision.
         let other = try await h.decide()
         let foreign = await h.call(.post, "/api/route/outcome", #"{"decisionId":"\#(other.id)","outcome":"ok"}"#, token: h.runtimeNoSecrets)
@@ -448,6 +452,17 @@ struct RoutingHarness {
         await h.t.app.routing.stop()
         try second.app.routing.refresh(at: h.clock.date)
         #expect(await decideOnSecond() == "anthropic:a")
+    }
+
+    @Test func metricsCountDecisionsOutcomesAndCoolingAccounts() async throws {
+        let h = try await RoutingHarness()
+        _ = try await h.failOnce("anthropic:b", "rate_limit")
+        try h.t.app.routing.refresh(at: h.clock.date)
+        let text = await h.t.bearer(.get, "/api/metrics").text
+        #expect(text.contains(#"switchboard_route_decisions_total{result="routed"}"#))
+        #expect(text.contains(#"switchboard_route_outcomes_total{outcome="rate_limit"} 1"#))
+        #expect(text.contains("switchboard_accounts_cooling 1"))
+        #expect(text.contains(#"route="/api/route""#))
     }
 
     @Test func twoServicesOnOneDatabaseAgreeOnACooldown() async throws {
