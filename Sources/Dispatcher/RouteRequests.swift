@@ -27,7 +27,7 @@ public struct RouteRequest: Sendable, Equatable {
                                      message: "is not a field of a routing request (\(known.sorted().joined(separator: ", ")))"))
         }
         func text(_ name: String, max: Int = 200) -> String? {
-            guard let value = object[name], value != .null else { return nil }
+            guard let value = object[name] else { return nil }
             // Bytes, not Characters: this runs on every decision.
             guard let s = value.stringValue, !s.utf8.isEmpty, s.utf8.count <= max * 4, s.count <= max,
                   !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }), !s.contains(where: \.isNewline) else {
@@ -53,7 +53,7 @@ public struct RouteRequest: Sendable, Equatable {
         let session = text("session", max: 256)
         let runtime = text("runtime", max: 64)
         var exclude: [String] = []
-        if let value = object["exclude"], value != .null {
+        if let value = object["exclude"] {
             if let items = value.arrayValue, items.count <= 100 {
                 for (i, item) in items.enumerated() {
                     if let s = item.stringValue, Self.isAccountID(s) { exclude.append(s) } else {
@@ -65,7 +65,7 @@ public struct RouteRequest: Sendable, Equatable {
             }
         }
         var withCredential = false
-        if let value = object["withCredential"], value != .null {
+        if let value = object["withCredential"] {
             if let b = value.boolValue { withCredential = b } else {
                 errors.append(FieldError(pointer: "/withCredential", code: "type", message: "must be true or false"))
             }
@@ -105,19 +105,19 @@ public struct OutcomeReport: Sendable, Equatable {
                                      message: "must be one of \(RouteOutcome.allCases.map(\.rawValue).joined(separator: ", "))"))
         }
         var status: Int?
-        if let value = object["httpStatus"], value != .null {
+        if let value = object["httpStatus"] {
             if let n = value.intValue, (100...599).contains(n) { status = n } else {
                 errors.append(FieldError(pointer: "/httpStatus", code: "out_of_range", message: "must be an HTTP status from 100 to 599"))
             }
         }
         var retryAfter: Duration?
-        if let value = object["retryAfter"], value != .null {
+        if let value = object["retryAfter"] {
             if let n = value.numberValue, n >= 0, n <= 7 * 86400 { retryAfter = .milliseconds(Int64(n * 1000)) } else {
                 errors.append(FieldError(pointer: "/retryAfter", code: "out_of_range", message: "must be seconds from 0 to 604800"))
             }
         }
         var headers: [String: String] = [:]
-        if let value = object["headers"], value != .null {
+        if let value = object["headers"] {
             if let members = value.objectValue, members.count <= 200 {
                 for (name, v) in members.sorted(by: { $0.key < $1.key }) {
                     if let s = v.stringValue, s.count <= 1024, name.count <= 128 { headers[name] = s } else if let n = v.numberValue, name.count <= 128 {

@@ -383,6 +383,9 @@ struct RoutingHarness {
         #expect(r.status == .unprocessableContent)
         let pointers = Set((r.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["pointer"] as? String })
         #expect(pointers == ["/model", "/exclude", "/withCredential", "/colour"])
+        // null is not "absent": the document says what each field is, and null is none of them.
+        let nulls = await h.route(#"{"model":null,"session":null}"#)
+        #expect(Set((nulls.json["errors"] as? [[String: Any]] ?? []).compactMap { $0["pointer"] as? String }) == ["/model", "/session"])
         #expect(await h.route(#"{"model":"anthropic/nope"}"#).problemSlug == "unknown-model")
         #expect(await h.route(#"{"agent":"ghost"}"#).problemSlug == "unknown-agent")
         let unknown = await h.call(.post, "/api/route/outcome", #"{"decisionId":"dec_0000000000000","outcome":"ok"}"#)

@@ -62,7 +62,7 @@ package struct TokensController {
                                      message: "must be a name of 1 to 100 characters on one line"))
         }
         var names: [String] = []
-        if let value = object["scopes"], value != .null {
+        if let value = object["scopes"] {
             if let items = value.arrayValue, items.count <= 3, items.allSatisfy({ $0.stringValue != nil }) {
                 names = items.compactMap(\.stringValue)
             } else {
