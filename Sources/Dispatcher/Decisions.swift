@@ -170,8 +170,12 @@ extension RouteService {
 
     static func decisionID() -> String {
         var generator = SystemRandomNumberGenerator()
-        let a = generator.next() as UInt64, b = generator.next() as UInt64
-        return "dec_" + String(a, radix: 36) + String(b, radix: 36)
+        func hex(_ n: UInt64) -> String {
+            let digits = String(n, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }
+        // 128 random bits, always 32 hex digits (what `decisionId`'s pattern accepts).
+        return "dec_" + hex(generator.next()) + hex(generator.next())
     }
 
     func countLease(token: String, account: String, at now: Date) {
