@@ -81,6 +81,31 @@ import Testing
         }
     }
 
+    @Test func anAuthOutcomeForAnOAuthAccountRenewsOnceAndKeepsItInRotationThenAFailedRenewalPutsItInError() async throws {
+        let s = try await Setup()
+        try await s.account("openai:app", expiresIn: 3600, clientKind: "operator_app")
+        s.fake.behaviour.expiresIn = 3600
+        let runtime = try AdminTokens(database: s.t.database).create(name: "rt", scopes: TokenScopes.make(["runtime"]).get()).secret
+        func call(_ path: String, _ body: String) async -> Response {
+            await s.t.send(.post, path, headers: [.authorization: "Bearer \(runtime)", .contentType: "application/json"], body: body)
+        }
+        // A 401 on a token that should still be good: the sign-in is renewed, and the account stays in rotation.
+        let first = await call("/api/route", #"{"model":"openai/gpt-5"}"#)
+        let id = first.json["decisionId"] as? String ?? ""
+        let answer = await call("/api/route/outcome", #"{"decisionId":"\#(id)","outcome":"auth","httpStatus":401}"#)
+        #expect(answer.status == .ok)
+        #expect((answer.json["explain"] as? [[String: Any]])?.contains { $0["reason"] as? String == "renewed" } == true)
+        #expect(answer.json["block"] == nil)
+        #expect(s.fake.refreshGrants.count == 1)
+        #expect(await call("/api/route", #"{"model":"openai/gpt-5"}"#).status == .ok)
+        // When the renewal is refused too, the account is in error until a test passes.
+        s.fake.behaviour.refuseRefresh = true
+        let second = await call("/api/route", #"{"model":"openai/gpt-5"}"#)
+        _ = await call("/api/route/outcome", #"{"decisionId":"\#(second.json["decisionId"] as? String ?? "")","outcome":"auth","httpStatus":401}"#)
+        #expect(await call("/api/route", #"{"model":"openai/gpt-5"}"#).status == .serviceUnavailable)
+        #expect(await s.t.bearer(.get, "/api/accounts/openai:app").json["status"] as? String == "error")
+    }
+
     @Test func anExpiringTokenIsRenewedInTheBackgroundWithoutAnyRequest() async throws {
         // Given a sign-in whose access token expires in two minutes, inside the five-minute margin
         let s = try await Setup(TokenRenewer.Schedule(interval: .milliseconds(100)))
