@@ -101,15 +101,22 @@ public final class Stack: @unchecked Sendable {
         root = try Paths.temporaryDirectory(label)
         run = root.appendingPathComponent("run")
         state = root.appendingPathComponent("state")
-        port = Paths.freePort()
         let lib = Paths.repoRoot.appendingPathComponent("deploy/lib.sh").path
         let args = serveArguments.map { "'\($0)'" }.joined(separator: " ")
         // Output goes to a file: the daemons started here would otherwise hold a pipe open forever.
         let startLog = root.appendingPathComponent("start.log").path
-        let result = try shell("source '\(lib)' && start_stack '\(run.path)' '\(state.path)' 127.0.0.1:\(port) '\(Paths.binary)' \(args) >'\(startLog)' 2>&1", environment: environment)
-        guard result.status == 0 else {
-            throw StackFailure(description: "start_stack failed: \((try? String(contentsOfFile: startLog, encoding: .utf8)) ?? "")")
+        // A port free a moment ago can be taken before nginx binds it (another test's connection got it as its
+        // ephemeral port): then the stack starts again on another.
+        var chosen = 0
+        for attempt in 1...5 {
+            chosen = Paths.freePort()
+            let result = try shell("source '\(lib)' && start_stack '\(run.path)' '\(state.path)' 127.0.0.1:\(chosen) '\(Paths.binary)' \(args) >'\(startLog)' 2>&1", environment: environment)
+            if result.status == 0 { break }
+            let log = (try? String(contentsOfFile: startLog, encoding: .utf8)) ?? ""
+            _ = try? shell("source '\(lib)' && stop_stack '\(run.path)' >/dev/null 2>&1")
+            guard attempt < 5, log.contains("Address already in use") else { throw StackFailure(description: "start_stack failed: \(log)") }
         }
+        port = chosen
         let client = HTTPClient(port: port)
         for _ in 0..<100 {
             if let reply = try? client.send("GET", "/api/health"), reply.status == 200 { break }
