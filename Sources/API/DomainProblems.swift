@@ -200,18 +200,6 @@ extension PairingService.Failure: ProblemConvertible {
 
 // MARK: Routing
 
-extension Explanation {
-    /// The explanation as a problem member.
-    var jsonValue: JSONValue {
-        var o: [String: JSONValue] = ["step": .string(step), "message": .string(message)]
-        if let model { o["model"] = .string(model) }
-        if let account { o["account"] = .string(account) }
-        if let reason { o["reason"] = .string(reason) }
-        if let until { o["until"] = .string(until.formatted(.iso8601)) }
-        return .object(o)
-    }
-}
-
 extension RouteService.Failure: ProblemConvertible {
     package var problem: Problem? {
         switch self {

@@ -1,3 +1,4 @@
+import Accounts
 import Core
 import Foundation
 import Routing
@@ -11,10 +12,6 @@ public struct RouteRequest: Sendable, Equatable {
     public var runtime: String?
     public var exclude: [String]
     public var withCredential: Bool
-
-    static func isAccountID(_ s: String) -> Bool {
-        !s.isEmpty && s.count <= 200 && s.allSatisfy { $0.isASCII && ($0.isLetter || $0.isNumber || "._:@/+-".contains($0)) }
-    }
 
     static func check(_ body: JSONValue) -> Result<RouteRequest, RouteService.Failure> {
         guard let object = body.objectValue else {
@@ -56,7 +53,7 @@ public struct RouteRequest: Sendable, Equatable {
         if let value = object["exclude"] {
             if let items = value.arrayValue, items.count <= 100 {
                 for (i, item) in items.enumerated() {
-                    if let s = item.stringValue, Self.isAccountID(s) { exclude.append(s) } else {
+                    if let s = item.stringValue, AccountRules.isAccountID(s) { exclude.append(s) } else {
                         errors.append(FieldError(pointer: "/exclude/\(i)", code: "type", message: "must be an account id"))
                     }
                 }

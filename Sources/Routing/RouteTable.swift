@@ -128,8 +128,6 @@ public struct RouteCatalog: Sendable {
     public func model(_ reference: String) -> RouteModel? {
         models[reference] ?? undated[reference].flatMap { models[$0] }
     }
-
-    public static let empty = RouteCatalog(accounts: [], models: [])
 }
 
 /// A session's account for a model: set after a success there, refreshed by each use.
@@ -207,34 +205,32 @@ public struct Explanation: Sendable, Equatable, Codable {
     }
 
     public init(step: String, model: String? = nil, account: String? = nil, reason: String? = nil, until: Date? = nil, message: String) {
+        self.init(step: step, model: model, account: account, reason: reason, until: until, text: message, parts: nil)
+    }
+
+    private init(step: String, model: String?, account: String?, reason: String?, until: Date?, text: String?, parts: Parts?) {
         self.step = step
         self.model = model
         self.account = account
         self.reason = reason
         self.until = until
-        self.text = message
+        self.text = text
+        self.parts = parts
     }
 
     /// A step of the chain: the requested model, or a fallback, and where it came from.
     static func model(_ reference: String, from: String, fallback: Bool) -> Explanation {
-        var e = Explanation(step: fallback ? "fallback" : "model", model: reference, message: "")
-        e.text = nil
-        e.parts = Parts(from: from)
-        return e
+        Explanation(step: fallback ? "fallback" : "model", model: reference, account: nil, reason: nil, until: nil, text: nil,
+                    parts: Parts(from: from))
     }
 
     static func skipped(_ s: Skip) -> Explanation {
-        var e = Explanation(step: "skipped", model: s.model, account: s.account, reason: s.reason, until: s.until, message: "")
-        e.text = nil
-        e.parts = Parts(skip: s)
-        return e
+        Explanation(step: "skipped", model: s.model, account: s.account, reason: s.reason, until: s.until, text: nil, parts: Parts(skip: s))
     }
 
     static func chosen(_ account: String, model: String, step: String, pinned: Bool, of count: Int) -> Explanation {
-        var e = Explanation(step: "chosen", model: model, account: account, reason: pinned ? "pinned" : "least_recently_used", message: "")
-        e.text = nil
-        e.parts = Parts(from: step, count: count)
-        return e
+        Explanation(step: "chosen", model: model, account: account, reason: pinned ? "pinned" : "least_recently_used", until: nil,
+                    text: nil, parts: Parts(from: step, count: count))
     }
 
     public var message: String {
@@ -250,7 +246,7 @@ public struct Explanation: Sendable, Equatable, Codable {
         }
     }
 
-    /// Writes it as JSON (what `encode(to:)` writes, without an encoder).
+    /// Writes `jsonValue` without building it (every decision's answer holds a few of these).
     public func write(into w: inout JSONWriter) {
         w.object { w in
             w.member("account", account)
@@ -276,15 +272,17 @@ public struct Explanation: Sendable, Equatable, Codable {
         text = try c.decode(String.self, forKey: .message)
     }
 
-    public func encode(to encoder: any Encoder) throws {
-        var c = encoder.container(keyedBy: CodingKeys.self)
-        try c.encode(step, forKey: .step)
-        try c.encodeIfPresent(model, forKey: .model)
-        try c.encodeIfPresent(account, forKey: .account)
-        try c.encodeIfPresent(reason, forKey: .reason)
-        try c.encodeIfPresent(until, forKey: .until)
-        try c.encode(message, forKey: .message)
+    /// The explanation as a JSON value: what it encodes to, and a problem member as it stands.
+    public var jsonValue: JSONValue {
+        var o: [String: JSONValue] = ["step": .string(step), "message": .string(message)]
+        if let model { o["model"] = .string(model) }
+        if let account { o["account"] = .string(account) }
+        if let reason { o["reason"] = .string(reason) }
+        if let until { o["until"] = .string(UTCStamp.string(until)) }
+        return .object(o)
     }
+
+    public func encode(to encoder: any Encoder) throws { try jsonValue.encode(to: encoder) }
 }
 
 /// Why an account cannot take a model now: what the rules found, and (when read) the sentence that says it.

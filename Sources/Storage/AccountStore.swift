@@ -174,6 +174,17 @@ extension AppDatabase {
             try account.update(db)
     }
 
+    /// Every account's discovered model ids, in one read (routing's view of what each account offers).
+    package func discoveredModelIDs() throws -> [String: [String]] {
+        try pool.read { db in
+            var ids: [String: [String]] = [:]
+            for row in try Row.fetchAll(db, sql: "SELECT account_id, id FROM discovered_model ORDER BY account_id, id") {
+                ids[row["account_id"], default: []].append(row["id"])
+            }
+            return ids
+        }
+    }
+
     package func discoveredModels(_ id: String) throws -> [DiscoveredModel] {
         try pool.read { db in
             try Row.fetchAll(db, sql: "SELECT id, name, context_window FROM discovered_model WHERE account_id = ? ORDER BY id", arguments: [id])

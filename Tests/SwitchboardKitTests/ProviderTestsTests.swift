@@ -208,11 +208,11 @@ let families: [FamilyCase] = openAICompatibleCatalogFamilies + [
     @Test func bothRateLimitHeaderFormsAreRead() {
         let openAI = OutboundResponse(status: 429, headers: [("x-ratelimit-limit-requests", "60"), ("x-ratelimit-remaining-requests", "0"),
                                                              ("x-ratelimit-reset-requests", "1m30s")], body: [], latency: .zero)
-        let q = RateLimitHeaders.openAI.read(openAI)
+        let q = Quota(openAI)
         #expect(q.requestsLimit == 60 && q.requestsRemaining == 0)
         #expect(abs((q.resetAt?.timeIntervalSinceNow ?? 0) - 90) < 5)
         let anthropic = OutboundResponse(status: 429, headers: [("anthropic-ratelimit-tokens-limit", "4000"), ("retry-after", "20")], body: [], latency: .zero)
-        let a = RateLimitHeaders.anthropic.read(anthropic)
+        let a = Quota(anthropic)
         #expect(a.tokensLimit == 4000 && a.requestsLimit == nil)
         #expect(abs((a.resetAt?.timeIntervalSinceNow ?? 0) - 20) < 5, "Retry-After stands in for a reset header")
     }

@@ -364,13 +364,13 @@ struct RoutingHarness {
             try await h.report(d.id, "ok")
         }
         await h.t.app.routing.flush()
-        #expect(try h.t.database.auditEndedLeases(currentHour: RouteServiceHour.of(h.clock.date), at: h.clock.date) == 0)
+        #expect(try h.t.database.auditEndedLeases(currentHour: RouteService.hour(h.clock.date), at: h.clock.date) == 0)
         let pending = try h.t.database.pendingLeases()
         #expect(pending.map(\.count) == [5])
         // When the hour is over, one event with the count.
         let later = h.clock.date.addingTimeInterval(3600)
-        #expect(try h.t.database.auditEndedLeases(currentHour: RouteServiceHour.of(later), at: later) == 1)
-        #expect(try h.t.database.auditEndedLeases(currentHour: RouteServiceHour.of(later), at: later) == 0)
+        #expect(try h.t.database.auditEndedLeases(currentHour: RouteService.hour(later), at: later) == 1)
+        #expect(try h.t.database.auditEndedLeases(currentHour: RouteService.hour(later), at: later) == 0)
         let events = await h.t.bearer(.get, "/api/audit?type=credential.leased").json["events"] as? [[String: Any]] ?? []
         #expect(events.count == 1)
         #expect((events.first?["detail"] as? [String: Any])?["count"] as? Int == 5)
@@ -488,13 +488,5 @@ extension TestApp {
         let etag = await bearer(.get, "/api/config").headers[.eTag] ?? ""
         let r = await json(.patch, "/api/config", patch, contentType: "application/merge-patch+json", headers: [.ifMatch: etag])
         guard r.status == .ok else { throw TestFailure("patch: \(r.status) \(r.text)") }
-    }
-}
-
-/// The hour key lease counts use.
-enum RouteServiceHour {
-    static func of(_ date: Date) -> String {
-        let seconds = Int(date.timeIntervalSince1970)
-        return String(Date(timeIntervalSince1970: TimeInterval(seconds - seconds % 3600)).formatted(.iso8601).prefix(13))
     }
 }

@@ -73,7 +73,9 @@ extension AccountService {
     /// An account as the API shows it: its status follows from the catalog, the stored credential (readable, of
     /// the chosen method's kind, confirmed for where it would go) and the last test; the newest repeated test
     /// outcome kept in memory (`repeatedTests`) counts too.
-    func view(_ stored: AccountRecord, _ catalog: Catalog) -> AccountView {
+    /// `opened`: the credential already read by the caller (routing reads it for more than the view), so it is
+    /// not read from the vault a second time.
+    func view(_ stored: AccountRecord, _ catalog: Catalog, opened: Credential? = nil) -> AccountView {
         var r = stored
         if let newer = repeatedTests.withLock({ $0[r.id] }), let at = r.lastTestAt, newer > at { r.lastTestAt = newer }
         let provider = catalog.entry(r.provider)
@@ -85,7 +87,7 @@ extension AccountService {
         var origin: String?
         if r.credentialFile != nil {
             do {
-                let c = try credential(of: r)
+                let c = try opened ?? credential(of: r)
                 readable = true
                 if let provider {
                     origin = ProviderFamilies.origin(provider, c, baseURL: r.baseURL)

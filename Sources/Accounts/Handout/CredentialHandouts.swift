@@ -44,7 +44,7 @@ public final class CredentialHandouts: Sendable {
         guard origin == record.credentialOrigin else {
             return .failure(.needsConfirmation("its credential would go to \(origin ?? "no address") but was confirmed for \(record.credentialOrigin ?? "no address")"))
         }
-        if credential.kind == .oauth, credential.fields["refreshToken"] != nil, Self.expires(credential, within: Self.margin, now: now) {
+        if ProviderTestService.expiresSoon(credential, within: Self.margin, now: now) {
             switch await oauth.refresh(accountID) {
             case .success(let fresh): credential = fresh
             case .failure(let failure):
@@ -76,10 +76,5 @@ public final class CredentialHandouts: Sendable {
             if case .success(let credential) = result { minted.withLock { $0[accountID] = MintedEntry(file: file, credential: credential) } }
         }
         return result
-    }
-
-    static func expires(_ c: Credential, within seconds: TimeInterval, now: Date) -> Bool {
-        guard let text = c.fields["expiresAt"]?.stringValue, let at = try? Date(text, strategy: .iso8601) else { return false }
-        return at.timeIntervalSince(now) < seconds
     }
 }

@@ -27,26 +27,28 @@ public struct RoutableAccount: Sendable {
 }
 
 extension AccountService {
-    /// Every account, oldest first, as routing reads it. Opens each credential once (its status and policy
-    /// depend on it): called when something changed, never per decision.
+    /// Every account, oldest first, as routing reads it. Opens each credential once (its status, destination and
+    /// policy depend on it) and reads the discovered models in one query: called when something changed, never
+    /// per decision.
     public func routable() throws -> [RoutableAccount] {
         let catalog = catalog.current
+        let discovered = try database.discoveredModelIDs()
         return try database.accounts().map { record in
-            let view = view(record, catalog)
             let provider = catalog.entry(record.provider)
+            let credential = record.credentialFile == nil ? nil : try? credential(of: record)
+            let view = view(record, catalog, opened: credential)
             var destination = record.baseURL ?? provider?.apiEndpoint
-            var cliOnly = false
-            if let provider, let credential = try? credential(of: record) {
+            if let provider, let credential {
                 let target = ProbeTarget(provider: provider, credential: credential, baseURL: record.baseURL ?? provider.apiEndpoint,
                                          headers: [:], timeout: .seconds(1))
                 destination = ProviderFamilies.family(for: provider.type)?.destination(target) ?? target.base
-                cliOnly = !DirectAPIUse(credential, directApiAllowed: record.directApiAllowed).isAllowed
             }
             var models = provider?.models.map(\.id) ?? []
             let known = Set(models)
-            models += ((try? database.discoveredModels(record.id)) ?? []).map(\.id).filter { !known.contains($0) }
+            models += (discovered[record.id] ?? []).filter { !known.contains($0) }
             return RoutableAccount(id: record.id, provider: record.provider, family: provider?.type ?? "",
-                                   status: view.status, statusDetail: view.statusDetail, destination: destination, cliOnly: cliOnly,
+                                   status: view.status, statusDetail: view.statusDetail, destination: destination,
+                                   cliOnly: view.oauth?.usableBy == DirectAPIUse.providerCLIOnly.rawValue,
                                    maxConcurrent: record.maxConcurrent, timeoutSeconds: record.timeoutSeconds, models: models,
                                    lastPassedTest: record.lastTestOK == true ? record.lastTestAt : nil)
         }

@@ -10,8 +10,8 @@ struct ModelListing {
     var headers: [(String, String)]
     /// What a 200 should have held, for the summary when it did not (`an OpenAI-style model list; check the base URL`).
     var expected: String
-    /// The family's rate-limit headers, read from every answer.
-    var quota: RateLimitHeaders?
+    /// The family's answers carry rate-limit headers, read from every answer (`RateLimitReport`).
+    var readsQuota = false
     /// The models in a 200's body; nil when the body is not the family's list.
     var models: @Sendable (JSONValue) -> [DiscoveredModel]?
     /// The family's reading of a non-200 answer.
@@ -30,7 +30,7 @@ extension Probe {
         switch await send(.GET, listing.url, headers: listing.headers) {
         case .failure(let f): return .ended(failed(f))
         case .success(let r):
-            let quota = listing.quota?.read(r)
+            let quota = listing.readsQuota ? Quota(r) : nil
             guard r.status == 200 else { return .ended(listing.error(self, r, quota)) }
             guard let json = r.json, let models = listing.models(json) else {
                 return .ended(result(.badResponse, "\(name) answered 200, but not with \(listing.expected).", status: 200))
@@ -55,39 +55,9 @@ extension Probe {
     }
 }
 
-/// A family's rate-limit headers: the same five facts under each provider's names.
-struct RateLimitHeaders: Sendable {
-    var requestsLimit: String
-    var requestsRemaining: String
-    var tokensLimit: String
-    var tokensRemaining: String
-    var requestsReset: String
-    /// The reset header's value as a time.
-    var reset: @Sendable (String) -> Date?
-
-    /// The common `x-ratelimit-*` form (OpenAI, Groq, Mistral, Together, ...); the reset is a Go duration (`6m0s`).
-    static let openAI = RateLimitHeaders(
-        requestsLimit: "x-ratelimit-limit-requests", requestsRemaining: "x-ratelimit-remaining-requests",
-        tokensLimit: "x-ratelimit-limit-tokens", tokensRemaining: "x-ratelimit-remaining-tokens",
-        requestsReset: "x-ratelimit-reset-requests", reset: { GoDuration.seconds($0).map { Date().addingTimeInterval($0) } })
-
-    /// Anthropic's `anthropic-ratelimit-*`; the reset is an RFC 3339 time.
-    static let anthropic = RateLimitHeaders(
-        requestsLimit: "anthropic-ratelimit-requests-limit", requestsRemaining: "anthropic-ratelimit-requests-remaining",
-        tokensLimit: "anthropic-ratelimit-tokens-limit", tokensRemaining: "anthropic-ratelimit-tokens-remaining",
-        requestsReset: "anthropic-ratelimit-requests-reset", reset: { try? Date($0, strategy: .iso8601) })
-
-    /// The allowance an answer states; a 429's `Retry-After` (seconds) is the reset when nothing more precise was given.
-    func read(_ r: OutboundResponse) -> Quota {
-        var q = Quota()
-        q.requestsLimit = r.header(requestsLimit).flatMap { Int($0) }
-        q.requestsRemaining = r.header(requestsRemaining).flatMap { Int($0) }
-        q.tokensLimit = r.header(tokensLimit).flatMap { Int($0) }
-        q.tokensRemaining = r.header(tokensRemaining).flatMap { Int($0) }
-        q.resetAt = r.header(requestsReset).flatMap(reset)
-        if q.resetAt == nil, let seconds = r.header("retry-after").flatMap({ Double($0) }) {
-            q.resetAt = Date().addingTimeInterval(seconds)
-        }
-        return q
+extension Quota {
+    /// The allowance an answer states, read by the same reader routing uses.
+    init(_ r: OutboundResponse) {
+        self.init(RateLimitReport.parse(Dictionary(r.headers, uniquingKeysWith: { _, last in last }), at: Date()), at: Date())
     }
 }

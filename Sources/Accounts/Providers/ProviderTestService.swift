@@ -92,11 +92,11 @@ public final class ProviderTestService: Sendable {
         return outcome.result
     }
 
-    /// An OAuth credential whose access token expires within a minute (and can be renewed).
-    static func expiresSoon(_ c: Credential, now: Date = Date()) -> Bool {
+    /// An OAuth credential whose access token expires within `seconds` (a minute for a test) and can be renewed.
+    static func expiresSoon(_ c: Credential, within seconds: TimeInterval = 60, now: Date = Date()) -> Bool {
         guard c.kind == .oauth, c.fields["refreshToken"] != nil, let text = c.fields["expiresAt"]?.stringValue,
               let at = try? Date(text, strategy: .iso8601) else { return false }
-        return at.timeIntervalSince(now) < 60
+        return at.timeIntervalSince(now) < seconds
     }
 
     /// A renewal that failed is the test's outcome, stored on the account (unless a newer credential took the

@@ -28,7 +28,7 @@ struct AnthropicFamily: ProviderFamily {
         let headers = auth + [("Accept", "application/json")]
         return await p.list(ModelListing(
             url: base + "/v1/models?limit=1000", headers: headers, expected: "Anthropic's model list; check the base URL",
-            quota: .anthropic,
+            readsQuota: true,
             models: { json in
                 json["data"]?.arrayValue?.compactMap { m -> DiscoveredModel? in
                     guard let id = m["id"]?.stringValue else { return nil }

@@ -51,7 +51,7 @@ struct AzureOpenAIFamily: ProviderFamily {
             // max_tokens answers 400, and that is still a deployment).
             if r.status == 200 || (r.status == 400 && r.json?["error"] != nil) {
                 return p.result(.ok, "Azure OpenAI \(p.accepted) and deployment '\(deployment)' answers.", status: r.status, models: listed,
-                                quota: RateLimitHeaders.openAI.read(r))
+                                quota: Quota(r))
             }
             return Self.error(p, r, deployment: deployment)
         }

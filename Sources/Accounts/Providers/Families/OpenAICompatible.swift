@@ -15,8 +15,8 @@ struct OpenAICompatibleFamily: ProviderFamily {
     }
 
     /// `{"data": [{"id", "name"?, "context_window"? | "context_length"?}]}` with a bearer key; OpenRouter lists the same way.
-    static func listing(_ url: String, key: String, expected: String, quota: RateLimitHeaders? = .openAI) -> ModelListing {
-        ModelListing(url: url, headers: [("Authorization", "Bearer \(key)"), ("Accept", "application/json")], expected: expected, quota: quota,
+    static func listing(_ url: String, key: String, expected: String, readsQuota: Bool = true) -> ModelListing {
+        ModelListing(url: url, headers: [("Authorization", "Bearer \(key)"), ("Accept", "application/json")], expected: expected, readsQuota: readsQuota,
                      models: { json in
                          json["data"]?.arrayValue?.compactMap { m -> DiscoveredModel? in
                              guard let id = m["id"]?.stringValue else { return nil }

@@ -25,7 +25,7 @@ struct OpenRouterFamily: ProviderFamily {
                 return p.result(.billing, "\(p.name) \(p.accepted), but its credit limit is used up.", status: 200, quota: quota)
             }
         }
-        var listing = OpenAICompatibleFamily.listing(base + "/models", key: key, expected: "a model list", quota: nil)
+        var listing = OpenAICompatibleFamily.listing(base + "/models", key: key, expected: "a model list", readsQuota: false)
         let credit = quota
         listing.error = { p, r, _ in OpenAICompatibleFamily.error(p, r, quota: credit) }
         switch await p.fetch(listing) {

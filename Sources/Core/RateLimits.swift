@@ -1,5 +1,7 @@
-import Core
 import Foundation
+
+/// The one reader of providers' rate-limit headers: a connection test's `Quota` and routing's quota windows both
+/// come from `RateLimitReport.parse`.
 
 /// One rate-limit window of an account as the provider last reported it.
 public struct QuotaWindow: Sendable, Equatable, Codable {
@@ -116,5 +118,17 @@ public struct RateLimitReport: Sendable, Equatable {
         f.timeZone = TimeZone(identifier: "GMT")
         f.dateFormat = "EEE, dd MMM yyyy HH:mm:ss zzz"
         return f.date(from: text)
+    }
+}
+
+extension Quota {
+    /// What a connection test shows of a report: the requests and tokens windows, reset when the requests window
+    /// resets, else after `retry-after`.
+    public init(_ report: RateLimitReport, at now: Date) {
+        let requests = report.windows.first { $0.name == "requests" }
+        let tokens = report.windows.first { $0.name == "tokens" }
+        self.init(requestsLimit: requests?.limit.map { Int($0) }, requestsRemaining: requests?.remaining.map { Int($0) },
+                  tokensLimit: tokens?.limit.map { Int($0) }, tokensRemaining: tokens?.remaining.map { Int($0) },
+                  resetAt: requests?.resetAt ?? report.retryAfter.map { now.addingTimeInterval($0.timeInterval) })
     }
 }
