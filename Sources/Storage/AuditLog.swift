@@ -436,12 +436,16 @@ extension AppDatabase {
         _ = try pool.write { db in try auditLog.append(entry, in: db, at: now) }
     }
 
-    /// Events newest first; those below `before`, of `type`, when given.
-    public func auditEvents(before: Int?, type: String?, limit: Int) throws -> [AuditEvent] {
+    /// Events newest first; those below `before`, of `type`, at or after `since` and before `until`, when given.
+    /// Times compare as the stored text: every event's `at` is written in one ISO 8601 form (UTC, milliseconds),
+    /// and the bounds are written in it too.
+    public func auditEvents(before: Int?, type: String?, since: Date? = nil, until: Date? = nil, limit: Int) throws -> [AuditEvent] {
         try pool.read { db in
             var query = AuditEvent.order(Column("seq").desc).limit(limit)
             if let before { query = query.filter(Column("seq") < before) }
             if let type { query = query.filter(Column("type") == type) }
+            if let since { query = query.filter(Column("at") >= since.formatted(AuditLog.timestamp)) }
+            if let until { query = query.filter(Column("at") < until.formatted(AuditLog.timestamp)) }
             return try query.fetchAll(db)
         }
     }
