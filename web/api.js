@@ -226,12 +226,33 @@ export const api = {
     /** A new code for the pairing; the old one stops working. */
     refreshPairing: (id) => request('POST', `/api/pairing/${encodeURIComponent(id)}/refresh`),
 
-    /** The audit log, newest first: `{events, nextBefore}`; `type`, `limit`, `before` narrow it. */
-    audit: ({ type, limit, before } = {}) => {
+    /** The audit log, newest first: `{events, nextBefore}`; `type`, `since`, `until` (ISO times), `limit`, `before` narrow it. */
+    audit: ({ type, since, until, limit, before } = {}) => {
         const query = new URLSearchParams();
         if (type) query.set('type', type);
+        if (since) query.set('since', since);
+        if (until) query.set('until', until);
         if (limit) query.set('limit', String(limit));
         if (before) query.set('before', String(before));
         return request('GET', `/api/audit${query.size ? `?${query}` : ''}`);
     },
+    /** Whether the audit chain verifies: `{ok, events, problem, legacyEvents, keysUsed, headFileSeq, reanchoredAt}`. */
+    auditVerify: () => request('GET', '/api/audit/verify'),
+
+    /** Config revisions, newest first: `{revisions: [{revision, createdAt, actor, changedPaths, restoredFrom}], nextBefore}`. */
+    configHistory: ({ limit, before } = {}) => {
+        const query = new URLSearchParams();
+        if (limit) query.set('limit', String(limit));
+        if (before) query.set('before', String(before));
+        return request('GET', `/api/config/history${query.size ? `?${query}` : ''}`);
+    },
+    /** One revision with its whole `config`. */
+    configRevision: (revision) => request('GET', `/api/config/history/${encodeURIComponent(revision)}`),
+
+    /** Adds or replaces a custom provider (Catwalk's provider JSON); 422 with pointers into `provider`. */
+    putCustomProvider: (id, provider) => request('PUT', `/api/catalog/custom/${encodeURIComponent(id)}`, provider),
+    deleteCustomProvider: (id) => request('DELETE', `/api/catalog/custom/${encodeURIComponent(id)}`),
+
+    /** Routing as the responder sees it: `{generatedAt, models, accounts, decisions}`; `model` narrows it to one model. */
+    routeStatus: (model) => request('GET', `/api/route/status${model ? `?model=${encodeURIComponent(model)}` : ''}`),
 };

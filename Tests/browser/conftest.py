@@ -115,3 +115,94 @@ def screenshot(driver, name):
     directory = os.environ.get("SWITCHBOARD_SCREENSHOT_DIR")
     if directory:
         driver.save_screenshot(str(Path(directory) / name))
+
+
+def full_screenshot(driver, name):
+    """A screenshot of the whole page (the window grown to the document's height for the shot), when
+    SWITCHBOARD_SCREENSHOT_DIR is set."""
+    directory = os.environ.get("SWITCHBOARD_SCREENSHOT_DIR")
+    if not directory:
+        return
+    width = driver.execute_script("return window.outerWidth")
+    height = driver.execute_script("return window.outerHeight")
+    content = driver.execute_script("return document.documentElement.scrollHeight")
+    driver.set_window_size(width, min(content + 140, 12000))
+    driver.save_screenshot(str(Path(directory) / name))
+    driver.set_window_size(width, height)
+
+
+def color_scheme(driver, scheme):
+    """Emulates prefers-color-scheme (`light` or `dark`) for the page."""
+    driver.execute_cdp_cmd("Emulation.setEmulatedMedia", {"features": [{"name": "prefers-color-scheme", "value": scheme}]})
+
+
+def api_call(stack, method, path, body=None, token=None, content_type="application/json", headers=None):
+    """(status, parsed body or None) from the API with the admin token (or `token`); errors are answers too."""
+    import json
+    import urllib.error
+    import urllib.request
+    data = None if body is None else json.dumps(body).encode()
+    sent = {"Accept": "application/json, application/problem+json", "Authorization": f"Bearer {token or stack.token}"}
+    if data is not None:
+        sent["Content-Type"] = content_type
+    sent.update(headers or {})
+    request = urllib.request.Request(stack.url(path), data=data, method=method, headers=sent)
+    try:
+        with urllib.request.urlopen(request, timeout=15) as response:
+            raw = response.read()
+            return response.status, json.loads(raw) if raw else None
+    except urllib.error.HTTPError as error:
+        raw = error.read()
+        return error.code, json.loads(raw) if raw else None
+
+
+def patch_settings(stack, patch):
+    """Changes the settings document through the API (If-Match the current revision); returns the new view."""
+    status, view = api_call(stack, "GET", "/api/config")
+    assert status == 200
+    status, body = api_call(stack, "PATCH", "/api/config", patch, content_type="application/merge-patch+json",
+                            headers={"If-Match": f'"{view["revision"]}"'})
+    assert status == 200, body
+    return body
+
+
+def settings(stack):
+    status, view = api_call(stack, "GET", "/api/config")
+    assert status == 200
+    return view
+
+
+def picker(driver, css):
+    """The <model-picker> at `css` once its providers have loaded from the catalog."""
+    element = driver.find_element(By.CSS_SELECTOR, css)
+    wait(driver).until(lambda d: len(element.find_elements(By.CSS_SELECTOR, '[data-picker="provider"] option')) > 2)
+    return element
+
+
+def pick(driver, css, reference):
+    """Chooses `reference` (provider/model) in the picker at `css`: the provider first, then its model."""
+    from selenium.webdriver.support.ui import Select
+    element = picker(driver, css)
+    Select(element.find_element(By.CSS_SELECTOR, '[data-picker="provider"]')).select_by_value(reference.split("/")[0])
+    Select(element.find_element(By.CSS_SELECTOR, '[data-picker="model"]')).select_by_value(reference)
+    return element
+
+
+def picked(element):
+    """The model a picker shows as chosen ('' for none)."""
+    from selenium.webdriver.support.ui import Select
+    return Select(element.find_element(By.CSS_SELECTOR, '[data-picker="model"]')).first_selected_option.get_attribute("value")
+
+
+def open_section(driver, stack, section):
+    """Signs in when needed and opens /settings?section=<section>."""
+    driver.get(stack.url(f"/settings?section={section}"))
+    if driver.find_elements(By.CSS_SELECTOR, "sign-in-form") or not driver.find_elements(By.CSS_SELECTOR, "settings-page"):
+        try:
+            field = visible(driver, "sign-in-form input[type=password]", timeout=3)
+        except Exception:
+            field = None
+        if field is not None:
+            field.send_keys(stack.token)
+            driver.find_element(By.CSS_SELECTOR, "sign-in-form button[type=submit]").click()
+    visible(driver, "settings-page .section-title")

@@ -11,7 +11,7 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import Select
 
-from conftest import console_errors, csp_violations, http_get, screenshot, sign_in, visible, wait
+from conftest import console_errors, csp_violations, http_get, pick, picker, screenshot, sign_in, visible, wait
 
 SONNET = "anthropic/claude-sonnet-4-5-20250929"
 HAIKU = "anthropic/claude-haiku-4-5-20251001"
@@ -184,23 +184,29 @@ def test_the_streaming_switch_writes_off_and_on_through_the_hint(browser, stack)
     assert console_errors(browser) == []
 
 
-def test_an_unknown_model_is_shown_at_its_field_keeps_the_input_and_saves_nothing(browser, stack):
-    # Given the page
+def test_a_manual_model_of_an_unknown_provider_is_refused_at_its_field_keeps_the_input_and_saves_nothing(browser, stack):
+    # Given the page in Expert Mode
     open_settings(browser, stack)
     revision, view = read_config(stack)
     before = defaults(view)["model"].get("primary")
+    expert = browser.find_element(By.ID, "expert-mode")
+    if not expert.is_selected():
+        expert.click()
+    primary = picker(browser, 'model-picker[data-for="/agents/defaults/model/primary"]')
 
-    # When an unknown model id is typed as the default text model
-    field = control(browser, "/agents/defaults/model/primary")
-    replace_text(field, "anthropic/no-such-model")
+    # When a model id of a provider the catalog lacks is typed as the default text model
+    manual = primary.find_element(By.CSS_SELECTOR, "[data-manual-input]")
+    manual.send_keys("nosuch/model-x")
+    primary.find_element(By.CSS_SELECTOR, '[data-action="use-manual"]').click()
 
-    # Then the server's refusal shows next to that field, the typed text stays, the page says it failed
+    # Then the server's refusal shows next to that field, the picker keeps the id, the page says it failed
     box = messages(browser, "/agents/defaults/model/primary")
-    wait(browser).until(lambda d: "not in the catalog" in box.text)
-    assert box.find_element(By.CSS_SELECTOR, ".field__error").get_attribute("data-code") == "unknown_model"
-    assert field.get_attribute("value") == "anthropic/no-such-model"
-    assert field.get_attribute("aria-invalid") == "true"
-    assert box.get_attribute("id") in field.get_attribute("aria-describedby").split()
+    wait(browser).until(lambda d: "not a provider in the catalog" in box.text)
+    assert box.find_element(By.CSS_SELECTOR, ".field__error").get_attribute("data-code") == "unknown_provider"
+    model = primary.find_element(By.CSS_SELECTOR, '[data-picker="model"]')
+    assert Select(model).first_selected_option.get_attribute("value") == "nosuch/model-x"
+    assert model.get_attribute("aria-invalid") == "true"
+    assert box.get_attribute("id") in model.get_attribute("aria-describedby").split()
     status = browser.find_element(By.CSS_SELECTOR, ".save-status")
     assert status.text == "Failed to save"
     banner = browser.find_element(By.CSS_SELECTOR, ".save-banner")
@@ -213,11 +219,12 @@ def test_an_unknown_model_is_shown_at_its_field_keeps_the_input_and_saves_nothin
 
     # When Undo is chosen, Then the saved value is back and the error is gone
     browser.find_element(By.CSS_SELECTOR, '[data-action="undo"]').click()
-    wait(browser).until(lambda d: field.get_attribute("value") == (before or ""))
+    wait(browser).until(lambda d: Select(model).first_selected_option.get_attribute("value") == (before or ""))
     assert box.text == ""
-    assert field.get_attribute("aria-invalid") is None
+    assert model.get_attribute("aria-invalid") is None
     assert browser.find_element(By.CSS_SELECTOR, ".save-banner").text == ""
     assert read_config(stack)[0] == revision
+    expert.click()
     assert csp_violations(browser) == []
     assert unexpected_console_errors(browser) == []
 
@@ -229,9 +236,8 @@ def test_a_duplicate_fallback_is_refused_at_its_item_and_a_valid_edit_beside_it_
     wait(browser).until(lambda d: fallback_names(d) == [GPT5])
     revision = page_revision(browser)
 
-    # When the same model is added again
-    add = browser.find_element(By.CSS_SELECTOR, f"{LIST} .model-list__add input")
-    add.send_keys(GPT5)
+    # When the same model is picked from the catalog and added again
+    pick(browser, f"{LIST} .model-list__add model-picker", GPT5)
     browser.find_element(By.CSS_SELECTOR, f"{LIST} [data-action=add]").click()
 
     # Then the refusal shows at the second item, the list keeps it, and nothing was saved

@@ -166,7 +166,7 @@ def test_a_session_that_ends_while_the_page_is_open_shows_the_sign_in_form_once(
     for round_ in (1, 2):
         # When the session ends behind the page's back and an edit is saved, then another request is made
         browser.delete_cookie("sb_session")
-        field = browser.find_element(By.CSS_SELECTOR, 'model-provider-section input[data-pointer][data-kind="text"]')
+        field = browser.find_element(By.CSS_SELECTOR, 'model-provider-section input[data-pointer="/agents/defaults/heartbeat/activeHours/timezone"]')
         field.send_keys("x")
 
         # Then the sign-in form shows with the focus, it is announced, and it was said once

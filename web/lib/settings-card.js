@@ -2,7 +2,7 @@
 // the document in them, except the keys the user has changed and not yet saved (those keep what was typed).
 // Edits go up as `settings-change` events (detail: {pointer, value}); the section saves them.
 
-import { render } from './html.js';
+import { html, render } from './html.js';
 import { readControl, writeControl } from './fields.js';
 import { schemaAt, valueAt } from './pointer.js';
 
@@ -33,12 +33,33 @@ export class SettingsCard extends HTMLElement {
         if (!this.#rendered) {
             render(this, this.template());
             this.#rendered = true;
+            this.makePickers(this);
             this.rendered();
         }
         for (const element of this.querySelectorAll('[data-pointer]')) {
             if (!dirty.has(element.dataset.pointer)) writeControl(element, this.value(element.dataset.pointer), hints);
         }
+        for (const picker of this.querySelectorAll('model-picker[data-for]')) {
+            if (!dirty.has(picker.pointer)) picker.value = this.value(picker.pointer) ?? null;
+        }
         this.synced(dirty);
+    }
+
+    /** Replaces each picker slot under `root` with a <model-picker>. */
+    makePickers(root) {
+        for (const slot of root.querySelectorAll('[data-picker-slot]')) {
+            const picker = document.createElement('model-picker');
+            const pointer = slot.dataset.pickerSlot;
+            const hint = this.hints[pointer] ?? {};
+            picker.pointer = pointer;
+            picker.dataset.for = pointer;
+            picker.label = slot.dataset.label || hint.label || 'Model';
+            picker.help = hint.help ?? '';
+            picker.images = slot.hasAttribute('data-images');
+            picker.inherit = slot.hasAttribute('data-inherit');
+            picker.inheritLabel = slot.dataset.inheritLabel || (hint.inheritLabel ? `Not set: ${hint.inheritLabel}` : 'Not set');
+            slot.replaceWith(picker);
+        }
     }
 
     /** The document value at `pointer`. */
@@ -84,4 +105,10 @@ export class SettingsCard extends HTMLElement {
 export function shortLabel(hint, value) {
     const option = hint?.options?.find((o) => o.value === value);
     return option ? option.label.replace(/\s*\(.*\)\s*$/, '') : value;
+}
+
+/** Where a card puts a <model-picker> for `pointer` (made when the card first renders). */
+export function pickerSlot(pointer, { images = false, inherit = true, label = '', inheritLabel = '' } = {}) {
+    return html`<div data-picker-slot="${pointer}" data-label="${label}" data-inherit-label="${inheritLabel}"
+                     ${images ? html`data-images` : ''} ${inherit ? html`data-inherit` : ''}></div>`;
 }

@@ -1,6 +1,7 @@
 import { html } from '../../lib/html.js';
 import { messages, selectField, textField, toggleField } from '../../lib/fields.js';
-import { SettingsCard } from '../../lib/settings-card.js';
+import { SettingsCard, pickerSlot } from '../../lib/settings-card.js';
+import '../model-picker/model-picker.js';
 
 const card = '/agents/defaults/heartbeat';
 const every = '/agents/defaults/heartbeat/every';
@@ -28,7 +29,7 @@ export class HeartbeatCard extends SettingsCard {
                     ${textField(h, `${hours}/timezone`, { inherit: true, placeholder: 'Europe/Berlin' })}
                     ${messages(hours)}
                 </fieldset>
-                ${textField(h, model, { model: true, placeholder: 'provider/model' })}
+                ${pickerSlot(model)}
                 <details class="disclosure">
                     <summary>Experimental</summary>
                     ${toggleField(h, escalate)}

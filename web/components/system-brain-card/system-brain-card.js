@@ -1,6 +1,7 @@
 import { html } from '../../lib/html.js';
 import { numberField, selectField, textareaField, textField } from '../../lib/fields.js';
-import { SettingsCard, shortLabel } from '../../lib/settings-card.js';
+import { SettingsCard, pickerSlot, shortLabel } from '../../lib/settings-card.js';
+import '../model-picker/model-picker.js';
 
 const card = '/agents/main';
 const runtime = '/agents/main/runtime';
@@ -21,14 +22,14 @@ export class SystemBrainCard extends SettingsCard {
                 <h3 id="system-brain-title">${h[card]?.label ?? 'System Brain'}</h3>
                 ${h[card]?.help ? html`<p class="muted">${h[card].help}</p>` : ''}
                 ${selectField(h, runtime, { inherit: true })}
-                ${textField(h, model, { model: true, placeholder: 'provider/model' })}
+                ${pickerSlot(model)}
                 <details class="disclosure">
                     <summary>Advanced</summary>
                     ${selectField(h, mainRuntime, { inherit: true })}
                     ${textField(h, ccsdkProvider, { inherit: true, placeholder: 'anthropic' })}
                     <fieldset class="group">
                         <legend>${h[sdk]?.label ?? 'Claude Code SDK'}</legend>
-                        ${textField(h, sdkModel, { model: true, placeholder: 'provider/model' })}
+                        ${pickerSlot(sdkModel)}
                         ${numberField(h, thinkingBudget, this.bounds(thinkingBudget))}
                     </fieldset>
                     ${textareaField(h, instructions)}
