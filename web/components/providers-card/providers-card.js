@@ -4,7 +4,11 @@ import { copyable, copyFrom } from '../../lib/copy.js';
 import { html, render, withCode } from '../../lib/html.js';
 import { statusLabels } from '../account-editor/account-status.js';
 import '../account-editor/account-editor.js';
+import '../add-provider/add-provider.js';
+import '../route-status/route-status.js';
+import { accountState, stateClass, stateText } from '../route-status/route-words.js';
 import { failureText } from '../flow-panel/flow-words.js';
+import { reloadCatalog } from '../../lib/catalog-data.js';
 
 // The providers the catalog features lead, in its order (`featured`); the rest follow by name.
 
@@ -24,6 +28,20 @@ function takeLanding() {
     const url = new URL(window.location.href);
     const found = Object.fromEntries(landingParams.map((p) => [p, url.searchParams.get(p)]));
     if (!found.connected && !found.error) return null;
+    return clean(url, found);
+}
+
+/** `?open=<provider>` (a Connect or Add account link from elsewhere): the provider whose editor opens, once. */
+function takeOpen() {
+    const url = new URL(window.location.href);
+    const provider = url.searchParams.get('open');
+    if (!provider) return null;
+    url.searchParams.delete('open');
+    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
+    return provider;
+}
+
+function clean(url, found) {
     for (const p of landingParams) url.searchParams.delete(p);
     window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
     return found;
@@ -44,6 +62,8 @@ export class ProvidersCard extends HTMLElement {
     #problems = [];
     #open = null;
     #landing = null;
+    #openOnLoad = null;
+    #route = null;
 
     constructor() {
         super();
@@ -51,10 +71,21 @@ export class ProvidersCard extends HTMLElement {
         this.addEventListener('account-changed', (event) => this.#changed(event.detail.account));
         this.addEventListener('account-removed', (event) => this.#removed(event.detail.id));
         this.addEventListener('editor-close', () => this.#close());
+        this.addEventListener('provider-added', (event) => this.#added(event.detail.provider));
+        this.onOpenProvider = (event) => {
+            this.#openEditor(event.detail.provider);
+            this.scrollIntoView?.({ block: 'start' });
+        };
+    }
+
+    disconnectedCallback() {
+        document.removeEventListener('open-provider', this.onOpenProvider);
     }
 
     connectedCallback() {
+        document.addEventListener('open-provider', this.onOpenProvider);
         if (this.firstElementChild) return;
+        this.#openOnLoad = takeOpen();
         this.#landing = takeLanding();
         render(this, html`
             <section class="card settings-card providers" aria-labelledby="providers-card-title">
@@ -91,7 +122,13 @@ export class ProvidersCard extends HTMLElement {
                         <ul>${this.#problems.map((p) => html`<li><code>${p.file}</code>${p.pointer ? html` at <code>${p.pointer}</code>` : ''}: ${p.message}</li>`)}</ul>
                     </div>` : ''}`);
             this.#renderTiles();
+            this.#loadRoute();
             if (this.#landing) this.#showLanding(this.#landing);
+            if (this.#openOnLoad) {
+                const provider = this.#openOnLoad;
+                this.#openOnLoad = null;
+                this.#openEditor(provider);
+            }
         } catch (error) {
             render(body, html`
                 <div class="error" role="alert">
@@ -100,6 +137,35 @@ export class ProvidersCard extends HTMLElement {
                     <p><button type="button" class="button button--small" data-op="load">Try again</button></p>
                 </div>`);
         }
+    }
+
+    /** Routing's view (GET /api/route/status): shown on the tiles and in the open provider's routing panel. */
+    async #loadRoute() {
+        const panel = () => this.querySelector('route-status');
+        try {
+            this.#route = await api.routeStatus();
+            if (panel()) panel().status = this.#route;
+        } catch (error) {
+            this.#route = null;
+            if (panel()) panel().problem = error;
+        }
+        this.#renderTiles();
+    }
+
+    async #added(provider) {
+        reloadCatalog();
+        this.#open = null;
+        this.querySelector('.providers__editor').replaceChildren();
+        await this.#load();
+        this.#openEditor(provider.id);
+    }
+
+    #openAdd() {
+        const form = document.createElement('add-provider');
+        this.querySelector('.providers__editor').replaceChildren(form);
+        this.#open = '+add';
+        this.#renderTiles();
+        form.focusHeading();
     }
 
     #accountsOf(provider) {
@@ -127,13 +193,23 @@ export class ProvidersCard extends HTMLElement {
                     </p>
                     ${accounts.length ? html`
                         <ul class="provider-tile__accounts" aria-label="${provider.name} accounts">
-                            ${accounts.map((a) => html`<li title="${a.id}">${a.displayName}</li>`)}
+                            ${accounts.map((a) => {
+                                const route = this.#route ? accountState(this.#route, a.id) : null;
+                                return html`<li title="${a.id}" data-tile-account="${a.id}">${a.displayName}
+                                    ${route ? html`<span class="route-pill route-pill--${stateClass(route.state)}" data-route-summary="${route.state}">${stateText(route)}</span>` : ''}</li>`;
+                            })}
                         </ul>` : ''}
                     <button type="button" class="button button--small provider-tile__open" data-op="open" data-provider="${provider.id}"
                             aria-expanded="${open ? 'true' : 'false'}" aria-controls="providers-editor"
                             aria-describedby="${id}-name ${id}-status">${accounts.length ? 'Edit' : 'Connect'}</button>
                 </li>`;
-        })}`);
+        })}
+            <li class="provider-add" ${this.#open === '+add' ? html`data-open` : ''}>
+                <h4 class="provider-tile__name" id="provider-tile-add-name">Custom provider</h4>
+                <p class="provider-tile__status muted">OpenAI-compatible, Anthropic-compatible, Ollama or a Catwalk file.</p>
+                <button type="button" class="button button--small provider-tile__open" data-op="add-provider"
+                        aria-expanded="${this.#open === '+add' ? 'true' : 'false'}" aria-controls="providers-editor">+ Add Provider</button>
+            </li>`);
     }
 
     #tileButton(provider) {
@@ -150,7 +226,11 @@ export class ProvidersCard extends HTMLElement {
         const editor = document.createElement('account-editor');
         editor.provider = provider;
         editor.accounts = this.#accountsOf(providerId);
-        this.querySelector('.providers__editor').replaceChildren(editor);
+        const route = document.createElement('route-status');
+        this.querySelector('.providers__editor').replaceChildren(editor, route);
+        route.provider = provider;
+        route.accounts = this.#accountsOf(providerId);
+        if (this.#route) route.status = this.#route;
         this.#open = providerId;
         this.#renderTiles();
         editor.focusHeading();
@@ -161,7 +241,8 @@ export class ProvidersCard extends HTMLElement {
         this.querySelector('.providers__editor').replaceChildren();
         this.#open = null;
         this.#renderTiles();
-        if (provider) this.#tileButton(provider)?.focus();
+        if (provider === '+add') this.querySelector('[data-op="add-provider"]')?.focus();
+        else if (provider) this.#tileButton(provider)?.focus();
     }
 
     #changed(account) {
@@ -169,11 +250,20 @@ export class ProvidersCard extends HTMLElement {
         if (i < 0) this.#accounts.push(account);
         else this.#accounts[i] = account;
         this.#renderTiles();
+        this.#routePanelAccounts();
+        reloadCatalog();
     }
 
     #removed(id) {
         this.#accounts = this.#accounts.filter((a) => a.id !== id);
         this.#renderTiles();
+        this.#routePanelAccounts();
+        reloadCatalog();
+    }
+
+    #routePanelAccounts() {
+        const panel = this.querySelector('route-status');
+        if (panel && this.#open) panel.accounts = this.#accountsOf(this.#open);
     }
 
     // MARK: Back from the provider's sign-in page
@@ -225,8 +315,10 @@ export class ProvidersCard extends HTMLElement {
 
     #onClick(event) {
         const button = event.target.closest('button[data-op]');
-        if (!button || button.closest('account-editor')) return;
+        if (!button || button.closest('account-editor, add-provider')) return;
         if (button.dataset.op === 'open') this.#openEditor(button.dataset.provider);
+        else if (button.dataset.op === 'add-provider') this.#openAdd();
+        else if (button.dataset.op === 'route-refresh') this.#loadRoute();
         else if (button.dataset.op === 'landing-dismiss') {
             this.querySelector('[data-landing-box]').replaceChildren();
             this.querySelector('#providers-card-title')?.focus();
