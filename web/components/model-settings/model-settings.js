@@ -20,6 +20,9 @@ export class ModelSettings extends HTMLElement {
     #entries = {};
     #keys = '';
     #picked = null;
+    // Rows added on this page that hold nothing yet: an empty entry is not kept by the server, so the row stays
+    // here until one of its fields is saved.
+    #local = new Set();
 
     constructor() {
         super();
@@ -53,7 +56,8 @@ export class ModelSettings extends HTMLElement {
     /** Shows the entries; rows are made again only when the set of models changes. */
     show(entries, dirty) {
         this.#entries = entries ?? {};
-        const keys = Object.keys(this.#entries).sort().join('\n');
+        for (const key of Object.keys(this.#entries)) this.#local.delete(key);
+        const keys = this.#allKeys().join('\n');
         if (keys !== this.#keys || !this.querySelector('.model-settings__row') !== !keys) {
             this.#keys = keys;
             this.#renderRows();
@@ -69,6 +73,10 @@ export class ModelSettings extends HTMLElement {
         }
     }
 
+    #allKeys() {
+        return [...new Set([...Object.keys(this.#entries), ...this.#local])].sort();
+    }
+
     #valueAt(pointer) {
         const rest = pointer.slice(base.length + 1).split('/').map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
         let node = this.#entries;
@@ -78,7 +86,7 @@ export class ModelSettings extends HTMLElement {
 
     async #renderRows() {
         const rows = this.querySelector('.model-settings__rows');
-        const keys = Object.keys(this.#entries).sort();
+        const keys = this.#allKeys();
         let data = null;
         try {
             data = await catalogData();
@@ -217,15 +225,14 @@ export class ModelSettings extends HTMLElement {
                 return;
             }
             problem.hidden = true;
-            if (this.#entries[reference]) {
+            if (this.#entries[reference] || this.#local.has(reference)) {
                 this.querySelector(`[data-model="${CSS.escape(reference)}"] input`)?.focus();
                 return;
             }
-            const entry = this.#picked?.manual ? { manual: true } : {};
+            if (this.#picked?.manual) this.#emit(`${modelEntryPointer(reference)}/manual`, true);
             this.#picked = null;
             picker.reset();
-            this.#emit(modelEntryPointer(reference), entry);
-            this.#entries = { ...this.#entries, [reference]: entry };
+            this.#local.add(reference);
             this.#keys = '';
             this.show(this.#entries, new Set());
             this.addEventListener('model-settings-rendered', () => {
@@ -234,7 +241,8 @@ export class ModelSettings extends HTMLElement {
             announce(`Settings for ${reference} added`);
         } else if (button.dataset.action === 'remove-model-settings') {
             const reference = button.dataset.model;
-            this.#emit(modelEntryPointer(reference), null);
+            if (this.#entries[reference]) this.#emit(modelEntryPointer(reference), null);
+            this.#local.delete(reference);
             const { [reference]: _, ...rest } = this.#entries;
             this.#entries = rest;
             this.#keys = '';
