@@ -80,10 +80,10 @@ export class AddProvider extends HTMLElement {
                         </div>
                         <div class="field">
                             <label for="add-import-text">File contents</label>
-                            <textarea id="add-import-text" rows="8" spellcheck="false" data-add-field="/"
+                            <textarea id="add-import-text" rows="8" spellcheck="false" data-add-field="/file"
                                       aria-describedby="add-import-check add-f-root-messages"></textarea>
                             <p class="field__note" id="add-import-check" data-import-check></p>
-                            <div class="field__messages" id="add-f-root-messages" data-add-messages="/"></div>
+                            <div class="field__messages" id="add-f-root-messages" data-add-messages="/file"></div>
                         </div>
                     </div>
                     <div class="add-provider__problem error" data-add-problem role="alert" tabindex="-1" hidden></div>
@@ -237,6 +237,10 @@ export class AddProvider extends HTMLElement {
     }
 
     #show(problems, error = null) {
+        // An imported file's problems all show at the file, each with its pointer into it.
+        if (this.#kind === 'import') {
+            problems = problems.map((p) => ({ ...p, pointer: '/file', message: p.pointer && p.pointer !== '/file' ? `\`${p.pointer}\` ${p.message}` : p.message }));
+        }
         const result = placeProblems(this, problems, {
             boxes: '[data-add-messages]',
             invalid: '[aria-invalid][data-add-field]',
@@ -266,7 +270,7 @@ export class AddProvider extends HTMLElement {
         if (this.#kind === 'import') {
             const parsed = this.#parseImport();
             if (parsed.problem) {
-                this.#show([{ pointer: '/', code: 'invalid', message: parsed.problem }])?.focus();
+                this.#show([{ pointer: '/file', code: 'invalid', message: parsed.problem }])?.focus();
                 return;
             }
             body = parsed.file;

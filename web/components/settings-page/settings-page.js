@@ -1,9 +1,15 @@
 import { html, render } from '../../lib/html.js';
 import '../model-provider-section/model-provider-section.js';
+import '../catalog-section/catalog-section.js';
+import '../agents-section/agents-section.js';
+import '../history-section/history-section.js';
 
 /** The sections, in nav order: id (the `section` query value), label, and the element that shows it. */
 export const sections = [
     { id: 'model-provider', label: 'Model & Provider', element: 'model-provider-section' },
+    { id: 'catalog', label: 'Catalog', element: 'catalog-section' },
+    { id: 'agents', label: 'Agents', element: 'agents-section' },
+    { id: 'history', label: 'History & audit', element: 'history-section' },
 ];
 
 export const defaultSection = sections[0].id;
