@@ -32,11 +32,12 @@ def provider_row(driver, provider):
 
 
 def shown_providers(driver):
-    return [r.get_attribute("data-catalog-provider") for r in driver.find_elements(By.CSS_SELECTOR, "tr[data-catalog-provider]")]
+    """The providers' rows, read in one script (the table is drawn again as filters change)."""
+    return driver.execute_script("return [...document.querySelectorAll('tr[data-catalog-provider]')].map((r) => r.dataset.catalogProvider)")
 
 
 def compared(driver):
-    return [r.get_attribute("data-catalog-model") for r in driver.find_elements(By.CSS_SELECTOR, "tr[data-catalog-model]")]
+    return driver.execute_script("return [...document.querySelectorAll('tr[data-catalog-model]')].map((r) => r.dataset.catalogModel)")
 
 
 def price(n):
