@@ -26,7 +26,7 @@ export function clock(iso) {
     const date = new Date(iso);
     if (Number.isNaN(date.getTime())) return iso;
     const sameDay = date.toDateString() === new Date().toDateString();
-    const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
+    const time = date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', hourCycle: 'h23' });
     return sameDay ? time : `${date.toLocaleDateString([], { month: 'short', day: 'numeric' })} ${time}`;
 }
 
