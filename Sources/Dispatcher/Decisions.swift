@@ -101,7 +101,7 @@ extension RouteService {
         if let agent = request.agent, !view.settings.agentExists(agent) { throw Failure.unknownAgent(agent) }
         var selection: CLISelection?
         if let name = request.selection {
-            guard let tools, let s = try? tools.selection(name) else { throw Failure.unknownSelection(name) }
+            guard let s = view.cli?.selections[name] else { throw Failure.unknownSelection(name) }
             selection = s
         }
         guard let chain = view.settings.chain(model: selection?.model ?? request.model, agent: request.agent) else { throw Failure.noModel }
@@ -139,11 +139,11 @@ extension RouteService {
             }
             var credential: HandedCredential?
             var command: CLICommand?
-            if routed.account.family == CLIFamily.name, let tools {
+            if routed.account.family == CLIFamily.name, let tools, let cli = view.cli {
                 // A CLI account: no credential leaves (the CLI keeps its own); the runtime gets the command.
                 let own = selection.map { $0.model == routed.model.reference } ?? false
                 do {
-                    command = try tools.command(account: routed.account.id, tool: routed.model.provider, model: routed.model.model,
+                    command = try tools.command(in: cli, account: routed.account.id, tool: routed.model.provider, model: routed.model.model,
                                                 values: own ? selection!.parameterValues : [:],
                                                 promptMode: own ? PromptMode(rawValue: selection!.promptMode) ?? .stdin : .stdin)
                 } catch {

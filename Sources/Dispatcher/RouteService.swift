@@ -73,6 +73,8 @@ public final class RouteService: Sendable {
         var settings: RoutingSettings
         var fingerprint: String
         var lastPassedTests: [String: Date]
+        /// The CLIs, their accounts and selections, as the view was built.
+        var cli: CLISnapshot?
     }
 
     struct Sync: Sendable {
@@ -284,7 +286,8 @@ public final class RouteService: Sendable {
             for r in Set(references) { offers[r, default: []].append(a.id) }
         }
         var cliModels: Set<String> = []
-        for a in try tools?.routable() ?? [] {
+        let cli = try tools?.snapshot()
+        for a in cli?.routable ?? [] {
             accounts.append(RouteAccount(id: a.id, provider: a.tool, family: CLIFamily.name, baseURL: nil, status: a.status,
                                          statusDetail: a.statusDetail, maxConcurrent: a.maxConcurrent, decisionLifetime: 1800))
             for m in a.models {
@@ -304,7 +307,7 @@ public final class RouteService: Sendable {
                               maxOutputTokens: facts?.maxOutputTokens, supportsTemperature: facts?.supportsTemperature ?? true)
         }
         return View(catalog: RouteCatalog(accounts: accounts, models: models), settings: settings, fingerprint: fingerprint,
-                    lastPassedTests: passed)
+                    lastPassedTests: passed, cli: cli)
     }
 
     /// Writes the decisions, pin uses and credential counts gathered since the last write.

@@ -41,18 +41,22 @@ public struct CLIRoutable: Sendable, Equatable {
     public var models: [String]
 }
 
-extension LocalToolService {
+/// What routing needs of the CLIs, read once when routing's view is rebuilt (the store's CLI tables changed):
+/// decisions build commands and find selections from it without touching the database.
+public struct CLISnapshot: Sendable {
+    let tools: [String: (path: String?, lastSeen: Date?, models: ToolModelSet?)]
+    let accounts: [String: CLIAccountRow]
+    public let selections: [String: CLISelection]
+
     /// Every CLI account with the models its CLI offers, for routing's view.
-    public func routable() throws -> [CLIRoutable] {
-        let tools = Dictionary(uniqueKeysWithValues: try database.cliTools().map { ($0.name, $0) })
-        var models: [String: [String]] = [:]
-        for (name, t) in tools { models[name] = t.models.flatMap(Self.decodeModels)?.models.map(\.id) ?? [] }
-        return try database.cliAccounts().map { a in
+    public var routable: [CLIRoutable] {
+        accounts.values.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map { a in
             let tool = tools[a.tool]
             let status: String, detail: String?
             if tool?.path == nil {
                 status = "unavailable"
-                detail = tool == nil ? "\(a.tool) has not been found on this server" : "\(a.tool) is no longer installed (last seen \(tool?.lastSeen.map { UTCStamp.string($0) } ?? "never"))"
+                detail = tool == nil ? "\(a.tool) has not been found on this server"
+                                     : "\(a.tool) is no longer installed (last seen \(tool?.lastSeen.map { UTCStamp.string($0) } ?? "never"))"
             } else {
                 switch a.authStatus {
                 case "signed_in": status = "connected"; detail = nil
@@ -61,16 +65,31 @@ extension LocalToolService {
                 }
             }
             return CLIRoutable(id: a.id, tool: a.tool, status: status, statusDetail: detail, maxConcurrent: a.maxConcurrent,
-                               models: models[a.tool] ?? [])
+                               models: tool?.models?.models.map(\.id) ?? [])
         }
     }
+}
 
-    /// The command for `account` to run `model` with checked `values`.
-    public func command(account id: String, tool name: String, model modelID: String, values: [String: JSONValue], promptMode: PromptMode) throws -> CLICommand {
+extension LocalToolService {
+    public func snapshot() throws -> CLISnapshot {
+        var tools: [String: (path: String?, lastSeen: Date?, models: ToolModelSet?)] = [:]
+        for t in try database.cliTools() { tools[t.name] = (t.path, t.lastSeen, t.models.flatMap(Self.decodeModels)) }
+        let accounts = Dictionary(uniqueKeysWithValues: try database.cliAccounts().map { ($0.id, $0) })
+        let selections = Dictionary(uniqueKeysWithValues: try database.cliSelections().map { ($0.name, CLISelection($0)) })
+        return CLISnapshot(tools: tools, accounts: accounts, selections: selections)
+    }
+
+    /// Every CLI account with the models its CLI offers.
+    public func routable() throws -> [CLIRoutable] { try snapshot().routable }
+
+    /// The command for `account` to run `model` with `values` (checked again here: a selection stored before the
+    /// CLI changed may name a value it no longer takes).
+    public func command(in snapshot: CLISnapshot, account id: String, tool name: String, model modelID: String, values: [String: JSONValue],
+                        promptMode: PromptMode) throws -> CLICommand {
         let tool = try tool(name)
-        let account = try account(id, of: name)
-        guard let row = try database.cliTools().first(where: { $0.name == name }), let path = row.path else { throw Failure.notInstalled(name) }
-        let set = row.models.flatMap(Self.decodeModels)
+        guard let account = snapshot.accounts[id], account.tool == name else { throw Failure.unknownAccount(id) }
+        guard let entry = snapshot.tools[name], let path = entry.path else { throw Failure.notInstalled(name) }
+        let set = entry.models
         guard let model = set?.model(modelID) else { throw Failure.unknownModel(tool: name, model: modelID) }
         let checked: [String: String]
         switch ParameterValues.check(values, for: model) {

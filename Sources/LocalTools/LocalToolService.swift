@@ -183,13 +183,20 @@ public final class LocalToolService: Sendable {
 
     /// Reads the models again (`POST /api/cli/{name}/sync`) and clears the stale mark: the operator has seen the notice.
     public func sync(_ name: String, actor: String) async throws {
+        // In line with scans: both write the CLI's row.
+        let result = Locked<(any Error)?>(nil)
+        await scanGate.run {
+            do { try await self.syncNow(name, actor: actor) } catch { result.withLock { $0 = error } }
+        }
+        if let error = result.withLock({ $0 }) { throw error }
+    }
+
+    func syncNow(_ name: String, actor: String) async throws {
         let tool = try tool(name)
         guard let path = locate(tool) else { throw Failure.notInstalled(name) }
         let now = clock()
-        guard var row = try database.cliTools().first(where: { $0.name == name }) else {
-            try await scan(tool, actor: actor)
-            return try await sync(name, actor: actor)
-        }
+        if try database.cliTools().first(where: { $0.name == name }) == nil { try await scan(tool, actor: actor) }
+        guard var row = try database.cliTools().first(where: { $0.name == name }) else { throw Failure.notInstalled(name) }
         let previous = row.models.flatMap(Self.decodeModels)
         let (fresh, problem) = await loadModels(tool, path: path)
         var notices: [(kind: String, message: String)] = []

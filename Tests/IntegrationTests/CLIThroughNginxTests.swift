@@ -13,7 +13,7 @@ import TestSupport
 
         init(_ label: String) throws {
             fakes = try FakeCLIs()
-            stack = try Stack(serveArguments: ["--cli-path", fakes.bin.path, "--cli-scan-interval", "0", "--cli-timeout", "5",
+            stack = try Stack(serveArguments: ["--cli-path", fakes.bin.path, "--cli-scan-interval", "0", "--cli-timeout", "60",
                                                "--cooldown-ladder", "2,4,8,16"], label: label)
             // The test runtime asks withCredential (for API accounts); a CLI account hands out none either way.
             let created = try stack.cli("token create --name runtime --scope runtime --scope credentials")

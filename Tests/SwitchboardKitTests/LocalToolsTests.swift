@@ -18,7 +18,8 @@ struct CLIHarness {
     let t: TestApp
     let fakes: FakeCLIs
 
-    init(tools: [String] = FakeCLIs.names, commandTimeout: Duration = .seconds(15), loginTimeout: Duration = .seconds(60),
+    /// Generous limits: a shared 2-core machine running the whole suite can take seconds to start a Python fake.
+    init(tools: [String] = FakeCLIs.names, commandTimeout: Duration = .seconds(60), loginTimeout: Duration = .seconds(120),
          clock: @escaping @Sendable () -> Date = { Date() }) throws {
         fakes = try FakeCLIs(tools)
         t = try TestApp(clock: clock, tools: LocalToolService.Options(extraPaths: [fakes.bin.path], commandTimeout: commandTimeout,
@@ -167,12 +168,13 @@ struct LocalToolsTests {
         #expect(Set(env.keys) == ["PATH", "LANG", "TERM", "NO_COLOR", "CODEX_HOME"])
         // An argument is one argv item: nothing a shell would read in it does anything.
         let out = try await ProcessRunner().run(ProcessCommand(executable: "/bin/echo", arguments: ["$(touch /tmp/sb-no-shell)", "; rm -rf /", "`id`"],
-                                                                environment: env))
+                                                                environment: env, timeout: .seconds(60)))
         #expect(out.standardOutput == "$(touch /tmp/sb-no-shell) ; rm -rf / `id`\n")
         #expect(!FileManager.default.fileExists(atPath: "/tmp/sb-no-shell"))
         // Output beyond the cap ends the run.
         await #expect(throws: ProcessFailure.outputTooLarge(1000)) {
-            try await ProcessRunner().run(ProcessCommand(executable: "/usr/bin/head", arguments: ["-c", "100000", "/dev/zero"], environment: env, outputLimit: 1000))
+            try await ProcessRunner().run(ProcessCommand(executable: "/usr/bin/head", arguments: ["-c", "100000", "/dev/zero"], environment: env,
+                                                         timeout: .seconds(60), outputLimit: 1000))
         }
         // What the CLIs were given, as they logged it.
         let h = try CLIHarness()
@@ -211,7 +213,8 @@ struct LocalToolsTests {
         var argv = c.argv
         var input: String?
         if command["stdinPrompt"] as? Bool == true { input = prompt } else if let i = command["promptIndex"] as? Int { argv[i] = prompt }
-        return try await ProcessRunner().run(ProcessCommand(executable: argv[0], arguments: Array(argv.dropFirst()), environment: c.env, standardInput: input))
+        return try await ProcessRunner().run(ProcessCommand(executable: argv[0], arguments: Array(argv.dropFirst()), environment: c.env,
+                                                            timeout: .seconds(60), standardInput: input))
     }
 
     @Test func eachCLIGetsItsParametersAsItTakesThemAndNeverAToken() async throws {
@@ -398,6 +401,36 @@ struct LocalToolsTests {
         #expect(audit.count == 1)
     }
 
+    @Test func geminiAndOpencodeSignInsAreRelayedToo() async throws {
+        let h = try CLIHarness(tools: ["gemini", "opencode"])
+        _ = await h.call(.post, "/api/cli/scan")
+        // Gemini: no status command; its settings and the presence of its token file say it is signed in.
+        try await h.account("gemini:g", signedIn: false)
+        let g = "/api/cli/gemini/accounts/gemini:g/login"
+        _ = await h.call(.post, g)
+        let asking = try await waitFor(h, g) { $0.json["prompt"] as? String == "Enter the authorization code:" }
+        #expect((asking.json["url"] as? String)?.hasPrefix("https://accounts.google.com/o/oauth2/v2/auth?") == true)
+        _ = await h.call(.post, g + "/input", #"{"text":"4/0AeanS0-google-code"}"#)
+        let signedIn = try await waitFor(h, g) { $0.json["status"] as? String != "running" }
+        #expect(signedIn.json["status"] as? String == "succeeded")
+        #expect(h.fakes.calls().last { $0["tool"] as? String == "gemini" }.map { ($0["env"] as? [String: Any])?["NO_BROWSER"] as? String } == "true")
+        // opencode: it asks for a provider first, then prints the URL and asks for the code.
+        try await h.account("opencode:o", signedIn: false)
+        let o = "/api/cli/opencode/accounts/opencode:o/login"
+        _ = await h.call(.post, o)
+        _ = try await waitFor(h, o) { ($0.json["output"] as? String ?? "").contains("Select provider") }
+        _ = await h.call(.post, o + "/input", #"{"text":"1"}"#)
+        let code = try await waitFor(h, o) { $0.json["url"] as? String != nil && $0.json["prompt"] as? String != nil }
+        #expect(code.json["prompt"] as? String == "Paste the authorization code here:")
+        let state = try #require(URLComponents(string: code.json["url"] as? String ?? "")?.queryItems?.first { $0.name == "state" }?.value)
+        _ = await h.call(.post, o + "/input", #"{"text":"opencode-code#\#(state)"}"#)
+        let done = try await waitFor(h, o) { $0.json["status"] as? String != "running" }
+        #expect(done.json["status"] as? String == "succeeded")
+        let auth = ((await h.tool("opencode"))["accounts"] as? [[String: Any]])?.first?["auth"] as? [String: Any]
+        #expect(auth?["status"] as? String == "signed_in")
+        #expect(auth?["detail"] as? String == "Anthropic oauth")
+    }
+
     @Test func aSignInCanBeCancelledAndOneLeftWaitingTimesOut() async throws {
         let h = try CLIHarness(tools: ["codex"], loginTimeout: .seconds(1))
         _ = await h.call(.post, "/api/cli/scan")
@@ -418,7 +451,8 @@ struct LocalToolsTests {
 
     @Test func cliAccountsShareLoadCoolDownOnARateLimitAndComeBack() async throws {
         let fakes = try FakeCLIs(["codex"])
-        let h = try await RoutingHarness(anthropic: [], tools: LocalToolService.Options(extraPaths: [fakes.bin.path], searchPath: "/usr/bin:/bin"))
+        let h = try await RoutingHarness(anthropic: [], tools: LocalToolService.Options(extraPaths: [fakes.bin.path], commandTimeout: .seconds(60),
+                                                                                       searchPath: "/usr/bin:/bin"))
         _ = await h.t.bearer(.post, "/api/cli/scan")
         for id in ["codex:a", "codex:b", "codex:c"] {
             let r = await h.t.bearer(.post, "/api/cli/codex/accounts", headers: [.contentType: "application/json"], body: #"{"id":"\#(id)"}"#)
@@ -435,6 +469,20 @@ struct LocalToolsTests {
         #expect(try await h.spread(30, body: body)[d.account] == nil)
         h.clock.advance(61)
         #expect(try await h.spread(30, body: body)[d.account] == 10)
+
+        // The runtime reports Codex's usage headers: at 99 % of its window, the account is held back until the reset.
+        var chosen = try await h.decide(body)
+        while chosen.account != "codex:b" {
+            _ = try await h.report(chosen.id, "ok")
+            chosen = try await h.decide(body)
+        }
+        _ = try await h.report(chosen.id, "ok", extra: #","headers":{"x-codex-primary-used-percent":"99","x-codex-primary-reset-after-seconds":"600"}"#)
+        #expect(try await h.spread(20, body: body)["codex:b"] == nil)
+        let status = await h.call(.get, "/api/route/status")
+        let windows = (status.json["accounts"] as? [[String: Any]])?.first { $0["account"] as? String == "codex:b" }?["windows"] as? [[String: Any]]
+        #expect(windows?.first?["name"] as? String == "codex_primary")
+        h.clock.advance(601)
+        #expect(try await h.spread(30, body: body)["codex:b"] == 10)
     }
 }
 
