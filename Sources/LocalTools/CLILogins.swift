@@ -136,7 +136,8 @@ extension LocalToolService {
             errors.append(FieldError(pointer: "/" + JSONPointer.escape(key), code: "unknown_field", message: "is not a field of sign-in input (text)"))
         }
         let text = o["text"]?.stringValue
-        if text == nil || text!.count > 4096 || text!.contains(where: { $0.isNewline }) || text!.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
+        // One line: no control characters (a newline would end it early, an escape would drive the terminal).
+        if text == nil || text!.count > 4096 || text!.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
             errors.append(FieldError(pointer: "/text", code: o["text"] == nil ? "required" : "invalid_format",
                                      message: "must be one line of at most 4096 characters, without control characters"))
         }

@@ -147,11 +147,7 @@ public final class LocalToolService: Sendable {
             let (fresh, problem) = await loadModels(tool, path: path)
             var message = "\(tool.name) updated from \(before) to \(version)"
             if let fresh {
-                row.models = Self.encodeModels(fresh)
-                row.modelsSource = fresh.source
-                row.modelsVersion = fresh.version
-                row.syncedAt = now
-                row.syncError = nil
+                row.take(fresh, at: now)
                 message += ": " + ModelChanges.describe(from: previous, to: fresh, installed: version)
             } else {
                 row.syncError = problem
@@ -165,11 +161,7 @@ public final class LocalToolService: Sendable {
         if needsSync {
             let (fresh, problem) = await loadModels(tool, path: path)
             if let fresh {
-                row.models = Self.encodeModels(fresh)
-                row.modelsSource = fresh.source
-                row.modelsVersion = fresh.version
-                row.syncedAt = now
-                row.syncError = nil
+                row.take(fresh, at: now)
             } else {
                 row.syncError = problem
                 notices.append(("sync_failed", "\(tool.name): models could not be read (\(problem ?? "no answer"))"))
@@ -201,11 +193,7 @@ public final class LocalToolService: Sendable {
         let (fresh, problem) = await loadModels(tool, path: path)
         var notices: [(kind: String, message: String)] = []
         if let fresh {
-            row.models = Self.encodeModels(fresh)
-            row.modelsSource = fresh.source
-            row.modelsVersion = fresh.version
-            row.syncedAt = now
-            row.syncError = nil
+            row.take(fresh, at: now)
             row.stale = false
             notices.append(("synced", "\(name) synced: " + ModelChanges.describe(from: previous, to: fresh, installed: row.version)))
         } else {
@@ -299,6 +287,17 @@ public final class LocalToolService: Sendable {
         task?.cancel()
         let sessions = logins.withLock { Array($0.values) }
         for s in sessions { await s.terminal.terminate() }
+    }
+}
+
+extension CLIToolRow {
+    /// The models a sync read, stored on the row.
+    mutating func take(_ set: ToolModelSet, at now: Date) {
+        models = LocalToolService.encodeModels(set)
+        modelsSource = set.source
+        modelsVersion = set.version
+        syncedAt = now
+        syncError = nil
     }
 }
 

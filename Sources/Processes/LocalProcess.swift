@@ -26,6 +26,20 @@ public struct ProcessCommand: Sendable, Equatable {
         self.standardInput = standardInput
     }
 
+    /// swift-subprocess's form of it: its own session and process group, so the teardown (SIGTERM to the group,
+    /// SIGKILL half a second later) reaches what it started too, and it has no controlling terminal to prompt on.
+    var configuration: Configuration {
+        var options = PlatformOptions()
+        options.createSession = true
+        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(500))]
+        return Configuration(
+            executable: .path(.init(executable)),
+            arguments: Arguments(arguments),
+            environment: .custom(Dictionary(uniqueKeysWithValues: environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })),
+            workingDirectory: workingDirectory.map { .init($0) },
+            platformOptions: options)
+    }
+
     /// `path arg1 arg2`, for logs and notices (no environment: it may name homes).
     public var display: String {
         ([(executable as NSString).lastPathComponent] + arguments).joined(separator: " ")
@@ -93,17 +107,7 @@ public struct ProcessRunner: Sendable {
 
     public func run(_ command: ProcessCommand) async throws(ProcessFailure) -> ProcessOutput {
         guard FileManager.default.isExecutableFile(atPath: command.executable) else { throw .notExecutable(command.executable) }
-        var options = PlatformOptions()
-        // Its own session and process group, so the teardown reaches what it started too, and it has no
-        // controlling terminal to prompt on.
-        options.createSession = true
-        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(500))]
-        let configuration = Configuration(
-            executable: .path(.init(command.executable)),
-            arguments: Arguments(command.arguments),
-            environment: .custom(Dictionary(uniqueKeysWithValues: command.environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })),
-            workingDirectory: command.workingDirectory.map { .init($0) },
-            platformOptions: options)
+        let configuration = command.configuration
         let limit = command.outputLimit
         let input = command.standardInput
         do {

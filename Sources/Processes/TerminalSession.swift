@@ -55,15 +55,7 @@ public final class TerminalSession: Sendable {
         self.primary = primary
         self.transcriptLimit = transcriptLimit
 
-        var options = PlatformOptions()
-        options.createSession = true
-        options.teardownSequence = [.gracefulShutDown(toProcessGroup: true, allowedDurationToNextStep: .milliseconds(500))]
-        let configuration = Configuration(
-            executable: .path(.init(command.executable)),
-            arguments: Arguments(command.arguments),
-            environment: .custom(Dictionary(uniqueKeysWithValues: command.environment.map { (Environment.Key(stringLiteral: $0.key), $0.value) })),
-            workingDirectory: command.workingDirectory.map { .init($0) },
-            platformOptions: options)
+        let configuration = command.configuration
         let shared = self.shared
         let task = Task {
             let state: State
