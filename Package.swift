@@ -17,6 +17,7 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
         .package(url: "https://github.com/apple/swift-metrics", exact: "2.13.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", exact: "2.4.1"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", exact: "1.0.2"),
     ],
     targets: [
         // C libraries, each behind one system-library target.
@@ -90,7 +91,17 @@ let package = Package(
         .target(name: "Routing", dependencies: ["Core"]),
         // Answers agent runtimes: builds routing's view from accounts, catalog and settings, keeps it in step with
         // the store (several processes), hands out credentials, records outcomes.
-        .target(name: "Dispatcher", dependencies: ["Accounts", "Catalog", "Core", "Routing", "Settings", "Storage"]),
+        .target(name: "Dispatcher", dependencies: ["Accounts", "Catalog", "Core", "LocalTools", "Routing", "Settings", "Storage"]),
+        // The one way out to local programs: fixed argv, no shell, allow-listed environment, time limit, output
+        // cap, pseudo-terminal. The only importer of swift-subprocess.
+        .target(name: "Processes", dependencies: ["Core", .product(name: "Subprocess", package: "swift-subprocess")]),
+        // Provider CLIs: detection and versions, accounts with their own homes, typed model parameters, sign-ins
+        // relayed from the CLI, model selections and the command a runtime runs.
+        .target(
+            name: "LocalTools",
+            dependencies: ["Accounts", "Core", "Cryptography", "Processes", "Storage"],
+            resources: [.copy("Data")]
+        ),
         .target(name: "Pairing", dependencies: ["Accounts", "Auth", "Core", "Cryptography", "Storage", "Vault"]),
 
         // HTTP: request, response, router, problems, one controller per resource. The only place that
@@ -98,7 +109,7 @@ let package = Package(
         .target(
             name: "API",
             dependencies: [
-                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Dispatcher", "Pairing", "Routing", "Settings", "Storage", "Telemetry",
+                "Accounts", "Auth", "Catalog", "Core", "Cryptography", "Dispatcher", "LocalTools", "Pairing", "Routing", "Settings", "Storage", "Telemetry",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
             ]
         ),
@@ -106,7 +117,7 @@ let package = Package(
         .target(
             name: "App",
             dependencies: [
-                "API", "Accounts", "Auth", "Catalog", "Core", "Dispatcher", "Outbound", "Pairing", "Routing", "Settings", "Storage", "Telemetry", "Vault",
+                "API", "Accounts", "Auth", "Catalog", "Core", "Dispatcher", "LocalTools", "Outbound", "Pairing", "Routing", "Settings", "Storage", "Telemetry", "Vault",
                 .product(name: "HTTPTypes", package: "swift-http-types"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -118,6 +129,7 @@ let package = Package(
             dependencies: [
                 "App",
                 "FastCGI",
+                "LocalTools",
                 "Routing",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
@@ -135,7 +147,7 @@ let package = Package(
         ),
         .testTarget(
             name: "SwitchboardKitTests",
-            dependencies: ["App", "Dispatcher", "Routing", "Telemetry", "TestSupport", .product(name: "Yams", package: "Yams")]
+            dependencies: ["App", "Dispatcher", "LocalTools", "Processes", "Routing", "Telemetry", "TestSupport", .product(name: "Yams", package: "Yams")]
         ),
         .testTarget(
             name: "FastCGITests",

@@ -3,6 +3,7 @@ import Catalog
 import Core
 import Dispatcher
 import HTTPTypes
+import LocalTools
 import Pairing
 import Routing
 import Settings
@@ -249,6 +250,54 @@ extension RouteService.Failure: ProblemConvertible {
                            detail: "Decision \(id) already has the outcome \(outcome); each decision takes one outcome. Ask POST /api/route again for the next call.")
         case .unknownStatusModel(let model):
             return Problem(.notFound, type: "unknown-model", title: "No account offers this model", detail: "No account offers \(model).")
+        case .unknownSelection(let name):
+            return Problem(.unprocessableContent, type: "unknown-selection", title: "No such model selection",
+                           detail: "There is no CLI model selection \(name); see GET /api/cli/selections.",
+                           errors: [FieldError(pointer: "/selection", code: "unknown_selection", message: "is not a model selection")])
+        }
+    }
+}
+
+// MARK: Provider CLIs
+
+extension LocalToolService.Failure: ProblemConvertible {
+    package var problem: Problem? {
+        switch self {
+        case .unknownTool(let name):
+            return Problem(.notFound, type: "unknown-cli", title: "No such CLI",
+                           detail: "Switchboard knows \(ToolDefinition.all.map(\.name).joined(separator: ", ")); \(name) is not one of them.")
+        case .notInstalled(let name):
+            return Problem(.conflict, type: "cli-not-installed", title: "The CLI is not installed",
+                           detail: "\(name) was not found on PATH or in the --cli-path directories. Install it, then POST /api/cli/scan.")
+        case .invalid(let errors):
+            return Problem(.unprocessableContent, type: "validation", title: "The request has invalid fields", errors: errors)
+        case .unknownAccount(let id):
+            return Problem(.notFound, type: "not-found", title: "No such CLI account", detail: "There is no account \(id) of this CLI.")
+        case .accountExists(let id):
+            return Problem(.conflict, type: "account-exists", title: "The account already exists",
+                           detail: "An account \(id) already exists (API and CLI accounts share ids); choose another name.",
+                           errors: [FieldError(pointer: "/id", code: "duplicate", message: "is taken")])
+        case .unknownSelection(let name):
+            return Problem(.notFound, type: "not-found", title: "No such selection", detail: "There is no model selection \(name).")
+        case .selectionExists(let name):
+            return Problem(.conflict, type: "selection-exists", title: "The selection already exists",
+                           detail: "A selection \(name) exists: change it with PUT /api/cli/selections/\(name).",
+                           errors: [FieldError(pointer: "/name", code: "duplicate", message: "is taken")])
+        case .selectionConflict(let name, let current):
+            return Problem(.preconditionFailed, type: "stale-revision", title: "The selection changed since you read it",
+                           detail: "\(name) is at revision \(current ?? 0); read it again and reapply your change.",
+                           headers: current.map { [.eTag: EntityTag.of($0)] } ?? [:])
+        case .loginRunning(let id):
+            return Problem(.conflict, type: "login-running", title: "A sign-in is already running",
+                           detail: "\(id) has a sign-in in progress: follow it with GET, or cancel it with DELETE on the same path.")
+        case .noLogin(let id):
+            return Problem(.notFound, type: "not-found", title: "No sign-in", detail: "No sign-in was started for \(id) since the server started.")
+        case .loginEnded(let id):
+            return Problem(.conflict, type: "login-ended", title: "The sign-in has ended",
+                           detail: "The sign-in of \(id) is no longer running; start a new one.")
+        case .unknownModel(let tool, let model):
+            return Problem(.unprocessableContent, type: "unknown-model", title: "The CLI has no such model",
+                           detail: "\(tool) has no model \(model); POST /api/cli/\(tool)/sync to read its models again.")
         }
     }
 }

@@ -6,6 +6,7 @@ import Core
 import Dispatcher
 import Foundation
 import HTTPTypes
+import LocalTools
 import Logging
 import Outbound
 import Pairing
@@ -33,6 +34,8 @@ public struct Application: Sendable {
     public let pairing: PairingService
     /// Routing for agent runtimes; `serve` starts and stops its background refresh.
     public let routing: RouteService
+    /// Provider CLIs; `serve` starts and stops their periodic scan.
+    public let tools: LocalToolService
     /// Requests, provider tests and (from routing) decisions, for `GET /api/metrics`.
     public let telemetry: Telemetry
     let authenticator: Authenticator
@@ -48,7 +51,7 @@ public struct Application: Sendable {
                 requestLog: LogSink = .standardErrorUnbuffered, publicURL: String? = nil,
                 renewal: TokenRenewer.Schedule = TokenRenewer.Schedule(), routeRefresh: Duration = .milliseconds(250),
                 cooldowns: CooldownRules = CooldownRules(), clock: @escaping @Sendable () -> Date = { Date() },
-                telemetry: Telemetry = Telemetry()) {
+                telemetry: Telemetry = Telemetry(), tools: LocalToolService.Options = LocalToolService.Options()) {
         self.database = database
         self.telemetry = telemetry
         self.logger = logger
@@ -65,13 +68,15 @@ public struct Application: Sendable {
         self.providerTests = ProviderTestService(accounts: accounts, client: outbound, oauth: oauth, telemetry: telemetry)
         self.renewer = TokenRenewer(accounts: accounts, oauth: oauth, schedule: renewal, logger: logger)
         self.pairing = PairingService(accounts: accounts, oauth: oauth, tests: providerTests, throttle: throttle)
+        let tools = LocalToolService(database: database, stateDirectory: database.directory, options: tools, clock: clock)
+        self.tools = tools
         self.routing = RouteService(database: database, accounts: accounts, config: config, catalog: catalog,
                                     handouts: CredentialHandouts(accounts: accounts, oauth: oauth, client: outbound), oauth: oauth,
                                     rules: cooldowns, refreshInterval: routeRefresh,
                                     observer: RouteObserver(decision: { telemetry.decision(result: $0) },
                                                             outcome: { telemetry.outcome($0) },
                                                             accounts: { telemetry.accounts(cooling: $0, disabled: $1) }),
-                                    clock: clock)
+                                    tools: tools, clock: clock)
         // Where browsers and paired machines reach this server: the operator's --public-url, else the address
         // the request came to (nginx passes the Host it was asked for).
         let fixedOrigin = publicURL.flatMap(AccountRules.origin)
@@ -92,6 +97,7 @@ public struct Application: Sendable {
         RouteController(service: routing).register(routes)
         TokensController(tokens: AdminTokens(database: database), database: database).register(routes)
         MetricsController(telemetry: telemetry).register(routes)
+        CLIController(service: tools).register(routes)
         self.router = Router(routes)
     }
 

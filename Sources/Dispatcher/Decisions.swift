@@ -1,6 +1,7 @@
 import Accounts
 import Core
 import Foundation
+import LocalTools
 import Routing
 import Storage
 
@@ -31,6 +32,9 @@ public struct RouteAnswer: Sendable, Encodable {
     public var params: [String: JSONValue]
     public var paramsFrom: [String: String]
     public var credential: HandedCredential?
+    /// For a CLI account: the command to run (argv, env with the account's home, how the prompt goes in).
+    public var command: CLICommand?
+    public var selection: String?
     /// The model asked for, when a fallback serves instead.
     public var fallbackFrom: String?
     public var pinned: Bool
@@ -43,6 +47,7 @@ public struct RouteAnswer: Sendable, Encodable {
         w.object { w in
             w.member("account", account)
             w.member("baseUrl", baseUrl)
+            if let command { w.key("command"); command.write(into: &w) }
             if let credential { w.key("credential"); credential.write(into: &w) }
             w.member("decisionId", decisionId)
             w.key("explain")
@@ -58,6 +63,7 @@ public struct RouteAnswer: Sendable, Encodable {
             w.member("provider", provider)
             w.member("reference", reference)
             w.member("runtime", runtime)
+            if let selection { w.member("selection", selection) }
         }
         return w.bytes
     }
@@ -93,11 +99,25 @@ extension RouteService {
         if request.withCredential && !caller.receivesCredentials { throw Failure.credentialNotAllowed(admin: caller.isAdmin) }
         let view = try currentView()
         if let agent = request.agent, !view.settings.agentExists(agent) { throw Failure.unknownAgent(agent) }
-        guard let chain = view.settings.chain(model: request.model, agent: request.agent) else { throw Failure.noModel }
+        var selection: CLISelection?
+        if let name = request.selection {
+            guard let s = view.cli?.selections[name] else { throw Failure.unknownSelection(name) }
+            selection = s
+        }
+        guard let chain = view.settings.chain(model: selection?.model ?? request.model, agent: request.agent) else { throw Failure.noModel }
         let (runtime, runtimeFrom) = request.runtime.map { ($0, "request") } ?? view.settings.runtime(agent: request.agent)
         var query = RouteQuery(chain: chain, session: request.session, viaProviderCLI: RuntimeKind.isProviderCLI(runtime),
                                exclude: Set(request.exclude))
         var notes: [Explanation] = []
+        if let selection {
+            let all = view.catalog.models[selection.model]?.accounts ?? []
+            if !selection.accounts.isEmpty {
+                for id in all where !selection.accounts.contains(id) { query.exclude.insert(id) }
+            }
+            notes.append(Explanation(step: "selection", model: selection.model,
+                                     message: "selection \(selection.name): \(selection.model)" + (selection.accounts.isEmpty ? " on any account of \(selection.tool)"
+                                                                                            : " across \(selection.accounts.joined(separator: ", "))")))
+        }
         if let agent = request.agent {
             notes.append(Explanation(step: "agent", message: "agent \(agent): runtime \(runtime) (\(runtimeFrom))"))
         }
@@ -118,7 +138,22 @@ extension RouteService {
                 routed = r
             }
             var credential: HandedCredential?
-            if request.withCredential {
+            var command: CLICommand?
+            if routed.account.family == CLIFamily.name, let tools, let cli = view.cli {
+                // A CLI account: no credential leaves (the CLI keeps its own); the runtime gets the command.
+                let own = selection.map { $0.model == routed.model.reference } ?? false
+                do {
+                    command = try tools.command(in: cli, account: routed.account.id, tool: routed.model.provider, model: routed.model.model,
+                                                values: own ? selection!.parameterValues : [:],
+                                                promptMode: own ? PromptMode(rawValue: selection!.promptMode) ?? .stdin : .stdin)
+                } catch {
+                    state.withLock { $0.finish(account: routed.account.id, in: view.catalog) }
+                    query.exclude.insert(routed.account.id)
+                    notes.append(Explanation(step: "skipped", model: routed.model.reference, account: routed.account.id, reason: "command",
+                                             message: "\(routed.account.id): its command could not be made: \(error)"))
+                    continue
+                }
+            } else if request.withCredential {
                 switch await handouts.handout(routed.account.id, now: now) {
                 case .success(let c):
                     credential = c
@@ -132,8 +167,13 @@ extension RouteService {
                     continue
                 }
             }
-            let params = view.settings.params(routed.model.reference, agent: request.agent, maxOutputTokens: routed.model.maxOutputTokens,
+            var params = view.settings.params(routed.model.reference, agent: request.agent, maxOutputTokens: routed.model.maxOutputTokens,
                                               supportsTemperature: routed.model.supportsTemperature)
+            if command != nil {
+                // A CLI takes its selection's typed parameters (already in the command), not API parameters.
+                let own = selection.map { $0.model == routed.model.reference } ?? false
+                params = (own ? selection!.parameterValues : [:], own ? selection!.parameterValues.mapValues { _ in "selection \(selection!.name)" } : [:])
+            }
             var explain = notes + routed.explain
             if !params.from.isEmpty {
                 explain.append(Explanation(step: "params", model: routed.model.reference,
@@ -161,7 +201,8 @@ extension RouteService {
             observer.decision(routed.fallbackFrom == nil ? "routed" : "fallback")
             return RouteAnswer(decisionId: id, account: routed.account.id, provider: routed.model.provider, model: routed.model.model,
                                reference: routed.model.reference, family: routed.account.family, baseUrl: routed.account.baseURL,
-                               runtime: runtime, params: params.values, paramsFrom: params.from, credential: credential,
+                               runtime: runtime, params: params.values, paramsFrom: params.from, credential: credential, command: command,
+                               selection: selection?.name,
                                fallbackFrom: routed.fallbackFrom, pinned: routed.pinned, expiresAt: row.expiresAt, explain: explain)
         }
         let now = clock()

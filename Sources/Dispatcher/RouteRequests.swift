@@ -12,13 +12,15 @@ public struct RouteRequest: Sendable, Equatable {
     public var runtime: String?
     public var exclude: [String]
     public var withCredential: Bool
+    /// A named CLI model selection (`claude-sonnet-4~high`): its model, parameter values and accounts.
+    public var selection: String?
 
     static func check(_ body: JSONValue) -> Result<RouteRequest, RouteService.Failure> {
         guard let object = body.objectValue else {
             return .failure(.invalid([FieldError(pointer: "", code: "type", message: "must be a JSON object")]))
         }
         var errors: [FieldError] = []
-        let known: Set<String> = ["model", "alias", "agent", "session", "runtime", "exclude", "withCredential"]
+        let known: Set<String> = ["model", "alias", "agent", "session", "runtime", "exclude", "withCredential", "selection"]
         for key in object.keys.sorted() where !known.contains(key) {
             errors.append(FieldError(pointer: "/" + JSONPointer.escape(key), code: "unknown_field",
                                      message: "is not a field of a routing request (\(known.sorted().joined(separator: ", ")))"))
@@ -42,6 +44,10 @@ public struct RouteRequest: Sendable, Equatable {
         let model = text("model"), alias = text("alias")
         if model != nil && alias != nil {
             errors.append(FieldError(pointer: "/alias", code: "conflict", message: "give model or alias, not both"))
+        }
+        let selection = text("selection", max: 100)
+        if selection != nil && (model != nil || alias != nil) {
+            errors.append(FieldError(pointer: "/selection", code: "conflict", message: "give a model or a selection, not both"))
         }
         let agent = text("agent", max: 64)
         if let agent, agent.wholeMatch(of: #/^[a-z0-9][a-z0-9_-]{0,63}$/#) == nil {
@@ -69,7 +75,7 @@ public struct RouteRequest: Sendable, Equatable {
         }
         guard errors.isEmpty else { return .failure(.invalid(errors)) }
         return .success(RouteRequest(model: model ?? alias, agent: agent, session: session, runtime: runtime, exclude: exclude,
-                                     withCredential: withCredential))
+                                     withCredential: withCredential, selection: selection))
     }
 }
 

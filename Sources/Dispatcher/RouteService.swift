@@ -2,6 +2,7 @@ import Accounts
 import Catalog
 import Core
 import Foundation
+import LocalTools
 import Routing
 import Settings
 import Storage
@@ -49,6 +50,7 @@ public final class RouteService: Sendable {
         case unknownDecision(String)
         case alreadyReported(String, outcome: String)
         case unknownStatusModel(String)
+        case unknownSelection(String)
     }
 
     let database: AppDatabase
@@ -63,12 +65,16 @@ public final class RouteService: Sendable {
     let process: String
     let refreshInterval: Duration
     let observer: RouteObserver
+    /// Provider CLIs: their accounts join routing's view, and a decision for one carries the command to run.
+    let tools: LocalToolService?
 
     struct View: Sendable {
         var catalog: RouteCatalog
         var settings: RoutingSettings
         var fingerprint: String
         var lastPassedTests: [String: Date]
+        /// The CLIs, their accounts and selections, as the view was built.
+        var cli: CLISnapshot?
     }
 
     struct Sync: Sendable {
@@ -114,7 +120,8 @@ public final class RouteService: Sendable {
     public init(database: AppDatabase, accounts: AccountService, config: ConfigService, catalog: CatalogStore,
                 handouts: CredentialHandouts, oauth: OAuthService, rules: CooldownRules = CooldownRules(),
                 refreshInterval: Duration = .milliseconds(250), observer: RouteObserver = RouteObserver(),
-                clock: @escaping @Sendable () -> Date = { Date() }) {
+                tools: LocalToolService? = nil, clock: @escaping @Sendable () -> Date = { Date() }) {
+        self.tools = tools
         self.database = database
         self.accounts = accounts
         self.config = config
@@ -278,7 +285,21 @@ public final class RouteService: Sendable {
             references += settings.manual.filter { $0.hasPrefix(a.provider + "/") }
             for r in Set(references) { offers[r, default: []].append(a.id) }
         }
+        var cliModels: Set<String> = []
+        let cli = try tools?.snapshot()
+        for a in cli?.routable ?? [] {
+            accounts.append(RouteAccount(id: a.id, provider: a.tool, family: CLIFamily.name, baseURL: nil, status: a.status,
+                                         statusDetail: a.statusDetail, maxConcurrent: a.maxConcurrent, decisionLifetime: 1800))
+            for m in a.models {
+                offers["\(a.tool)/\(m)", default: []].append(a.id)
+                cliModels.insert("\(a.tool)/\(m)")
+            }
+        }
         let models = offers.map { reference, ids -> RouteModel in
+            if cliModels.contains(reference) {
+                let provider = String(reference.prefix { $0 != "/" })
+                return RouteModel(reference: reference, provider: provider, model: String(reference.dropFirst(provider.count + 1)), accounts: ids)
+            }
             let provider = String(reference.prefix { $0 != "/" })
             let id = String(reference.dropFirst(provider.count + 1))
             let facts = catalog.model(provider: provider, id: id)
@@ -286,7 +307,7 @@ public final class RouteService: Sendable {
                               maxOutputTokens: facts?.maxOutputTokens, supportsTemperature: facts?.supportsTemperature ?? true)
         }
         return View(catalog: RouteCatalog(accounts: accounts, models: models), settings: settings, fingerprint: fingerprint,
-                    lastPassedTests: passed)
+                    lastPassedTests: passed, cli: cli)
     }
 
     /// Writes the decisions, pin uses and credential counts gathered since the last write.
@@ -361,4 +382,9 @@ public struct RouteObserver: Sendable {
         self.outcome = outcome
         self.accounts = accounts
     }
+}
+
+/// The `family` routing gives CLI accounts: the runtime runs the command in the answer, not an API call.
+public enum CLIFamily {
+    public static let name = "cli"
 }

@@ -209,7 +209,10 @@ extension AppDatabase {
     package func createAccount(_ record: AccountRecord, at now: Date,
                        _ complete: (inout AccountRecord) throws -> [AuditEntry]) throws -> AccountRecord {
         try pool.write { db in
-            if try AccountRecord.fetchOne(db, key: record.id) != nil { throw AccountExists(id: record.id) }
+            // One id space for API and CLI accounts: routing and the status page name accounts by id alone.
+            if try AccountRecord.fetchOne(db, key: record.id) != nil || cliAccountExists(record.id, in: db) {
+                throw AccountExists(id: record.id)
+            }
             var record = record
             for event in try complete(&record) { try audit(event, in: db, at: now) }
             try record.insert(db)

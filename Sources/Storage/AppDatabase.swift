@@ -35,6 +35,9 @@ public struct AppDatabase: Sendable {
         return AppDatabase(pool: pool, auditLog: AuditLog(stateDirectory: URL(fileURLWithPath: path).deletingLastPathComponent()))
     }
 
+    /// The state directory: the database's own directory.
+    public var directory: URL { auditLog.stateDirectory }
+
     /// `PRAGMA integrity_check`; "ok" when the file is sound.
     public func integrityCheck() throws -> String {
         try pool.read { db in try String.fetchOne(db, sql: "PRAGMA integrity_check") ?? "" }

@@ -88,6 +88,7 @@ public struct AuditEntry: Sendable {
 public final class AuditLog: Sendable {
     static let timestamp = Date.ISO8601FormatStyle(includingFractionalSeconds: true)
 
+    public let stateDirectory: URL
     public let keysDirectory: URL
     let head: AuditHeadFile
     private let ring: ReadMostly<AuditKeyring>
@@ -98,6 +99,7 @@ public final class AuditLog: Sendable {
 
     /// The log of the database in `stateDirectory`: keys under `keys/`, the head file `audit.head`.
     init(stateDirectory: URL) {
+        self.stateDirectory = stateDirectory
         keysDirectory = stateDirectory.appendingPathComponent("keys", isDirectory: true)
         head = AuditHeadFile(url: stateDirectory.appendingPathComponent("audit.head"))
         ring = ReadMostly(AuditKeyring.load(keysDirectory))

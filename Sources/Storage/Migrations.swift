@@ -268,6 +268,66 @@ enum Migrations {
                 );
                 """)
         }
+        migrator.registerMigration("v8 provider CLIs") { db in
+            try db.execute(sql: """
+                -- Each provider CLI Switchboard knows (claude, codex, gemini, opencode), as the last scan found it.
+                CREATE TABLE cli_tool (
+                    name TEXT PRIMARY KEY,
+                    path TEXT,                              -- where the last scan found it; NULL when it is not installed
+                    version TEXT,                           -- parsed: 2.1.211
+                    version_text TEXT,                      -- as printed: 2.1.211 (Claude Code)
+                    first_seen TEXT,
+                    last_seen TEXT,
+                    stale INTEGER NOT NULL DEFAULT 0,       -- the version changed since its models were checked
+                    models TEXT,                            -- JSON: the models with their typed parameters
+                    models_source TEXT,                     -- cli | data
+                    models_version TEXT,                    -- the CLI version the models were read from or written for
+                    synced_at TEXT,
+                    sync_error TEXT,
+                    updated_at TEXT NOT NULL
+                );
+
+                -- What happened to a CLI: version changes, installs, removals, re-syncs. Kept as history.
+                CREATE TABLE cli_notice (
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    tool TEXT NOT NULL,
+                    at TEXT NOT NULL,
+                    kind TEXT NOT NULL,                     -- installed | updated | removed | synced | sync_failed
+                    message TEXT NOT NULL
+                );
+                CREATE INDEX cli_notice_tool ON cli_notice(tool, id);
+
+                -- An account of a CLI: a profile (its own config home), never a secret. The CLI keeps its tokens.
+                CREATE TABLE cli_account (
+                    id TEXT PRIMARY KEY,
+                    tool TEXT NOT NULL,
+                    display_name TEXT NOT NULL,
+                    home TEXT NOT NULL,
+                    managed INTEGER NOT NULL,               -- 1: made under the state directory; 0: the operator's own
+                    auth_status TEXT NOT NULL,              -- signed_in | signed_out | unknown
+                    auth_detail TEXT,
+                    auth_email TEXT,
+                    auth_plan TEXT,
+                    auth_checked_at TEXT,
+                    max_concurrent INTEGER,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+
+                -- Named model selections: a CLI model with parameter values and the accounts that serve it.
+                CREATE TABLE cli_selection (
+                    name TEXT PRIMARY KEY,
+                    tool TEXT NOT NULL,
+                    model TEXT NOT NULL,                    -- the CLI's own model id
+                    parameter_values TEXT NOT NULL,         -- JSON object
+                    accounts TEXT NOT NULL,                 -- JSON array of cli_account ids; empty: all of the tool's
+                    prompt_mode TEXT NOT NULL,              -- stdin | arg
+                    revision INTEGER NOT NULL,
+                    created_at TEXT NOT NULL,
+                    updated_at TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 }

@@ -204,7 +204,7 @@ extension AppDatabase {
             let revision = try Int.fetchOne(db, sql: "SELECT max(revision) FROM config_revision") ?? 0
             let a = accounts.map { "\($0["n"] as Int? ?? 0)|\($0["v"] as Double? ?? 0)|\($0["u"] as String? ?? "")|\($0["t"] as String? ?? "")|\($0["m"] as String? ?? "")" } ?? ""
             return RouteChanges(outcomes: outcomes, pins: pins, quotas: quotas, inFlightElsewhere: busy, usedElsewhere: used,
-                                fingerprint: "\(a)|\(revision)", configRevision: revision)
+                                fingerprint: "\(a)|\(revision)|\(try cliFingerprint(db))", configRevision: revision)
         }
     }
 

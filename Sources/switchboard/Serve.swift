@@ -8,6 +8,7 @@ import Core
 import FastCGI
 import Foundation
 import HTTPTypes
+import LocalTools
 import Logging
 import Outbound
 import Routing
@@ -64,6 +65,19 @@ struct Serve: ParsableCommand {
                                valueName: "seconds,…"))
     var cooldownLadder = "60,300,1500,3600"
 
+    @Option(name: .customLong("cli-path"), help: ArgumentHelp("A directory searched for provider CLIs (claude, codex, gemini, opencode) before PATH; repeat for more.",
+                                                        valueName: "dir"))
+    var cliPaths: [String] = []
+
+    @Option(help: "Minutes between two looks for provider CLIs and their versions (0: only at start and on POST /api/cli/scan).")
+    var cliScanInterval = 10
+
+    @Option(help: "Seconds a provider CLI command (version, sign-in status, model list) may take before it is ended.")
+    var cliTimeout = 15
+
+    @Option(help: "Seconds a sign-in relayed from a provider CLI may wait for the operator before it is ended.")
+    var cliLoginTimeout = 600
+
     @Flag(help: "Do not turn provider keys found in the environment into accounts on first start.")
     var noImportEnvironment = false
 
@@ -78,6 +92,10 @@ struct Serve: ParsableCommand {
         if tokenRenewalMargin < 1 || tokenRenewalInterval < 1 {
             throw ValidationError("--token-renewal-margin and --token-renewal-interval are whole seconds, at least 1.")
         }
+        if cliScanInterval < 0 || cliScanInterval > 10080 { throw ValidationError("--cli-scan-interval is whole minutes from 0 to 10080.") }
+        if cliTimeout < 1 || cliTimeout > 600 { throw ValidationError("--cli-timeout is whole seconds from 1 to 600.") }
+        if cliLoginTimeout < 10 || cliLoginTimeout > 3600 { throw ValidationError("--cli-login-timeout is whole seconds from 10 to 3600.") }
+        for path in cliPaths where !path.hasPrefix("/") { throw ValidationError("--cli-path \(path) must be an absolute directory.") }
     }
 
     func run() throws {
@@ -142,7 +160,9 @@ struct Serve: ParsableCommand {
         let application = Application(database: database, logger: logger, catalog: catalog, vault: vault,
                                       outbound: outbound, requestLog: sink, publicURL: publicUrl,
                                       renewal: TokenRenewer.Schedule(margin: .seconds(tokenRenewalMargin), interval: .seconds(tokenRenewalInterval)),
-                                      cooldowns: cooldowns)
+                                      cooldowns: cooldowns,
+                                      tools: LocalToolService.Options(extraPaths: cliPaths, commandTimeout: .seconds(cliTimeout),
+                                                                      loginTimeout: .seconds(cliLoginTimeout)))
         try VaultStartup.run(application, vault: vault, importEnvironment: !noImportEnvironment, logger: logger)
         let listen: ListenAddress = inheritSocket ? .inherited : .unixSocket(path: socket!, group: socketGroup)
         let server = FastCGIServer(
@@ -161,7 +181,10 @@ struct Serve: ParsableCommand {
         // A task on Swift's global executor: it holds none of the acceptor threads.
         renewer.start()
         application.routing.start()
+        application.tools.start(every: cliScanInterval > 0 ? .seconds(cliScanInterval * 60) : nil)
         defer {
+            // Relayed sign-ins still running end with the server (their CLI is in a terminal of ours).
+            application.tools.stopBlocking(grace: .seconds(1))
             // Decisions, pin uses and credential counts not written yet are written before the process ends.
             if !application.routing.stopBlocking(grace: .seconds(1)) { logger.warning("routing usage not written at exit") }
             renewer.stop()

@@ -99,6 +99,8 @@ enum Layering {
             ({ $0 == "CFastCGI" }, "CFastCGI", ["FastCGI"]),
             // One registry per application, made in one place: nobody else bootstraps or reaches a global one.
             ({ ["Metrics", "CoreMetrics", "Prometheus"].contains($0) }, "swift-metrics and swift-prometheus", ["Telemetry"]),
+            // Local programs start in one place, with an allow-listed environment and a time limit.
+            ({ $0 == "Subprocess" }, "swift-subprocess", ["Processes"]),
         ]
         let imports = try Layering.imports()
         for fence in homes {
@@ -124,7 +126,7 @@ enum Layering {
         }
         for t in table.keys.sorted() { visit(t, []) }
         #expect(cycle == [], "the README's table has a cycle")
-        for domain in ["Core", "Storage", "Settings", "Catalog", "Auth", "Vault", "Accounts", "Pairing", "Telemetry"] {
+        for domain in ["Core", "Storage", "Settings", "Catalog", "Auth", "Vault", "Accounts", "Pairing", "Telemetry", "Processes", "LocalTools"] {
             #expect(table[domain]?.contains("HTTPTypes") == false, "\(domain) may not know HTTP")
         }
     }

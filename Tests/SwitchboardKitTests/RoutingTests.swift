@@ -6,6 +6,7 @@ import Core
 @testable import Dispatcher
 import Foundation
 import HTTPTypes
+import LocalTools
 @testable import Routing
 @testable import Storage
 import TestSupport
@@ -31,9 +32,10 @@ struct RoutingHarness {
     static let model = "anthropic/claude-sonnet-4-5-20250929"
 
     init(anthropic: [String] = ["anthropic:a", "anthropic:b", "anthropic:c"], openai: [String] = [],
+         tools: LocalToolService.Options = LocalToolService.Options(searchPath: "/usr/bin:/bin"),
          extra: (TestApp) async throws -> Void = { _ in }) async throws {
         let clock = self.clock
-        t = try TestApp(clock: clock.read, routeRefresh: .seconds(3600))
+        t = try TestApp(clock: clock.read, routeRefresh: .seconds(3600), tools: tools)
         for (i, id) in anthropic.enumerated() {
             try await t.createAccount(#"{"provider":"anthropic","id":"\#(id)","credential":{"kind":"api_key","apiKey":"sk-ant-api03-routing\#(i)AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"}}"#)
         }

@@ -6,6 +6,7 @@
 import Foundation
 import HTTPTypes
 import Logging
+import LocalTools
 @testable import Outbound
 @testable import Storage
 import Telemetry
@@ -25,7 +26,7 @@ struct TestApp {
     init(throttle: SignInThrottle = SignInThrottle(), outbound: OutboundClient = TestApp.testOutbound,
          renewal: TokenRenewer.Schedule = TokenRenewer.Schedule(),
          clock: @escaping @Sendable () -> Date = { Date() }, routeRefresh: Duration = .milliseconds(250),
-         telemetry: Telemetry = Telemetry()) throws {
+         telemetry: Telemetry = Telemetry(), tools: LocalToolService.Options = LocalToolService.Options(searchPath: "/usr/bin:/bin")) throws {
         directory = URL(fileURLWithPath: NSTemporaryDirectory()).appendingPathComponent("sbk-\(UUID().uuidString)")
         let state = try StateDirectory(path: directory.path)
         let database = try AppDatabase.open(stateDirectory: state)
@@ -38,7 +39,7 @@ struct TestApp {
         _ = try vault.prepare()
         app = Application(database: database, logger: logger, throttle: throttle,
                           catalog: CatalogStore(custom: directory.appendingPathComponent("catalog"), environment: [:]), vault: vault,
-                          outbound: outbound, renewal: renewal, routeRefresh: routeRefresh, clock: clock, telemetry: telemetry)
+                          outbound: outbound, renewal: renewal, routeRefresh: routeRefresh, clock: clock, telemetry: telemetry, tools: tools)
     }
 
     /// A second application on `other`'s state directory and database file (its own connection pool): another

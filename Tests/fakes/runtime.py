@@ -11,6 +11,7 @@ Prints one JSON line per call: {"status": <route status>, "account": …, "outco
 import argparse
 import json
 import ssl
+import subprocess
 import sys
 import urllib.error
 import urllib.request
@@ -73,6 +74,33 @@ def call_provider(decision, context):
         return None, {}, b""
 
 
+def run_cli(decision):
+    """A CLI account: run the command exactly as routing gave it (argv, environment, the prompt on stdin or in argv)
+    and read the outcome from the CLI's exit status and what it printed."""
+    command = decision["command"]
+    argv = list(command["argv"])
+    stdin = None
+    if command.get("stdinPrompt"):
+        stdin = b"say hi"
+    else:
+        argv[command["promptIndex"]] = "say hi"
+    try:
+        done = subprocess.run(argv, env=command["env"], input=stdin, capture_output=True, timeout=30)
+    except subprocess.TimeoutExpired:
+        return None, "timeout", ""
+    text = (done.stdout + done.stderr).decode(errors="replace")
+    if done.returncode == 0:
+        return 200, "ok", text
+    lowered = text.lower()
+    if "429" in text or "rate limit" in lowered:
+        return 429, "rate_limit", text
+    if "usage limit" in lowered:
+        return 429, "quota_exhausted", text
+    if "401" in text or "not logged in" in lowered or "authentication" in lowered or "/login" in lowered:
+        return 401, "auth", text
+    return 500, "server_error", text
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--api", required=True)
@@ -83,21 +111,26 @@ def main():
     parser.add_argument("--agent")
     parser.add_argument("--session")
     parser.add_argument("--runtime")
+    parser.add_argument("--selection")
     parser.add_argument("--no-report", action="store_true")
     args = parser.parse_args()
     context = ssl.create_default_context(cafile=args.ca)
 
     for _ in range(args.count):
         ask = {"withCredential": True}
-        for name in ("model", "agent", "session", "runtime"):
+        for name in ("model", "agent", "session", "runtime", "selection"):
             if getattr(args, name):
                 ask[name] = getattr(args, name)
         status, decision = api(args.api, args.token, "POST", "/api/route", ask)
         if status != 200:
             print(json.dumps({"status": status, "problem": decision}), flush=True)
             continue
-        http_status, headers, body = call_provider(decision, context)
-        outcome = "network" if http_status is None else outcome_of(http_status, body)
+        if decision["family"] == "cli":
+            http_status, outcome, _ = run_cli(decision)
+            headers = {}
+        else:
+            http_status, headers, body = call_provider(decision, context)
+            outcome = "network" if http_status is None else outcome_of(http_status, body)
         line = {"status": status, "account": decision["account"], "outcome": outcome, "httpStatus": http_status,
                 "pinned": decision.get("pinned"), "fallbackFrom": decision.get("fallbackFrom"), "model": decision["model"]}
         if not args.no_report:
