@@ -138,6 +138,23 @@ extension LocalToolService {
         return CLICommand(argv: argv, env: env, stdinPrompt: promptMode == .stdin, promptIndex: promptIndex, settingsFile: settingsFile)
     }
 
+    /// The command a selection gives `account` (its first account, else the CLI's first, when nil): what a
+    /// decision for it would carry, without deciding anything (the page's Save & Test).
+    public func preview(selection name: String, account: String?) throws -> (account: String, command: CLICommand) {
+        let snapshot = try snapshot()
+        guard let selection = snapshot.selections[name] else { throw Failure.unknownSelection(name) }
+        let candidates = selection.accounts.isEmpty
+            ? snapshot.accounts.values.filter { $0.tool == selection.tool }.sorted { ($0.createdAt, $0.id) < ($1.createdAt, $1.id) }.map(\.id)
+            : selection.accounts
+        guard let id = account ?? candidates.first else {
+            throw Failure.invalid([FieldError(pointer: "/accounts", code: "required", message: "\(selection.tool) has no account to run it")])
+        }
+        guard candidates.contains(id) else { throw Failure.unknownAccount(id) }
+        let command = try self.command(in: snapshot, account: id, tool: selection.tool, model: selection.modelID, values: selection.parameterValues,
+                                       promptMode: PromptMode(rawValue: selection.promptMode) ?? .stdin)
+        return (id, command)
+    }
+
     static func substitute(_ value: JSONValue, model: String) -> JSONValue {
         switch value {
         case .string(let s): return .string(s.replacingOccurrences(of: "{model}", with: model))

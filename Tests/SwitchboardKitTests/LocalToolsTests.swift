@@ -317,6 +317,11 @@ struct LocalToolsTests {
                                     headers: [.ifMatch: "\"1\""])
         #expect(replaced.status == .ok)
         #expect((replaced.json["parameterValues"] as? [String: Any])?["effort"] as? String == "medium")
+        // The command it would run, without a decision.
+        let preview = await h.call(.get, "/api/cli/selections/opus~low/command")
+        #expect(preview.json["account"] as? String == "claude:a")
+        #expect(((preview.json["command"] as? [String: Any])?["argv"] as? [String])?.suffix(2) == ["--effort", "medium"])
+        #expect(await h.call(.get, "/api/cli/selections/opus~low/command?account=codex:a").status == .notFound)
         let listed = await h.call(.get, "/api/cli/selections")
         #expect((listed.json["groups"] as? [String: [String]])?["opus"] == ["opus~low"])
         #expect(await h.call(.delete, "/api/cli/selections/opus~low").status == .noContent)

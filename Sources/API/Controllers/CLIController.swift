@@ -20,6 +20,7 @@ package struct CLIController {
             .get("/api/cli/selections/{selection}", selection)
             .put("/api/cli/selections/{selection}", consumes: ["application/json"], replaceSelection)
             .delete("/api/cli/selections/{selection}", deleteSelection)
+            .get("/api/cli/selections/{selection}/command", previewSelection)
             .get("/api/cli/{name}/models", models)
             .post("/api/cli/{name}/sync", consumes: [], sync)
             .post("/api/cli/{name}/accounts", consumes: ["application/json"], createAccount)
@@ -219,6 +220,19 @@ package struct CLIController {
         }
         return try Self.tagged(service.putSelection(try JSON.value(from: request), name: try context.parameters.require("selection"),
                                                     ifRevision: expected, actor: try context.requirePrincipal().actor, requestID: context.requestID))
+    }
+
+    struct PreviewView: Encodable {
+        let selection: String
+        let account: String
+        let command: CLICommand
+    }
+
+    @Sendable func previewSelection(_ request: Request, _ context: RequestContext) async throws -> Response {
+        let name = try context.parameters.require("selection")
+        let account = request.queryItems["account"].flatMap { $0.isEmpty ? nil : String($0.prefix(200)) }
+        let (id, command) = try service.preview(selection: name, account: account)
+        return try .json(PreviewView(selection: name, account: id, command: command), headers: [.cacheControl: "no-store"])
     }
 
     @Sendable func deleteSelection(_ request: Request, _ context: RequestContext) async throws -> Response {
