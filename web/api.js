@@ -255,4 +255,39 @@ export const api = {
 
     /** Routing as the responder sees it: `{generatedAt, models, accounts, decisions}`; `model` narrows it to one model. */
     routeStatus: (model) => request('GET', `/api/route/status${model ? `?model=${encodeURIComponent(model)}` : ''}`),
+
+    /** The provider CLIs as the last scan found them, with notices and accounts: `{tools, searchPaths}`. */
+    clis: () => request('GET', '/api/cli'),
+    /** Looks for the CLIs now (versions, models, each account's sign-in); the answer is `clis()`'s. */
+    scanCLIs: () => request('POST', '/api/cli/scan'),
+    /** Reads a CLI's models again and clears its stale mark: the CLI as `clis()` lists it. */
+    syncCLI: (name) => request('POST', `/api/cli/${encodeURIComponent(name)}/sync`),
+    /** A CLI's models with their typed parameters: `{tool, version, source, writtenFor, stale, models}`. */
+    cliModels: (name) => request('GET', `/api/cli/${encodeURIComponent(name)}/models`),
+    /** Adds an account of a CLI: `{id, displayName?, home?}`; 422 with pointers. */
+    createCLIAccount: (name, input) => request('POST', `/api/cli/${encodeURIComponent(name)}/accounts`, input),
+    deleteCLIAccount: (name, id) => request('DELETE', cliAccountPath(name, id)),
+    /** Asks the CLI whether the account is signed in; the account. */
+    checkCLIAccount: (name, id) => request('POST', cliAccountPath(name, id, '/check')),
+    /** Starts the CLI's own sign-in in a terminal: `{status, url, code, prompt, output, expiresAt, …}`. */
+    startCLILogin: (name, id) => request('POST', cliAccountPath(name, id, '/login')),
+    cliLogin: (name, id) => request('GET', cliAccountPath(name, id, '/login')),
+    /** Types a line into the running sign-in (the code the sign-in page showed). */
+    sendCLILogin: (name, id, text) => request('POST', cliAccountPath(name, id, '/login/input'), { text }),
+    cancelCLILogin: (name, id) => request('DELETE', cliAccountPath(name, id, '/login')),
+    /** Named model selections: `{selections, groups}`. */
+    cliSelections: () => request('GET', '/api/cli/selections'),
+    /** Creates (no `name` argument) or replaces a selection; 422 with pointers into the input. */
+    saveCLISelection: (input, name = null) => (name
+        ? request('PUT', `/api/cli/selections/${encodeURIComponent(name)}`, input)
+        : request('POST', '/api/cli/selections', input)),
+    deleteCLISelection: (name) => request('DELETE', `/api/cli/selections/${encodeURIComponent(name)}`),
+    /** The command a selection gives an account (its first when none is named): `{selection, account, command}`. */
+    previewCLISelection: (name, account = null) =>
+        request('GET', `/api/cli/selections/${encodeURIComponent(name)}/command${account ? `?account=${encodeURIComponent(account)}` : ''}`),
 };
+
+/** `/api/cli/codex/accounts/codex:work…`: the id's `:` stays as it is. */
+function cliAccountPath(name, id, rest = '') {
+    return `/api/cli/${encodeURIComponent(name)}/accounts/${encodeURIComponent(id).replace(/%3A/gi, ':')}${rest}`;
+}

@@ -3,12 +3,14 @@ import '../model-provider-section/model-provider-section.js';
 import '../catalog-section/catalog-section.js';
 import '../agents-section/agents-section.js';
 import '../history-section/history-section.js';
+import '../cli-section/cli-section.js';
 
 /** The sections, in nav order: id (the `section` query value), label, and the element that shows it. */
 export const sections = [
     { id: 'model-provider', label: 'Model & Provider', element: 'model-provider-section' },
     { id: 'catalog', label: 'Catalog', element: 'catalog-section' },
     { id: 'agents', label: 'Agents', element: 'agents-section' },
+    { id: 'clis', label: 'Provider CLIs', element: 'cli-section' },
     { id: 'history', label: 'History & audit', element: 'history-section' },
 ];
 
