@@ -206,8 +206,12 @@ def test_screenshots_of_the_cli_section(cli_stack, scheme, width):
         open_section(driver, cli_stack, "clis")
         tool_card(driver, "opencode")
         full_screenshot(driver, f"cli-section-{scheme}-{'phone' if width < 600 else 'desktop'}.png")
-        overflow = driver.execute_script("return document.documentElement.scrollWidth > window.innerWidth + 1")
-        assert not overflow, "the section is wider than the window"
+        wider = driver.execute_script("""
+            const w = document.documentElement.clientWidth;
+            return [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > w + 1 && !e.closest('.table-wrap'))
+                .slice(0, 1).map((e) => { const chain = []; for (let x = e; x; x = x.parentElement) chain.push(`${x.tagName.toLowerCase()}.${x.className} ${Math.round(x.getBoundingClientRect().width)}/${getComputedStyle(x).display}`); return chain.join(' < '); });""")
+        assert driver.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth + 1"), \
+            f"the section is wider than the window: {wider}"
         clean(driver)
     finally:
         driver.quit()
