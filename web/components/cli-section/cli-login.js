@@ -38,6 +38,7 @@ export class CLILogin extends HTMLElement {
     #timer = 0;
     #tick = 0;
     #sending = false;
+    #misses = 0;
 
     get tool() { return this.getAttribute('tool'); }
     get account() { return this.getAttribute('account'); }
@@ -104,8 +105,17 @@ export class CLILogin extends HTMLElement {
         try {
             this.#update(await api.cliLogin(this.tool, this.account));
         } catch (error) {
+            // With several serve processes, a poll can reach one that did not start this sign-in (404): the next
+            // may reach the one that did. A few misses in a row, or any other failure, is shown.
+            this.#misses = error.status === 404 ? this.#misses + 1 : 99;
+            if (this.#misses <= 5 && this.#login?.status === 'running') {
+                this.#timer = setTimeout(() => this.#poll(), pollEvery);
+                return;
+            }
             this.#show(this.#login, null, error);
+            return;
         }
+        this.#misses = 0;
     }
 
     #show(login, pending = null, error = null) {
