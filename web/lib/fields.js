@@ -31,14 +31,15 @@ function inheritNote(pointer) {
     return html`<p class="field__inherit" id="${fieldId(pointer)}-inherit" data-inherit-for="${pointer}"></p>`;
 }
 
-/** A labelled field: label, help, the control `render(hint, id)` makes, then `after` and the messages box. */
+/** A labelled field: label, help, the control `render(hint, id)` makes, then `after` and the messages box. A second
+ * control for a key (`messagesBox: false`) shows neither help nor messages: it points at its first control's. */
 function labelledField(hints, pointer, render, { label, after = '', messagesBox = true } = {}) {
     const hint = hints[pointer] ?? {};
     const id = fieldId(pointer);
     return html`
         <div class="field">
             <label for="${id}">${label ?? hint.label}</label>
-            ${help(hint, id)}
+            ${messagesBox ? help(hint, id) : ''}
             ${render(hint, id)}
             ${after}
             ${messagesBox ? messages(pointer) : ''}
@@ -57,7 +58,7 @@ export function selectField(hints, pointer, { inherit = false, label } = {}) {
 export function textField(hints, pointer, { model = false, type = 'text', placeholder = '', inherit = model } = {}) {
     return labelledField(hints, pointer, (hint, id) => html`
         <input id="${id}" type="${type}" data-pointer="${pointer}" data-kind="text"
-               autocomplete="off" spellcheck="false" placeholder="${placeholder}"
+               ${type === 'text' ? html`autocomplete="off"` : ''} spellcheck="false" placeholder="${placeholder}"
                ${model ? html`list="model-ids"` : ''}
                aria-describedby="${describedBy(hint, id, inherit ? [`${id}-inherit`] : [])}">`,
     { after: inherit ? inheritNote(pointer) : '' });
@@ -85,7 +86,7 @@ export function toggleField(hints, pointer, { label } = {}) {
     const id = fieldId(pointer);
     return html`
         <div class="field field--switch">
-            <input id="${id}" type="checkbox" role="switch" data-pointer="${pointer}" data-kind="toggle"
+            <input id="${id}" type="checkbox" data-pointer="${pointer}" data-kind="toggle"
                    aria-describedby="${describedBy(hint, id)}">
             <label for="${id}">${label ?? hint.label}</label>
             ${help(hint, id)}

@@ -200,8 +200,8 @@ export class AgentsCard extends SettingsCard {
 
     template() {
         return html`
-            <section class="card settings-card agents" aria-labelledby="agents-title">
-                <h3 id="agents-title">Agents</h3>
+            <section class="card settings-card agents" aria-labelledby="agents-list-title">
+                <h3 id="agents-list-title" tabindex="-1">Agents</h3>
                 <div class="agents__list"></div>
             </section>`;
     }
@@ -241,7 +241,7 @@ export class AgentsCard extends SettingsCard {
                     </dl>
                     ${pickerSlot(`${p}/model/primary`, { label: 'Text model', inheritLabel: 'Not set: the default text model' })}
                     <div class="field field--switch" data-own-events>
-                        <input id="${fid}-own-fallbacks" type="checkbox" role="switch" data-own-fallbacks="${id}"
+                        <input id="${fid}-own-fallbacks" type="checkbox" data-own-fallbacks="${id}"
                                aria-describedby="${fid}-own-fallbacks-help">
                         <label for="${fid}-own-fallbacks">Own fallbacks</label>
                         <p class="field__help" id="${fid}-own-fallbacks-help">On: this agent's list replaces the default fallbacks. Off: it uses the defaults' list.</p>
@@ -376,8 +376,7 @@ export class AgentsCard extends SettingsCard {
         const id = button.dataset.agentId;
         this.edited(at(id), null);
         announce(`Agent ${id} removed`);
-        this.querySelector('#agents-title')?.setAttribute('tabindex', '-1');
-        this.querySelector('#agents-title')?.focus();
+        this.querySelector('#agents-list-title')?.focus();
     }
 }
 

@@ -97,7 +97,7 @@ export class CatalogSection extends HTMLElement {
                 <form class="card catalog__filters" role="search" aria-label="Filter the catalog">
                     <div class="field catalog__search">
                         <label for="catalog-q">Search</label>
-                        <input id="catalog-q" type="search" name="q" value="${s.q}" placeholder="claude, gpt, llama…" autocomplete="off">
+                        <input id="catalog-q" type="search" name="q" value="${s.q}" placeholder="claude, gpt, llama…">
                     </div>
                     <div class="field">
                         <label for="catalog-cap">Capability</label>
@@ -160,16 +160,16 @@ export class CatalogSection extends HTMLElement {
                         ${rows.map(({ provider, all, shown }) => html`
                             <tr data-catalog-provider="${provider.id}" ${open?.provider === provider ? html`aria-current="true"` : ''}>
                                 <th scope="row">${provider.name} ${provider.source === 'custom' ? html`<span class="badge">Custom</span>` : ''}</th>
-                                <td data-model-count>${shown.length === all.length ? all.length : `${shown.length} of ${all.length}`}</td>
-                                <td>${range(shown.map((m) => m.costPer1MIn))}</td>
-                                <td>${range(shown.map((m) => m.costPer1MOut))}</td>
-                                <td>${data.connected(provider.id) ? html`<span class="route-pill route-pill--ok">Connected</span>` : html`<span class="muted">Not connected</span>`}</td>
-                                <td class="catalog-providers__actions">
+                                <td data-model-count data-label="Models">${shown.length === all.length ? all.length : `${shown.length} of ${all.length}`}</td>
+                                <td data-label="Input $/1M">${range(shown.map((m) => m.costPer1MIn))}</td>
+                                <td data-label="Output $/1M">${range(shown.map((m) => m.costPer1MOut))}</td>
+                                <td data-label="Account">${data.connected(provider.id) ? html`<span class="route-pill route-pill--ok">Connected</span>` : html`<span class="muted">Not connected</span>`}</td>
+                                <td><div class="catalog-providers__actions">
                                     <button type="button" class="button button--small" data-op="compare" data-provider="${provider.id}"
                                             aria-pressed="${open?.provider === provider ? 'true' : 'false'}">Compare models<span class="visually-hidden"> of ${provider.name}</span></button>
                                     <a class="button button--small" href="/settings?section=model-provider&amp;open=${encodeURIComponent(provider.id)}"
                                        data-add-account="${provider.id}">Add account<span class="visually-hidden"> for ${provider.name}</span></a>
-                                </td>
+                                </div></td>
                             </tr>`)}
                     </tbody>
                 </table>

@@ -130,7 +130,7 @@ export class HistorySection extends HTMLElement {
                     <p class="muted" role="status" data-audit-count></p>
                     <div class="audit-problem" data-audit-problem></div>
                     <div class="table-wrap" tabindex="0" role="region" aria-label="Audit events">
-                        <table class="data-table audit-table">
+                        <table class="data-table data-table--stack audit-table">
                             <thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Type</th><th scope="col">Actor</th><th scope="col">Target</th><th scope="col">Detail</th></tr></thead>
                             <tbody data-events></tbody>
                         </table>
@@ -202,13 +202,13 @@ export class HistorySection extends HTMLElement {
             const [after, before] = await Promise.all([api.configRevision(revision), api.configRevision(revision - 1)]);
             const changes = diff(before.config, after.config, after.changedPaths ?? []);
             render(box, html`${changes.length ? html`
-                <table class="data-table diff-table">
+                <table class="data-table data-table--stack diff-table">
                     <caption class="visually-hidden">Changes in revision ${revision} against revision ${revision - 1}</caption>
                     <thead><tr><th scope="col">Setting</th><th scope="col">Before (revision ${revision - 1})</th><th scope="col">After</th></tr></thead>
                     <tbody>${changes.map((c) => html`<tr data-diff-pointer="${c.pointer}">
                         <th scope="row"><code>${segments(c.pointer).join('.')}</code></th>
-                        <td class="diff-before"><del><code>${shown(c.before)}</code></del></td>
-                        <td class="diff-after"><ins><code>${shown(c.after)}</code></ins></td>
+                        <td class="diff-before" data-label="Before"><del><code>${shown(c.before)}</code></del></td>
+                        <td class="diff-after" data-label="After"><ins><code>${shown(c.after)}</code></ins></td>
                     </tr>`)}</tbody>
                 </table>` : html`<p class="muted">No value differs from revision ${revision - 1}.</p>`}`);
         } catch (error) {
@@ -273,12 +273,12 @@ export class HistorySection extends HTMLElement {
         }
         render(body, html`${this.#events.length ? this.#events.map((e) => html`
             <tr data-event="${e.seq}" data-type="${e.type}">
-                <td class="numeric">${e.seq}</td>
-                <td>${when(e.at)}</td>
-                <td><code>${e.type}</code></td>
-                <td>${actorText(e.actor)}</td>
-                <td>${e.target ?? '—'}</td>
-                <td class="audit-detail">${e.detail && Object.keys(e.detail).length ? html`<code>${JSON.stringify(e.detail)}</code>` : '—'}</td>
+                <td class="numeric" data-label="#">${e.seq}</td>
+                <td data-label="When">${when(e.at)}</td>
+                <td data-label="Type"><code>${e.type}</code></td>
+                <td data-label="Actor">${actorText(e.actor)}</td>
+                <td data-label="Target">${e.target ?? '—'}</td>
+                <td class="audit-detail" data-label="Detail">${e.detail && Object.keys(e.detail).length ? html`<code>${JSON.stringify(e.detail)}</code>` : '—'}</td>
             </tr>`) : html`<tr><td colspan="6" class="muted">No event matches these filters.</td></tr>`}`);
         const count = this.#events.length;
         this.querySelector('[data-audit-count]').textContent = `${count}${this.#nextEvent ? '+' : ''} event${count === 1 ? '' : 's'} shown`;
