@@ -1,6 +1,6 @@
 import { announce } from '../../lib/announce.js';
 import { catalogData, price } from '../../lib/catalog-data.js';
-import { fieldId, messages, writeControl } from '../../lib/fields.js';
+import { fieldId, messages, syncSwitch, writeControl } from '../../lib/fields.js';
 import { html, render } from '../../lib/html.js';
 import { SettingsCard, pickerSlot, shortLabel } from '../../lib/settings-card.js';
 import { modelEntryPointer } from '../model-picker/model-picker.js';
@@ -241,7 +241,7 @@ export class AgentsCard extends SettingsCard {
                     </dl>
                     ${pickerSlot(`${p}/model/primary`, { label: 'Text model', inheritLabel: 'Not set: the default text model' })}
                     <div class="field field--switch" data-own-events>
-                        <input id="${fid}-own-fallbacks" type="checkbox" data-own-fallbacks="${id}"
+                        <input id="${fid}-own-fallbacks" type="checkbox" role="switch" aria-checked="false" data-own-fallbacks="${id}"
                                aria-describedby="${fid}-own-fallbacks-help">
                         <label for="${fid}-own-fallbacks">Own fallbacks</label>
                         <p class="field__help" id="${fid}-own-fallbacks-help">On: this agent's list replaces the default fallbacks. Off: it uses the defaults' list.</p>
@@ -308,6 +308,7 @@ export class AgentsCard extends SettingsCard {
         const toggle = article.querySelector('[data-own-fallbacks]');
         if (!dirty.has(list.pointer)) {
             toggle.checked = own;
+            syncSwitch(toggle);
             list.items = own ? entry.model.fallbacks : [];
             list.hidden = !own;
         }
