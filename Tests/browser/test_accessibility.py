@@ -89,11 +89,27 @@ def overflowing(driver):
         return out.slice(0, 40);""")
 
 
+# axe-core 3.1 (what axe-selenium-python 2.1.6 bundles) reports autocomplete="off" on password, time, url, number
+# and search inputs as "inappropriate for this type of input". HTML allows "off" on every input, WCAG 1.3.5 is
+# about fields that collect the user's own data, and later axe-core versions accept it; the page uses "off" on
+# purpose (no saved password filled into an API key field: test_providers holds it). Only those nodes are
+# dropped: any other autocomplete value a field gets is still checked.
+def known_false_positive(violation, node):
+    return violation["id"] == "autocomplete-valid" and 'autocomplete="off"' in node["html"]
+
+
 def serious(driver):
     axe = Axe(driver)
     axe.inject()
     results = axe.run(options='{"resultTypes": ["violations"]}')
-    return [v for v in results["violations"] if v["impact"] in ("serious", "critical")], axe
+    found = []
+    for violation in results["violations"]:
+        if violation["impact"] not in ("serious", "critical"):
+            continue
+        nodes = [n for n in violation["nodes"] if not known_false_positive(violation, n)]
+        if nodes:
+            found.append({**violation, "nodes": nodes})
+    return found, axe
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

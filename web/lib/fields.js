@@ -68,7 +68,7 @@ export function selectField(hints, pointer, { inherit = false, label } = {}) {
 export function textField(hints, pointer, { model = false, type = 'text', placeholder = '', inherit = model } = {}) {
     return labelledField(hints, pointer, (hint, id) => html`
         <input id="${id}" type="${type}" data-pointer="${pointer}" data-kind="text"
-               ${type === 'text' ? html`autocomplete="off"` : ''} spellcheck="false" placeholder="${placeholder}"
+               autocomplete="off" spellcheck="false" placeholder="${placeholder}"
                ${model ? html`list="model-ids"` : ''}
                aria-describedby="${describedBy(hint, id, inherit ? [`${id}-inherit`] : [])}">`,
     { after: inherit ? inheritNote(pointer) : '' });

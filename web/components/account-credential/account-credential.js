@@ -181,8 +181,7 @@ export class AccountCredential extends HTMLElement {
 
     #field(field) {
         const id = `acct-cred-${field.name}`;
-        // No autocomplete="off" on the password field: browsers ignore it there, and axe 3.1 calls it inappropriate.
-        const common = html`id="${id}" data-cred="${field.name}" ${field.secret && !field.multiline ? '' : html`autocomplete="off"`} spellcheck="false" autocapitalize="off"
+        const common = html`id="${id}" data-cred="${field.name}" autocomplete="off" spellcheck="false" autocapitalize="off"
             aria-describedby="${field.secret ? `${id}-test ` : ''}${id}-messages"`;
         return html`
             <div class="field">

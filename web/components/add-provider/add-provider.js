@@ -106,7 +106,7 @@ export class AddProvider extends HTMLElement {
             <div class="field">
                 <label for="${id}">${label}</label>
                 ${help ? html`<p class="field__help" id="${id}-help">${help}</p>` : ''}
-                <input id="${id}" type="${type}" name="${name}" data-add-field="${pointer}" ${type === 'text' ? html`autocomplete="off"` : ''} spellcheck="false"
+                <input id="${id}" type="${type}" name="${name}" data-add-field="${pointer}" autocomplete="off" spellcheck="false"
                        placeholder="${placeholder}" aria-describedby="${help ? `${id}-help ` : ''}${id}-messages">
                 <div class="field__messages" id="${id}-messages" data-add-messages="${pointer}"></div>
             </div>`;
@@ -120,7 +120,7 @@ export class AddProvider extends HTMLElement {
                 <div class="field add-model__cell">
                     <label for="add-model-${i}-${key}">${label}</label>
                     <input id="add-model-${i}-${key}" type="${type}" data-model-index="${i}" data-model-key="${key}"
-                           data-add-field="${pointer}" value="${value}" placeholder="${placeholder}" ${type === 'text' ? html`autocomplete="off"` : ''} spellcheck="false"
+                           data-add-field="${pointer}" value="${value}" placeholder="${placeholder}" autocomplete="off" spellcheck="false"
                            ${type === 'number' ? html`min="0" step="any" inputmode="decimal"` : ''}
                            aria-describedby="add-model-${i}-${key}-messages add-model-${i}-messages">
                     <div class="field__messages" id="add-model-${i}-${key}-messages" data-add-messages="${pointer}"></div>

@@ -97,7 +97,7 @@ export class CatalogSection extends HTMLElement {
                 <form class="card catalog__filters" role="search" aria-label="Filter the catalog">
                     <div class="field catalog__search">
                         <label for="catalog-q">Search</label>
-                        <input id="catalog-q" type="search" name="q" value="${s.q}" placeholder="claude, gpt, llama…">
+                        <input id="catalog-q" type="search" name="q" value="${s.q}" placeholder="claude, gpt, llama…" autocomplete="off">
                     </div>
                     <div class="field">
                         <label for="catalog-cap">Capability</label>
