@@ -1,4 +1,5 @@
 import { api } from '../../api.js';
+import { readState, writeState } from '../../lib/address-state.js';
 import { announce } from '../../lib/announce.js';
 import { html, render, withCode } from '../../lib/html.js';
 import { segments, valueAt } from '../../lib/pointer.js';
@@ -55,20 +56,6 @@ export function diff(before, after, paths) {
 
 const params = ['atype', 'period', 'since', 'until'];
 
-function readState() {
-    const url = new URL(window.location.href);
-    return Object.fromEntries(params.map((p) => [p, url.searchParams.get(p) ?? '']));
-}
-
-function writeState(state) {
-    const url = new URL(window.location.href);
-    for (const p of params) {
-        if (state[p]) url.searchParams.set(p, state[p]);
-        else url.searchParams.delete(p);
-    }
-    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
-}
-
 /**
  * Settings › History & audit: config revisions (who, when, which paths) with a diff against the revision before
  * and Revert; the audit log filtered by type and time, paged, and whether its chain verifies.
@@ -78,7 +65,7 @@ export class HistorySection extends HTMLElement {
     #nextRevision = null;
     #events = [];
     #nextEvent = null;
-    #state = readState();
+    #state = readState(params);
     #current = null;
 
     constructor() {
@@ -303,7 +290,7 @@ export class HistorySection extends HTMLElement {
         if (!params.includes(name)) return;
         this.#state[name] = event.target.value;
         for (const field of this.querySelectorAll('[data-custom-time]')) field.hidden = this.#state.period !== 'custom';
-        writeState(this.#state);
+        writeState(params, this.#state);
         this.#loadEvents();
     }
 
