@@ -247,6 +247,7 @@ export class AgentsCard extends SettingsCard {
                         <p class="field__help" id="${fid}-own-fallbacks-help">On: this agent's list replaces the default fallbacks. Off: it uses the defaults' list.</p>
                     </div>
                     <div data-agent-list="${p}/model/fallbacks"></div>
+                    ${pickerSlot(`${p}/imageModel/primary`, { label: 'Image model', images: true, inheritLabel: 'Not set: the default image model' })}
                     <div class="field-row">
                         ${this.#number(`${p}/params/temperature`, 'Creativity', { min: 0, max: 2, step: 0.05 })}
                         ${this.#number(`${p}/params/maxTokens`, 'Response length', { min: 1, max: 1000000, step: 1, unit: 'tokens' })}
@@ -301,8 +302,9 @@ export class AgentsCard extends SettingsCard {
         for (const element of article.querySelectorAll('[data-pointer]')) {
             if (!dirty.has(element.dataset.pointer)) writeControl(element, this.value(element.dataset.pointer), this.hints);
         }
-        const picker = article.querySelector('model-picker');
-        if (picker && !dirty.has(picker.pointer)) picker.value = this.value(picker.pointer) ?? null;
+        for (const picker of article.querySelectorAll('model-picker[data-for]')) {
+            if (!dirty.has(picker.pointer)) picker.value = this.value(picker.pointer) ?? null;
+        }
         const list = article.querySelector('model-list');
         const own = Array.isArray(entry.model?.fallbacks);
         const toggle = article.querySelector('[data-own-fallbacks]');
@@ -321,6 +323,7 @@ export class AgentsCard extends SettingsCard {
         };
         note(`${p}/model/primary`, `Not set: the default text model${eff?.model?.primary ? ` (${eff.model.primary.reference})` : ''} applies.`);
         note(`${p}/runtime`, `Not set: ${defaultRuntime} applies.`);
+        note(`${p}/imageModel/primary`, `Not set: the default image model${eff?.imageModel?.primary ? ` (${eff.imageModel.primary.reference})` : ''} applies.`);
         const param = (name, label) => {
             const value = eff?.params?.values?.[name];
             const from = eff?.params?.from?.[name] ?? '';
@@ -333,7 +336,7 @@ export class AgentsCard extends SettingsCard {
         const inherits = [];
         (entry.model?.primary ? overrides : inherits).push(`text model${entry.model?.primary ? '' : eff?.model?.primary ? ` (${eff.model.primary.reference})` : ''}`);
         (own ? overrides : inherits).push(`fallbacks${own ? ` (${entry.model.fallbacks.length})` : ` (${eff?.model?.fallbacks?.length ?? 0} from the defaults)`}`);
-        (entry.imageModel?.primary ? overrides : inherits).push('image model');
+        (entry.imageModel?.primary ? overrides : inherits).push(`image model${entry.imageModel?.primary || !eff?.imageModel?.primary ? '' : ` (${eff.imageModel.primary.reference})`}`);
         for (const [name, label] of [['temperature', 'Creativity'], ['maxTokens', 'Response length']]) {
             (entry.params?.[name] !== undefined ? overrides : inherits).push(label);
         }
