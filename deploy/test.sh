@@ -19,10 +19,12 @@ ensure_swift
 # refuses system-wide installs, PEP 668) in a virtual environment of their own under .build/.
 # Schemathesis and the Hypothesis under it are pinned: what they generate from openapi.yaml changes with their
 # versions (Hypothesis 6.170 makes other POST /api/accounts bodies than 6.155, old and new code alike).
-tools=(selenium pytest pyyaml openapi-spec-validator schemathesis==4.32.5 hypothesis==6.155.2)
-have='import selenium, pytest, yaml, openapi_spec_validator
+# axe-selenium-python is pinned too: it bundles the axe-core the accessibility tests run (3.1 in 2.1.6).
+tools=(selenium pytest pyyaml openapi-spec-validator schemathesis==4.32.5 hypothesis==6.155.2 axe-selenium-python==2.1.6)
+have='import selenium, pytest, yaml, openapi_spec_validator, axe_selenium_python
 from importlib.metadata import version
-assert version("schemathesis") == "4.32.5" and version("hypothesis") == "6.155.2"'
+assert version("schemathesis") == "4.32.5" and version("hypothesis") == "6.155.2"
+assert version("axe-selenium-python") == "2.1.6"'
 python=python3
 if ! "$python" -c "$have" 2>/dev/null \
     && ! "$python" -m pip install -q --disable-pip-version-check "${tools[@]}" 2>/dev/null; then
@@ -47,6 +49,9 @@ TMPDIR="$artifacts/tmp" swift test --skip-build
 
 echo "==> browser and contract tests (pytest)"
 export SWITCHBOARD_BIN="$(swift build --show-bin-path)/switchboard"
+# Full-page screenshots of every settings section (light and dark, desktop and phone width) stay here afterwards.
+export SWITCHBOARD_SCREENSHOT_DIR="${SWITCHBOARD_SCREENSHOT_DIR:-$root/.build/screenshots}"
+mkdir -p "$SWITCHBOARD_SCREENSHOT_DIR"
 "$python" -m pytest -q -p no:cacheprovider Tests/browser Tests/contract
 
 echo "==> canary scan (no fake secret left in plaintext anywhere the suite wrote)"

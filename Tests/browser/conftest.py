@@ -118,17 +118,33 @@ def screenshot(driver, name):
 
 
 def full_screenshot(driver, name):
-    """A screenshot of the whole page (the window grown to the document's height for the shot), when
-    SWITCHBOARD_SCREENSHOT_DIR is set."""
+    """A screenshot of the whole page, when SWITCHBOARD_SCREENSHOT_DIR is set: the viewport is made as tall as the
+    page for the shot (DevTools' captureBeyondViewport laid scrolled tables out differently), then put back."""
     directory = os.environ.get("SWITCHBOARD_SCREENSHOT_DIR")
     if not directory:
         return
-    width = driver.execute_script("return window.outerWidth")
-    height = driver.execute_script("return window.outerHeight")
+    width, height = driver.execute_script("return [window.innerWidth, window.innerHeight]")
     content = driver.execute_script("return document.documentElement.scrollHeight")
-    driver.set_window_size(width, min(content + 140, 12000))
-    driver.save_screenshot(str(Path(directory) / name))
-    driver.set_window_size(width, height)
+    mobile = width < 500
+    driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                           {"width": width, "height": min(content, 16000), "deviceScaleFactor": 1, "mobile": mobile})
+    try:
+        driver.save_screenshot(str(Path(directory) / name))
+    finally:
+        if mobile:
+            driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                                   {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
+        else:
+            driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def phone(driver, on=True, width=390, height=844):
+    """Emulates a phone's viewport (a window cannot be made narrower than 500 px in headless Chromium)."""
+    if on:
+        driver.execute_cdp_cmd("Emulation.setDeviceMetricsOverride",
+                               {"width": width, "height": height, "deviceScaleFactor": 1, "mobile": True})
+    else:
+        driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
 
 
 def color_scheme(driver, scheme):

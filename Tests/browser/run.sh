@@ -3,5 +3,5 @@
 #   Tests/browser/run.sh [-k name] [-x]
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
-python3 -c 'import selenium, pytest' 2>/dev/null || python3 -m pip install -q selenium pytest
+python3 -c 'import selenium, pytest, axe_selenium_python' 2>/dev/null || python3 -m pip install -q selenium pytest axe-selenium-python==2.1.6
 python3 -m pytest -q Tests/browser "$@"

@@ -98,7 +98,7 @@ def test_new_agent_shows_a_monthly_estimate_from_catalog_prices_and_the_volume_a
     visible(browser, "new-agent-card h3")
     assert browser.find_element(By.ID, "new-agent-requests").get_attribute("value") == "1000"
     card = wait(browser).until(lambda d: agent(d, agent_id))
-    wait(browser).until(lambda d: picked(picker(d, f'.agent[data-agent="{agent_id}"] model-picker')) == SONNET)
+    wait(browser).until(lambda d: picked(picker(d, f'.agent[data-agent="{agent_id}"] model-picker[data-for="/agents/entries/{agent_id}/model/primary"]')) == SONNET)
 
     # And a second agent with the same id is refused before sending
     browser.find_element(By.ID, "new-agent-id").send_keys(agent_id)
@@ -120,10 +120,11 @@ def test_an_agents_model_fallbacks_params_and_runtime_save_and_show_after_a_relo
         revision = section_revision(browser, "agents-section")
 
         # When the agent gets its own model, fallbacks, Creativity, Response length and runtime
-        pick(browser, f'.agent[data-agent="{agent_id}"] model-picker', HAIKU)
+        pick(browser, f'.agent[data-agent="{agent_id}"] model-picker[data-for="{p}/model/primary"]', HAIKU)
         card.find_element(By.CSS_SELECTOR, "[data-own-fallbacks]").click()
         pick(browser, f'.agent[data-agent="{agent_id}"] model-list .model-list__add model-picker', SONNET)
         card.find_element(By.CSS_SELECTOR, "model-list [data-action=add]").click()
+        pick(browser, f'.agent[data-agent="{agent_id}"] model-picker[data-for="{p}/imageModel/primary"]', "google/gemini-2.5-pro")
         control(browser, f"{p}/params/temperature").send_keys("0.4")
         control(browser, f"{p}/params/maxTokens").send_keys("2048")
         Select(control(browser, f"{p}/runtime", "select")).select_by_value("claude-code-sdk")
@@ -131,23 +132,24 @@ def test_an_agents_model_fallbacks_params_and_runtime_save_and_show_after_a_relo
         # Then it is saved
         def saved(d):
             entry = entries(stack).get(agent_id, {})
-            return entry == {"model": {"primary": HAIKU, "fallbacks": [SONNET]}, "params": {"temperature": 0.4, "maxTokens": 2048},
-                             "runtime": "claude-code-sdk"}
+            return entry == {"model": {"primary": HAIKU, "fallbacks": [SONNET]}, "imageModel": {"primary": "google/gemini-2.5-pro"},
+                             "params": {"temperature": 0.4, "maxTokens": 2048}, "runtime": "claude-code-sdk"}
         wait(browser, 15).until(saved)
 
         # And after a reload every control shows it, and the summary lists the overrides
         browser.refresh()
         card = wait(browser).until(lambda d: agent(d, agent_id))
-        wait(browser).until(lambda d: picked(picker(d, f'.agent[data-agent="{agent_id}"] model-picker')) == HAIKU)
+        wait(browser).until(lambda d: picked(picker(d, f'.agent[data-agent="{agent_id}"] model-picker[data-for="{p}/model/primary"]')) == HAIKU)
+        assert picked(picker(browser, f'.agent[data-agent="{agent_id}"] model-picker[data-for="{p}/imageModel/primary"]')) == "google/gemini-2.5-pro"
         assert card.find_element(By.CSS_SELECTOR, "[data-own-fallbacks]").is_selected()
         assert [e.text for e in card.find_elements(By.CSS_SELECTOR, ".model-list__name")] == [SONNET]
         assert control(browser, f"{p}/params/temperature").get_attribute("value") == "0.4"
         assert control(browser, f"{p}/params/maxTokens").get_attribute("value") == "2048"
         assert Select(control(browser, f"{p}/runtime", "select")).first_selected_option.get_attribute("value") == "claude-code-sdk"
         overrides = card.find_element(By.CSS_SELECTOR, "[data-overrides]").text
-        for part in ("text model", "fallbacks (1)", "Creativity", "Response length", "runtime"):
+        for part in ("text model", "fallbacks (1)", "image model", "Creativity", "Response length", "runtime"):
             assert part in overrides
-        assert "image model" in card.find_element(By.CSS_SELECTOR, "[data-inherits]").text
+        assert "image model" not in card.find_element(By.CSS_SELECTOR, "[data-inherits]").text
 
         # When its own fallbacks are switched off, Then it inherits the defaults' list again
         revision = section_revision(browser, "agents-section")

@@ -413,3 +413,54 @@ def test_an_alias_the_server_refuses_shows_at_its_field_and_the_draft_stays(brow
     assert defaults(settings(stack))["models"][SONNET]["alias"] == "deep"
     patch_settings(stack, {"agents": {"defaults": {"models": {HAIKU: None, SONNET: None}}}})
     assert csp_violations(browser) == []
+
+
+def test_models_from_discovery_are_offered_marked_with_their_source_and_saved_as_manual(browser, provider_stack, fake_provider):
+    # Given a custom provider (the fake, over HTTPS) whose catalog lists one model, and a connected account whose
+    # test discovered two
+    provider = f"fakedisc{secrets.token_hex(2)}"
+    account = f"{provider}:main"
+    status, body = api_call(provider_stack, "PUT", f"/api/catalog/custom/{provider}", {
+        "id": provider, "name": "Fake Discovery", "type": "openai", "api_endpoint": fake_provider.url,
+        "models": [{"id": "fake-large", "name": "Fake Large", "context_window": 32000, "default_max_tokens": 4096,
+                    "cost_per_1m_in": 1, "cost_per_1m_out": 2}]})
+    assert status == 200, body
+    try:
+        status, body = api_call(provider_stack, "POST", "/api/accounts", {
+            "id": account, "provider": provider, "authMethod": "api_key",
+            "credential": {"kind": "api_key", "apiKey": f"sk-good-CANARYSECRETtest-{secrets.token_hex(12)}"}})
+        assert status == 201, body
+        status, body = api_call(provider_stack, "POST", f"/api/accounts/{account}/test")
+        assert status == 200 and body["ok"], body
+        sources = {m["id"]: m["source"] for m in api_call(provider_stack, "GET", f"/api/accounts/{account}/models")[1]["models"]}
+        assert sources == {"fake-large": "both", "fake-small": "discovered"}
+
+        # When its models are listed in the default text model's picker
+        sign_in(browser, provider_stack)
+        primary = picker(browser, PRIMARY)
+        connected = primary.find_element(By.CSS_SELECTOR, '[data-picker="provider"] optgroup[label="Connected"]')
+        assert "Fake Discovery" in [o.text for o in connected.find_elements(By.TAG_NAME, "option")]
+        Select(primary.find_element(By.CSS_SELECTOR, '[data-picker="provider"]')).select_by_value(provider)
+
+        # Then each says where it comes from
+        options = {o.get_attribute("value"): o.text for o in primary.find_elements(By.CSS_SELECTOR, '[data-picker="model"] option:not([value=""])')}
+        assert options[f"{provider}/fake-large"].endswith("catalog + discovered")
+        assert "32K context" in options[f"{provider}/fake-large"] and "$1 in / $2 out per 1M" in options[f"{provider}/fake-large"]
+        assert options[f"{provider}/fake-small"] == "fake-small — discovered"
+
+        # When the discovered-only model is chosen, Then it is saved with manual: true (the catalog lacks it)
+        revision = page_revision(browser)
+        Select(primary.find_element(By.CSS_SELECTOR, '[data-picker="model"]')).select_by_value(f"{provider}/fake-small")
+        wait_saved(browser, revision)
+        view = settings(provider_stack)
+        assert defaults(view)["model"]["primary"] == f"{provider}/fake-small"
+        assert defaults(view)["models"][f"{provider}/fake-small"]["manual"] is True
+        assert console_errors(browser) == []
+    finally:
+        view = settings(provider_stack)
+        patch = {"agents": {"defaults": {"models": {f"{provider}/fake-small": None}}}}
+        if defaults(view)["model"].get("primary", "").startswith(provider):
+            patch["agents"]["defaults"]["model"] = {"primary": None}
+        patch_settings(provider_stack, patch)
+        api_call(provider_stack, "DELETE", f"/api/accounts/{account}")
+        api_call(provider_stack, "DELETE", f"/api/catalog/custom/{provider}")

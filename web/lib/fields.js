@@ -5,6 +5,16 @@
 import { html, render, withCode } from './html.js';
 import { ancestry, sameValue, segments } from './pointer.js';
 
+/**
+ * A switch is a native checkbox with role="switch". Its aria-checked always says what `checked` says: the native
+ * state is what browsers expose, and the attribute is there for checkers that require it (axe-core 3.1).
+ */
+export function syncSwitch(element) {
+    if (element?.getAttribute('role') === 'switch') element.setAttribute('aria-checked', String(element.checked));
+}
+
+document.addEventListener('change', (event) => syncSwitch(event.target), true);
+
 export function fieldId(pointer) {
     return `f${pointer.replace(/[^A-Za-z0-9]+/g, '-')}`;
 }
@@ -31,14 +41,15 @@ function inheritNote(pointer) {
     return html`<p class="field__inherit" id="${fieldId(pointer)}-inherit" data-inherit-for="${pointer}"></p>`;
 }
 
-/** A labelled field: label, help, the control `render(hint, id)` makes, then `after` and the messages box. */
+/** A labelled field: label, help, the control `render(hint, id)` makes, then `after` and the messages box. A second
+ * control for a key (`messagesBox: false`) shows neither help nor messages: it points at its first control's. */
 function labelledField(hints, pointer, render, { label, after = '', messagesBox = true } = {}) {
     const hint = hints[pointer] ?? {};
     const id = fieldId(pointer);
     return html`
         <div class="field">
             <label for="${id}">${label ?? hint.label}</label>
-            ${help(hint, id)}
+            ${messagesBox ? help(hint, id) : ''}
             ${render(hint, id)}
             ${after}
             ${messagesBox ? messages(pointer) : ''}
@@ -85,7 +96,7 @@ export function toggleField(hints, pointer, { label } = {}) {
     const id = fieldId(pointer);
     return html`
         <div class="field field--switch">
-            <input id="${id}" type="checkbox" role="switch" data-pointer="${pointer}" data-kind="toggle"
+            <input id="${id}" type="checkbox" role="switch" aria-checked="false" data-pointer="${pointer}" data-kind="toggle"
                    aria-describedby="${describedBy(hint, id)}">
             <label for="${id}">${label ?? hint.label}</label>
             ${help(hint, id)}
@@ -143,6 +154,7 @@ export function writeControl(element, value, hints) {
     case 'toggle': {
         const toggle = hints[pointer]?.toggle ?? { on: true, off: false };
         element.checked = value !== undefined && value !== null && !sameValue(value, toggle.off);
+        syncSwitch(element);
         return;
     }
     case 'radio':

@@ -66,7 +66,7 @@ package struct AuditController {
 
     /// An RFC 3339 date-time query parameter (`2026-11-30T14:05:00Z`, fractional seconds and offsets allowed).
     static func time(_ query: [String: String], _ name: String) throws -> Date? {
-        guard let text = query[name], !text.isEmpty else { return nil }
+        guard let text = query[name] else { return nil }
         let styles = [Date.ISO8601FormatStyle(includingFractionalSeconds: true), Date.ISO8601FormatStyle()]
         for style in styles { if let date = try? style.parse(text) { return date } }
         throw Problem(.badRequest, type: "invalid-query", title: "Invalid query parameter",

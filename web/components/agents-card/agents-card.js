@@ -1,6 +1,6 @@
 import { announce } from '../../lib/announce.js';
 import { catalogData, price } from '../../lib/catalog-data.js';
-import { fieldId, messages, writeControl } from '../../lib/fields.js';
+import { fieldId, messages, syncSwitch, writeControl } from '../../lib/fields.js';
 import { html, render } from '../../lib/html.js';
 import { SettingsCard, pickerSlot, shortLabel } from '../../lib/settings-card.js';
 import { modelEntryPointer } from '../model-picker/model-picker.js';
@@ -200,8 +200,8 @@ export class AgentsCard extends SettingsCard {
 
     template() {
         return html`
-            <section class="card settings-card agents" aria-labelledby="agents-title">
-                <h3 id="agents-title">Agents</h3>
+            <section class="card settings-card agents" aria-labelledby="agents-list-title">
+                <h3 id="agents-list-title" tabindex="-1">Agents</h3>
                 <div class="agents__list"></div>
             </section>`;
     }
@@ -241,12 +241,13 @@ export class AgentsCard extends SettingsCard {
                     </dl>
                     ${pickerSlot(`${p}/model/primary`, { label: 'Text model', inheritLabel: 'Not set: the default text model' })}
                     <div class="field field--switch" data-own-events>
-                        <input id="${fid}-own-fallbacks" type="checkbox" role="switch" data-own-fallbacks="${id}"
+                        <input id="${fid}-own-fallbacks" type="checkbox" role="switch" aria-checked="false" data-own-fallbacks="${id}"
                                aria-describedby="${fid}-own-fallbacks-help">
                         <label for="${fid}-own-fallbacks">Own fallbacks</label>
                         <p class="field__help" id="${fid}-own-fallbacks-help">On: this agent's list replaces the default fallbacks. Off: it uses the defaults' list.</p>
                     </div>
                     <div data-agent-list="${p}/model/fallbacks"></div>
+                    ${pickerSlot(`${p}/imageModel/primary`, { label: 'Image model', images: true, inheritLabel: 'Not set: the default image model' })}
                     <div class="field-row">
                         ${this.#number(`${p}/params/temperature`, 'Creativity', { min: 0, max: 2, step: 0.05 })}
                         ${this.#number(`${p}/params/maxTokens`, 'Response length', { min: 1, max: 1000000, step: 1, unit: 'tokens' })}
@@ -301,13 +302,15 @@ export class AgentsCard extends SettingsCard {
         for (const element of article.querySelectorAll('[data-pointer]')) {
             if (!dirty.has(element.dataset.pointer)) writeControl(element, this.value(element.dataset.pointer), this.hints);
         }
-        const picker = article.querySelector('model-picker');
-        if (picker && !dirty.has(picker.pointer)) picker.value = this.value(picker.pointer) ?? null;
+        for (const picker of article.querySelectorAll('model-picker[data-for]')) {
+            if (!dirty.has(picker.pointer)) picker.value = this.value(picker.pointer) ?? null;
+        }
         const list = article.querySelector('model-list');
         const own = Array.isArray(entry.model?.fallbacks);
         const toggle = article.querySelector('[data-own-fallbacks]');
         if (!dirty.has(list.pointer)) {
             toggle.checked = own;
+            syncSwitch(toggle);
             list.items = own ? entry.model.fallbacks : [];
             list.hidden = !own;
         }
@@ -320,6 +323,7 @@ export class AgentsCard extends SettingsCard {
         };
         note(`${p}/model/primary`, `Not set: the default text model${eff?.model?.primary ? ` (${eff.model.primary.reference})` : ''} applies.`);
         note(`${p}/runtime`, `Not set: ${defaultRuntime} applies.`);
+        note(`${p}/imageModel/primary`, `Not set: the default image model${eff?.imageModel?.primary ? ` (${eff.imageModel.primary.reference})` : ''} applies.`);
         const param = (name, label) => {
             const value = eff?.params?.values?.[name];
             const from = eff?.params?.from?.[name] ?? '';
@@ -332,7 +336,7 @@ export class AgentsCard extends SettingsCard {
         const inherits = [];
         (entry.model?.primary ? overrides : inherits).push(`text model${entry.model?.primary ? '' : eff?.model?.primary ? ` (${eff.model.primary.reference})` : ''}`);
         (own ? overrides : inherits).push(`fallbacks${own ? ` (${entry.model.fallbacks.length})` : ` (${eff?.model?.fallbacks?.length ?? 0} from the defaults)`}`);
-        (entry.imageModel?.primary ? overrides : inherits).push('image model');
+        (entry.imageModel?.primary ? overrides : inherits).push(`image model${entry.imageModel?.primary || !eff?.imageModel?.primary ? '' : ` (${eff.imageModel.primary.reference})`}`);
         for (const [name, label] of [['temperature', 'Creativity'], ['maxTokens', 'Response length']]) {
             (entry.params?.[name] !== undefined ? overrides : inherits).push(label);
         }
@@ -376,8 +380,7 @@ export class AgentsCard extends SettingsCard {
         const id = button.dataset.agentId;
         this.edited(at(id), null);
         announce(`Agent ${id} removed`);
-        this.querySelector('#agents-title')?.setAttribute('tabindex', '-1');
-        this.querySelector('#agents-title')?.focus();
+        this.querySelector('#agents-list-title')?.focus();
     }
 }
 

@@ -1,3 +1,4 @@
+import { readState, writeState } from '../../lib/address-state.js';
 import { announce } from '../../lib/announce.js';
 import { catalogData, price, sourceLabels, takesImages, tokens } from '../../lib/catalog-data.js';
 import { html, render, withCode } from '../../lib/html.js';
@@ -35,21 +36,13 @@ const columns = [
 const params = ['q', 'cap', 'maxin', 'ctx', 'provider', 'sort', 'dir'];
 
 /** The section's state lives in the address, so a reload (or a shared link) shows the same view. */
-function readState() {
-    const url = new URL(window.location.href);
-    const state = Object.fromEntries(params.map((p) => [p, url.searchParams.get(p) ?? '']));
+function currentState() {
+    const state = readState(params);
     state.dir = state.dir === 'desc' ? 'desc' : 'asc';
     return state;
 }
 
-function writeState(state) {
-    const url = new URL(window.location.href);
-    for (const p of params) {
-        if (state[p] && !(p === 'dir' && state[p] === 'asc')) url.searchParams.set(p, state[p]);
-        else url.searchParams.delete(p);
-    }
-    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
-}
+const keep = (state) => writeState(params, state, { dir: 'asc' });
 
 function matches(model, state) {
     const q = state.q.trim().toLowerCase();
@@ -77,7 +70,7 @@ function range(values) {
  */
 export class CatalogSection extends HTMLElement {
     #data = null;
-    #state = readState();
+    #state = currentState();
 
     constructor() {
         super();
@@ -160,16 +153,16 @@ export class CatalogSection extends HTMLElement {
                         ${rows.map(({ provider, all, shown }) => html`
                             <tr data-catalog-provider="${provider.id}" ${open?.provider === provider ? html`aria-current="true"` : ''}>
                                 <th scope="row">${provider.name} ${provider.source === 'custom' ? html`<span class="badge">Custom</span>` : ''}</th>
-                                <td data-model-count>${shown.length === all.length ? all.length : `${shown.length} of ${all.length}`}</td>
-                                <td>${range(shown.map((m) => m.costPer1MIn))}</td>
-                                <td>${range(shown.map((m) => m.costPer1MOut))}</td>
-                                <td>${data.connected(provider.id) ? html`<span class="route-pill route-pill--ok">Connected</span>` : html`<span class="muted">Not connected</span>`}</td>
-                                <td class="catalog-providers__actions">
+                                <td data-model-count data-label="Models">${shown.length === all.length ? all.length : `${shown.length} of ${all.length}`}</td>
+                                <td data-label="Input $/1M">${range(shown.map((m) => m.costPer1MIn))}</td>
+                                <td data-label="Output $/1M">${range(shown.map((m) => m.costPer1MOut))}</td>
+                                <td data-label="Account">${data.connected(provider.id) ? html`<span class="route-pill route-pill--ok">Connected</span>` : html`<span class="muted">Not connected</span>`}</td>
+                                <td><div class="catalog-providers__actions">
                                     <button type="button" class="button button--small" data-op="compare" data-provider="${provider.id}"
                                             aria-pressed="${open?.provider === provider ? 'true' : 'false'}">Compare models<span class="visually-hidden"> of ${provider.name}</span></button>
                                     <a class="button button--small" href="/settings?section=model-provider&amp;open=${encodeURIComponent(provider.id)}"
                                        data-add-account="${provider.id}">Add account<span class="visually-hidden"> for ${provider.name}</span></a>
-                                </td>
+                                </div></td>
                             </tr>`)}
                     </tbody>
                 </table>
@@ -214,7 +207,7 @@ export class CatalogSection extends HTMLElement {
         if (!['q', 'cap', 'maxin', 'ctx'].includes(name)) return;
         if (event.type === 'change' && name === 'q') return;
         this.#state[name] = event.target.value;
-        writeState(this.#state);
+        keep(this.#state);
         this.#show();
     }
 
@@ -227,7 +220,7 @@ export class CatalogSection extends HTMLElement {
         } else if (button.dataset.op === 'compare') {
             const same = this.#state.provider === button.dataset.provider;
             this.#state.provider = same ? '' : button.dataset.provider;
-            writeState(this.#state);
+            keep(this.#state);
             this.#show();
             if (!same) {
                 this.querySelector('#catalog-models-title')?.focus();
@@ -239,7 +232,7 @@ export class CatalogSection extends HTMLElement {
             const key = button.dataset.sort;
             if ((this.#state.sort || 'name') === key) this.#state.dir = this.#state.dir === 'desc' ? 'asc' : 'desc';
             else { this.#state.sort = key; this.#state.dir = 'asc'; }
-            writeState(this.#state);
+            keep(this.#state);
             this.#show();
             this.querySelector(`[data-sort="${key}"]`)?.focus();
             const label = columns.find((c) => c.key === key).label;

@@ -1,3 +1,4 @@
+import { syncSwitch } from '../../lib/fields.js';
 import { html } from '../../lib/html.js';
 import { expertMode, setExpertMode } from '../../lib/expert-mode.js';
 import { SettingsCard, pickerSlot } from '../../lib/settings-card.js';
@@ -22,7 +23,7 @@ export class DefaultModelsCard extends SettingsCard {
                 <h3 id="default-models-title">Default Models</h3>
                 <p class="muted">Models used when agents don't specify their own.</p>
                 <div class="field field--switch" data-own-events>
-                    <input id="expert-mode" type="checkbox" role="switch" data-expert-mode aria-describedby="expert-mode-help">
+                    <input id="expert-mode" type="checkbox" role="switch" aria-checked="false" data-expert-mode aria-describedby="expert-mode-help">
                     <label for="expert-mode">Expert Mode</label>
                     <p class="field__help" id="expert-mode-help">Lets you type a model id the catalog does not list; it is saved as a manual model. Kept in this browser.</p>
                 </div>
@@ -53,6 +54,7 @@ export class DefaultModelsCard extends SettingsCard {
         this.querySelector('[data-model-settings]').replaceWith(settings);
         const expert = this.querySelector('[data-expert-mode]');
         expert.checked = expertMode();
+        syncSwitch(expert);
         expert.addEventListener('change', () => setExpertMode(expert.checked));
     }
 

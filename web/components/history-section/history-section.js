@@ -1,4 +1,5 @@
 import { api } from '../../api.js';
+import { readState, writeState } from '../../lib/address-state.js';
 import { announce } from '../../lib/announce.js';
 import { html, render, withCode } from '../../lib/html.js';
 import { segments, valueAt } from '../../lib/pointer.js';
@@ -55,20 +56,6 @@ export function diff(before, after, paths) {
 
 const params = ['atype', 'period', 'since', 'until'];
 
-function readState() {
-    const url = new URL(window.location.href);
-    return Object.fromEntries(params.map((p) => [p, url.searchParams.get(p) ?? '']));
-}
-
-function writeState(state) {
-    const url = new URL(window.location.href);
-    for (const p of params) {
-        if (state[p]) url.searchParams.set(p, state[p]);
-        else url.searchParams.delete(p);
-    }
-    window.history.replaceState(window.history.state, '', `${url.pathname}${url.search}${url.hash}`);
-}
-
 /**
  * Settings › History & audit: config revisions (who, when, which paths) with a diff against the revision before
  * and Revert; the audit log filtered by type and time, paged, and whether its chain verifies.
@@ -78,7 +65,7 @@ export class HistorySection extends HTMLElement {
     #nextRevision = null;
     #events = [];
     #nextEvent = null;
-    #state = readState();
+    #state = readState(params);
     #current = null;
 
     constructor() {
@@ -130,7 +117,7 @@ export class HistorySection extends HTMLElement {
                     <p class="muted" role="status" data-audit-count></p>
                     <div class="audit-problem" data-audit-problem></div>
                     <div class="table-wrap" tabindex="0" role="region" aria-label="Audit events">
-                        <table class="data-table audit-table">
+                        <table class="data-table data-table--stack audit-table">
                             <thead><tr><th scope="col">#</th><th scope="col">When</th><th scope="col">Type</th><th scope="col">Actor</th><th scope="col">Target</th><th scope="col">Detail</th></tr></thead>
                             <tbody data-events></tbody>
                         </table>
@@ -202,13 +189,13 @@ export class HistorySection extends HTMLElement {
             const [after, before] = await Promise.all([api.configRevision(revision), api.configRevision(revision - 1)]);
             const changes = diff(before.config, after.config, after.changedPaths ?? []);
             render(box, html`${changes.length ? html`
-                <table class="data-table diff-table">
+                <table class="data-table data-table--stack diff-table">
                     <caption class="visually-hidden">Changes in revision ${revision} against revision ${revision - 1}</caption>
                     <thead><tr><th scope="col">Setting</th><th scope="col">Before (revision ${revision - 1})</th><th scope="col">After</th></tr></thead>
                     <tbody>${changes.map((c) => html`<tr data-diff-pointer="${c.pointer}">
                         <th scope="row"><code>${segments(c.pointer).join('.')}</code></th>
-                        <td class="diff-before"><del><code>${shown(c.before)}</code></del></td>
-                        <td class="diff-after"><ins><code>${shown(c.after)}</code></ins></td>
+                        <td class="diff-before" data-label="Before"><del><code>${shown(c.before)}</code></del></td>
+                        <td class="diff-after" data-label="After"><ins><code>${shown(c.after)}</code></ins></td>
                     </tr>`)}</tbody>
                 </table>` : html`<p class="muted">No value differs from revision ${revision - 1}.</p>`}`);
         } catch (error) {
@@ -273,12 +260,12 @@ export class HistorySection extends HTMLElement {
         }
         render(body, html`${this.#events.length ? this.#events.map((e) => html`
             <tr data-event="${e.seq}" data-type="${e.type}">
-                <td class="numeric">${e.seq}</td>
-                <td>${when(e.at)}</td>
-                <td><code>${e.type}</code></td>
-                <td>${actorText(e.actor)}</td>
-                <td>${e.target ?? '—'}</td>
-                <td class="audit-detail">${e.detail && Object.keys(e.detail).length ? html`<code>${JSON.stringify(e.detail)}</code>` : '—'}</td>
+                <td class="numeric" data-label="#">${e.seq}</td>
+                <td data-label="When">${when(e.at)}</td>
+                <td data-label="Type"><code>${e.type}</code></td>
+                <td data-label="Actor">${actorText(e.actor)}</td>
+                <td data-label="Target">${e.target ?? '—'}</td>
+                <td class="audit-detail" data-label="Detail">${e.detail && Object.keys(e.detail).length ? html`<code>${JSON.stringify(e.detail)}</code>` : '—'}</td>
             </tr>`) : html`<tr><td colspan="6" class="muted">No event matches these filters.</td></tr>`}`);
         const count = this.#events.length;
         this.querySelector('[data-audit-count]').textContent = `${count}${this.#nextEvent ? '+' : ''} event${count === 1 ? '' : 's'} shown`;
@@ -303,7 +290,7 @@ export class HistorySection extends HTMLElement {
         if (!params.includes(name)) return;
         this.#state[name] = event.target.value;
         for (const field of this.querySelectorAll('[data-custom-time]')) field.hidden = this.#state.period !== 'custom';
-        writeState(this.#state);
+        writeState(params, this.#state);
         this.#loadEvents();
     }
 

@@ -44,6 +44,8 @@ export class ModelPicker extends HTMLElement {
     get value() { return this.#value; }
 
     set value(reference) {
+        // The same value again (a refresh after another key saved) leaves a provider the user is choosing alone.
+        if ((reference ?? null) === this.#value && this.querySelector('[data-picker="model"] option')) return;
         this.#value = reference ?? null;
         if (this.#value) this.#provider = this.#value.split('/')[0];
         else if (!this.standalone) this.#provider = '';
@@ -209,6 +211,12 @@ export class ModelPicker extends HTMLElement {
         if (picker === 'provider') {
             this.#provider = event.target.value;
             this.#fillModels();
+            if (this.standalone && this.#value) {
+                // A standalone picker's choice goes with its provider.
+                this.#value = null;
+                this.#describe();
+                this.dispatchEvent(new CustomEvent('model-picked', { bubbles: true, detail: { reference: null, manual: false } }));
+            }
             if (!this.#provider && this.inherit && !this.standalone) this.#choose(null, false);
         } else if (picker === 'model') {
             const reference = event.target.value || null;

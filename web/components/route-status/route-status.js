@@ -67,7 +67,7 @@ export class RouteStatus extends HTMLElement {
                                 <thead><tr><th scope="col">Model</th>${accountList.map((a) => html`<th scope="col"><code>${a}</code></th>`)}</tr></thead>
                                 <tbody>
                                     ${models.map((m) => html`<tr data-route-model="${m.model}">
-                                        <th scope="row"><code>${m.model}</code></th>
+                                        <th scope="row"><code>${m.model.startsWith(`${this.#provider.id}/`) ? m.model.slice(this.#provider.id.length + 1) : m.model}</code></th>
                                         ${accountList.map((a) => {
                                             const entry = m.accounts.find((x) => x.account === a);
                                             return html`<td>${entry ? html`<span class="route-pill route-pill--${stateClass(entry.state)}">${stateText(entry)}</span>` : '—'}</td>`;
