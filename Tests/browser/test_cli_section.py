@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
 
 from conftest import (api_call, chromium, color_scheme, console_errors, csp_violations, full_screenshot, open_section,
                       running_stack, visible, wait)
@@ -195,6 +196,37 @@ def test_a_selection_is_drawn_from_typed_parameters_saved_tested_and_a_bad_value
     row = visible(driver, 'cli-selections [data-selection="opus~deep"]')
     assert "effort high" in row.text and "thinkingTokens 8000" in row.text and "claude:sel" in row.text
     clean(driver, expected=r"/api/cli/selections - Failed to load resource: the server responded with a status of 422")
+
+
+@pytest.mark.parametrize("scheme", ["light", "dark"])
+def test_the_cli_section_has_no_serious_or_critical_axe_violation(driver, cli_stack, cli_bin, scheme):
+    """Everything the section can show at once: CLIs with notices and history, accounts, a sign-in waiting on a
+    pasted code, the models tables, a selection form; desktop and phone width."""
+    from test_accessibility import DESKTOP, PHONE, overflowing, serious
+    from conftest import phone
+    status, _ = api_call(cli_stack, "POST", "/api/cli/claude/accounts", {"id": "claude:a11y"})
+    assert status in (201, 409)
+    color_scheme(driver, scheme)
+    for name, (width, height) in (("desktop", DESKTOP), ("phone", PHONE)):
+        phone(driver, name == "phone", width, height)
+        open_section(driver, cli_stack, "clis")
+        tool_card(driver, "claude").find_element(By.CSS_SELECTOR, '[data-cli-account="claude:a11y"] [data-op="login"]').click()
+        visible(driver, '[data-cli-account="claude:a11y"] [data-login-input]', timeout=30)
+        driver.find_element(By.CSS_SELECTOR, 'cli-selections [data-op="new-selection"]').click()
+        visible(driver, "[data-sel-form]")
+        driver.execute_script("document.querySelectorAll('cli-section details').forEach((d) => { d.open = true; })")
+        found, axe = serious(driver)
+        assert found == [], axe.report(found)
+        wide = overflowing(driver)
+        assert not wide, f"the CLI section is wider than {width}px: " + ", ".join(wide)
+        driver.execute_script("window.scrollTo(0, 0)")
+        full_screenshot(driver, f"switchboard-clis-{scheme}-{name}.png")
+        # Cancel by keyboard: the sign-in ends and says so.
+        cancel = driver.find_element(By.CSS_SELECTOR, '[data-cli-account="claude:a11y"] [data-op="cancel-login"]')
+        driver.execute_script("arguments[0].focus()", cancel)
+        cancel.send_keys(Keys.ENTER)
+        wait(driver, 30).until(lambda d: d.find_elements(By.CSS_SELECTOR, '[data-cli-account="claude:a11y"] [data-login-status="cancelled"]'))
+    clean(driver)
 
 
 @pytest.mark.parametrize("scheme", ["light", "dark"])

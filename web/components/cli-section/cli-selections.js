@@ -1,5 +1,7 @@
 import { api } from '../../api.js';
 import { announce } from '../../lib/announce.js';
+// fields.js keeps a switch's aria-checked in step with its state on every change (a document-wide listener).
+import '../../lib/fields.js';
 import { html, render, withCode } from '../../lib/html.js';
 
 function summary(values) {
@@ -193,7 +195,7 @@ export class CLISelections extends HTMLElement {
             const on = value ?? p.default ?? false;
             return html`
                 <div class="field field--switch cli-param" data-field="${pointer}" data-param="${p.name}" data-type="boolean" data-default="${String(p.default ?? false)}">
-                    <input id="${id}" type="checkbox" role="switch" ${on ? 'checked' : ''} ${p.description ? html`aria-describedby="${id}-help"` : ''}>
+                    <input id="${id}" type="checkbox" role="switch" aria-checked="${on ? 'true' : 'false'}" ${on ? 'checked' : ''} ${p.description ? html`aria-describedby="${id}-help"` : ''}>
                     <label for="${id}">${p.label}</label>${help}${messages}
                 </div>`;
         }
