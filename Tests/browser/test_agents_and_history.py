@@ -51,6 +51,8 @@ def catalog_model(stack, reference):
 
 def test_new_agent_shows_a_monthly_estimate_from_catalog_prices_and_the_volume_and_is_created(browser, stack):
     agent_id = f"coder-{secrets.token_hex(2)}"
+    # (the default runtime back to Pi: other tests on the shared stack change it)
+    patch_settings(stack, {"agents": {"defaults": {"runtime": None}}})
     open_section(browser, stack, "agents")
     visible(browser, "new-agent-card h3")
     browser.execute_script("window.localStorage.removeItem('switchboard.agentVolume')")
