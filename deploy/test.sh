@@ -43,15 +43,15 @@ swift build --build-tests >/dev/null   # fail here, loudly, if the build is brok
 artifacts=$(mktemp -d /tmp/switchboard-test-artifacts.XXXXXX)
 chmod 755 "$artifacts"; mkdir -m 700 "$artifacts/tmp"
 export SWITCHBOARD_TEST_ARTIFACTS=$artifacts
+# Full-page screenshots of every settings section (light and dark, desktop and phone width) stay here afterwards.
+export SWITCHBOARD_SCREENSHOT_DIR="${SWITCHBOARD_SCREENSHOT_DIR:-$root/.build/screenshots}"
+mkdir -p "$SWITCHBOARD_SCREENSHOT_DIR"
 
 echo "==> swift test (unit, transport, integration through nginx)"
 TMPDIR="$artifacts/tmp" swift test --skip-build
 
 echo "==> browser and contract tests (pytest)"
 export SWITCHBOARD_BIN="$(swift build --show-bin-path)/switchboard"
-# Full-page screenshots of every settings section (light and dark, desktop and phone width) stay here afterwards.
-export SWITCHBOARD_SCREENSHOT_DIR="${SWITCHBOARD_SCREENSHOT_DIR:-$root/.build/screenshots}"
-mkdir -p "$SWITCHBOARD_SCREENSHOT_DIR"
 "$python" -m pytest -q -p no:cacheprovider Tests/browser Tests/contract
 
 echo "==> canary scan (no fake secret left in plaintext anywhere the suite wrote)"

@@ -51,6 +51,8 @@ def catalog_model(stack, reference):
 
 def test_new_agent_shows_a_monthly_estimate_from_catalog_prices_and_the_volume_and_is_created(browser, stack):
     agent_id = f"coder-{secrets.token_hex(2)}"
+    # (the default runtime back to Pi: other tests on the shared stack change it)
+    patch_settings(stack, {"agents": {"defaults": {"runtime": None}}})
     open_section(browser, stack, "agents")
     visible(browser, "new-agent-card h3")
     browser.execute_script("window.localStorage.removeItem('switchboard.agentVolume')")
@@ -294,3 +296,29 @@ def test_the_audit_log_filters_by_type_and_time_keeps_them_across_a_reload_and_s
     wait(browser).until(lambda d: [s for s, _ in events(d)] == expected)
     assert csp_violations(browser) == []
     assert console_errors(browser) == []
+
+
+def test_an_audit_log_edited_behind_the_servers_back_is_said_not_to_verify(browser):
+    # Given a stack of its own (its audit log is about to be spoiled) with a few events
+    import sqlite3
+    from conftest import running_stack, sign_in
+    with running_stack(prefix="switchboard-browser-") as own:
+        patch_settings(own, {"agents": {"defaults": {"params": {"temperature": 0.6}}}})
+        sign_in(browser, own)
+
+        # When someone without the audit key edits an event in the database
+        database = own.run_dir.parent / "state" / "switchboard.sqlite"
+        with sqlite3.connect(database) as db:
+            db.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
+            db.execute("UPDATE audit_event SET actor = 'someone-else' WHERE seq = (SELECT MIN(seq) FROM audit_event)")
+
+        # Then History & audit says the chain does not verify, and why
+        browser.get(own.url("/settings?section=history"))
+        verify = visible(browser, "[data-verify] [data-chain]")
+        assert verify.get_attribute("data-chain") == "broken"
+        box = browser.find_element(By.CSS_SELECTOR, "[data-verify]")
+        assert "does not verify" in box.text and "switchboard audit verify" in box.text
+        status, body = api_call(own, "GET", "/api/audit/verify")
+        assert status == 200 and body["ok"] is False
+        assert body["problem"] in box.text
+        assert console_errors(browser) == []
