@@ -133,10 +133,6 @@ public final class LocalToolService: Sendable {
         row.versionText = versionText ?? row.versionText
         row.updatedAt = now
         var needsSync = row.models == nil
-        // Said once, not on every scan while it lasts.
-        if let versionProblem, try database.cliNotices(perTool: 1)[tool.name]?.first?.message != versionProblem {
-            notices.append(("version_unknown", versionProblem))
-        }
         if !wasPresent {
             let again = stored != nil
             notices.append(("installed", "\(tool.name) \(version ?? "(version unknown)") \(again ? "is back" : "found") at \(path)"))
@@ -174,6 +170,10 @@ public final class LocalToolService: Sendable {
                 let message = "\(tool.name): models could not be read (\(problem ?? "no answer"))"
                 if try database.cliNotices(perTool: 1)[tool.name]?.first?.message != message { notices.append(("sync_failed", message)) }
             }
+        }
+        // Last, and said once, not on every scan while it lasts (it is then the newest notice).
+        if let versionProblem, try database.cliNotices(perTool: 1)[tool.name]?.first?.message != versionProblem {
+            notices.append(("version_unknown", versionProblem))
         }
         try database.saveCLITool(row, notices: notices, events: events, at: now)
         for account in try database.cliAccounts() where account.tool == tool.name {
