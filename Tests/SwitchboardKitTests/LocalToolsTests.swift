@@ -56,7 +56,7 @@ struct CLIHarness {
     }
 }
 
-@Suite("Provider CLIs")
+@Suite("Provider CLIs", .takesTurns)
 struct LocalToolsTests {
     @Test func aScanFindsEachCLIWithItsVersionAndModels() async throws {
         let h = try CLIHarness()
