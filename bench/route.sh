@@ -8,11 +8,14 @@
 # Prints rps and p99 for each and the ratios Switchboard/trivial (target: rps >= 0.85) and Switchboard/LiteLLM.
 #
 #   bench/route.sh [--duration 10] [--connections 32] [--rounds 3] [--log-level info]
-#                  [--model anthropic/claude-sonnet-4-5] [--peers-only]
+#                  [--model anthropic/claude-sonnet-4-5] [--peers-only] [--cli]
 # The three are measured alternately, --rounds times each, and the means are compared, as in bench/run.sh.
 # Every answer is counted (bench/post-json.lua): one that is not 2xx, or a request left without an answer,
 # in the checks before measuring or in any round, stops the run with exit 1, so a broken endpoint can never
 # pass for a fast one.
+# --cli: the three accounts are Codex CLI accounts (the fake CLIs of Tests/fakes/cli on --cli-path, signed in as
+#   the CLI's own sign-in leaves them) and the model codex/gpt-5.1-codex: each decision carries the command to run
+#   (argv and environment) instead of a credential.
 # --peers-only: sets Switchboard up as usual but neither requires nor measures POST /api/route (for a build
 #   without it); the trivial responder and LiteLLM are measured as usual.
 #
@@ -23,7 +26,7 @@ set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/../deploy/lib.sh"
 root=$(repo_root); cd "$root"
 
-duration=10; connections=32; rounds=3; loglevel=info; threads=4; peers_only=false
+duration=10; connections=32; rounds=3; loglevel=info; threads=4; peers_only=false; cli=false
 model=anthropic/claude-sonnet-4-5
 while [ $# -gt 0 ]; do
     case $1 in
@@ -33,6 +36,7 @@ while [ $# -gt 0 ]; do
         --log-level) loglevel=$2; shift 2 ;;
         --model) model=$2; shift 2 ;;
         --peers-only) peers_only=true; shift ;;
+        --cli) cli=true; model=codex/gpt-5.1-codex; shift ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
 done
@@ -83,7 +87,13 @@ trap cleanup EXIT
 sb_port=18495; tr_port=18496; ll_port=18497
 
 # --- Switchboard, and the state a decision needs ------------------------------------------------------------
-start_stack "$work/sb" "$work/sb-state" "127.0.0.1:$sb_port" "$bin" --accept-threads "$threads" --log-level "$loglevel"
+cli_args=()
+if $cli; then
+    mkdir -p "$work/cli-bin"
+    for f in codex _fakecli.py; do ln -s "$root/Tests/fakes/cli/$f" "$work/cli-bin/$f"; done
+    cli_args=(--cli-path "$work/cli-bin" --cli-scan-interval 0)
+fi
+start_stack "$work/sb" "$work/sb-state" "127.0.0.1:$sb_port" "$bin" --accept-threads "$threads" --log-level "$loglevel" "${cli_args[@]}"
 sb=http://127.0.0.1:$sb_port
 wait_http "$sb/api/health"
 admin=$(grep -o 'sbk_[A-Za-z0-9_-]*' "$work/sb/serve.stdout" | head -1)
@@ -101,7 +111,20 @@ call() {
 }
 
 accounts=()
+if $cli; then
+    call 200 POST "$sb/api/cli/scan" "$admin" >/dev/null
+    for n in 1 2 3; do
+        id=codex:bench-$n
+        home=$(call 201 POST "$sb/api/cli/codex/accounts" "$admin" "{\"id\":\"$id\"}" |
+            python3 -c 'import json, sys; print(json.load(sys.stdin)["home"])')
+        echo '{"email": "bench@example.com", "plan": "pro"}' > "$home/.fake-session"
+        status=$(call 200 POST "$sb/api/cli/codex/accounts/$id/check" "$admin" | grep -o '"status":"[a-z_]*"' | head -1)
+        echo "==> CLI account $id ($status)" >&2
+        accounts+=("$id")
+    done
+fi
 for n in 1 2 3; do
+    $cli && break
     id=anthropic:bench-$n
     key=sk-ant-api03-bench-fake-key-$n-$(head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n')
     call 201 POST "$sb/api/accounts" "$admin" \

@@ -6,7 +6,8 @@
 #   3. the contract tests: openapi.yaml is a valid OpenAPI 3.1 document, and Schemathesis's requests made from it
 #      get through nginx from the real responder only answers the document promises;
 #   4. the canary scan: the fake secrets the tests used (marked CANARYSECRET) appear in no log, database,
-#      WAL or other file any test left behind (Tests/canary/scan.py).
+#      WAL or other file any test left behind (Tests/canary/scan.py);
+#   5. the fake provider CLIs' self-test (Tests/fakes/cli): they print what the real CLIs print.
 # CI runs this same script (.ci/run).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
@@ -52,7 +53,7 @@ TMPDIR="$artifacts/tmp" swift test --skip-build
 
 echo "==> browser and contract tests (pytest)"
 export SWITCHBOARD_BIN="$(swift build --show-bin-path)/switchboard"
-"$python" -m pytest -q -p no:cacheprovider Tests/browser Tests/contract
+"$python" -m pytest -q -p no:cacheprovider Tests/browser Tests/contract Tests/fakes/cli/test_fakes.py
 
 echo "==> canary scan (no fake secret left in plaintext anywhere the suite wrote)"
 "$python" Tests/canary/scan.py "$artifacts"

@@ -87,11 +87,14 @@ public final class LocalToolService: Sendable {
 
     /// Looks for every known CLI, records versions, notices and models, and checks each account's sign-in.
     public func scan(actor: String = "system") async throws {
+        // One CLI's failure (a store that refuses the write) does not keep the others from being looked at.
+        let failure = Locked<(any Error)?>(nil)
         await scanGate.run {
             for tool in ToolDefinition.all {
-                try? await self.scan(tool, actor: actor)
+                do { try await self.scan(tool, actor: actor) } catch { failure.withLock { $0 = $0 ?? error } }
             }
         }
+        if let error = failure.withLock({ $0 }) { throw error }
     }
 
     func scan(_ tool: ToolDefinition, actor: String) async throws {
@@ -114,8 +117,11 @@ public final class LocalToolService: Sendable {
         var versionProblem: String?
         do {
             let out = try await runner.run(command(tool, tool.versionArguments, home: nil))
-            versionText = out.combined.trimmingCharacters(in: .whitespacesAndNewlines).split(whereSeparator: \.isNewline).first.map(String.init)
-            if !out.succeeded { versionProblem = "\(tool.name) --version failed: \(String(out.combined.prefix(200)))" }
+            if out.succeeded {
+                versionText = out.combined.trimmingCharacters(in: .whitespacesAndNewlines).split(whereSeparator: \.isNewline).first.map(String.init)
+            } else {
+                versionProblem = "\(tool.name) --version failed: \(String(out.combined.prefix(200)))"
+            }
         } catch {
             versionProblem = "\(tool.name) --version: \(error)"
         }
@@ -127,9 +133,6 @@ public final class LocalToolService: Sendable {
         row.versionText = versionText ?? row.versionText
         row.updatedAt = now
         var needsSync = row.models == nil
-        if let versionProblem {
-            notices.append(("version_unknown", versionProblem))
-        }
         if !wasPresent {
             let again = stored != nil
             notices.append(("installed", "\(tool.name) \(version ?? "(version unknown)") \(again ? "is back" : "found") at \(path)"))
@@ -164,8 +167,13 @@ public final class LocalToolService: Sendable {
                 row.take(fresh, at: now)
             } else {
                 row.syncError = problem
-                notices.append(("sync_failed", "\(tool.name): models could not be read (\(problem ?? "no answer"))"))
+                let message = "\(tool.name): models could not be read (\(problem ?? "no answer"))"
+                if try database.cliNotices(perTool: 1)[tool.name]?.first?.message != message { notices.append(("sync_failed", message)) }
             }
+        }
+        // Last, and said once, not on every scan while it lasts (it is then the newest notice).
+        if let versionProblem, try database.cliNotices(perTool: 1)[tool.name]?.first?.message != versionProblem {
+            notices.append(("version_unknown", versionProblem))
         }
         try database.saveCLITool(row, notices: notices, events: events, at: now)
         for account in try database.cliAccounts() where account.tool == tool.name {

@@ -114,7 +114,7 @@ import TestSupport
         #expect(until.map { $0.timeIntervalSinceNow > 20 } == true, "\(String(describing: row))")
     }
 
-    @Test func theLadderGrowsAndAnAccountIsUsedAgainWhenItsCooldownEnds() async throws {
+    @Test(.takesTurns) func theLadderGrowsAndAnAccountIsUsedAgainWhenItsCooldownEnds() async throws {
         let r = try await Routed.start("routing-ladder", anthropic: [
             "anthropic:a": "sk-ant-CANARYSECRET-route-good0123456789",
             "anthropic:b": "sk-ant-CANARYSECRET-route-good9876543210",
@@ -152,19 +152,19 @@ import TestSupport
         #expect(try r.status()["anthropic:b"]?["state"] as? String == "in_rotation")
     }
 
-    @Test func quotaHeadersAtNinetyNinePercentHoldAnAccountBackUntilTheReset() async throws {
+    @Test(.takesTurns) func quotaHeadersAtNinetyNinePercentHoldAnAccountBackUntilTheReset() async throws {
         let r = try await Routed.start("routing-quota", anthropic: [
             "anthropic:a": "sk-ant-CANARYSECRET-route-good0123456789",
             "anthropic:nearly": "sk-ant-CANARYSECRET-nearlyout-0123456789",
         ])
-        // The emulator reports 1 % of the token window left, resetting in five seconds.
+        // The emulator reports 1 % of the token window left, resetting in fifteen seconds.
         let started = Date()
         let first = try await r.run(3)
         #expect(first.filter { $0.account == "anthropic:nearly" }.count == 1, "\(Self.counts(first))")
         #expect(try r.status()["anthropic:nearly"]?["state"] as? String == "quota")
         #expect(Self.counts(try await r.run(3))["anthropic:nearly"] == nil)
         // After the reset it is used again (and, told the same again, held again).
-        try await Task.sleep(for: .seconds(max(0, 6.5 - Date().timeIntervalSince(started))))
+        try await Task.sleep(for: .seconds(max(0, 16.5 - Date().timeIntervalSince(started))))
         let tally4 = Self.counts(try await r.run(4)); #expect(tally4["anthropic:nearly"] == 1)
     }
 

@@ -167,14 +167,14 @@ def anthropic(request):
 
 def anthropic_message(request, key):
     """`POST /v1/messages`: a short reply with the per-minute rate-limit headers. A key with `nearlyout` has 1 % of
-    its token window left, resetting five seconds from now."""
+    its token window left, resetting fifteen seconds from now (long enough for a loaded machine to look at it)."""
     try:
         model = json.loads(request.body or "{}").get("model", "claude")
     except ValueError:
         return anthropic_error(400, "invalid_request_error", "the body is not JSON")
     remaining, reset = "79000", time.time() + 60
     if "nearlyout" in key:
-        remaining, reset = "1000", time.time() + 5
+        remaining, reset = "1000", time.time() + 15
     stamp = datetime.datetime.fromtimestamp(reset, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
     return json_answer(200, {
         "id": "msg_emulated", "type": "message", "role": "assistant", "model": model,
