@@ -23,7 +23,7 @@ extension Stack {
 }
 
 /// Accounts, the vault and the audit log through real nginx, the real responder and the real CLI.
-@Suite struct AccountsThroughNginxTests {
+@Suite(.ownThread) struct AccountsThroughNginxTests {
     @Test func everyAccountEndpointThroughNginx() throws {
         let stack = try Stack(label: "accounts")
         let key = "sk-ant-CANARYSECRETapi03-NGINXtestKEY0123456789abcdefQRST"

@@ -48,7 +48,7 @@ private struct CLIState {
 
 // MARK: Tests
 
-@Suite struct AuditCLITests {
+@Suite(.ownThread) struct AuditCLITests {
     @Test func keysRotateMakesANewAuditKeyThatLaterEventsUse() throws {
         // Given a log of three events sealed with audit key 1
         let s = try CLIState("audit-rotate")

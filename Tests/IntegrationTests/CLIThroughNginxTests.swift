@@ -5,7 +5,7 @@ import TestSupport
 /// Provider CLIs through real nginx and the real responder: the fake CLIs of Tests/fakes/cli on `--cli-path`,
 /// a sign-in relayed from the CLI's terminal to an HTTP client and back, and the test runtime
 /// (Tests/fakes/runtime.py) running the command each decision hands it and reporting the outcome.
-@Suite(.takesTurns) struct CLIThroughNginxTests {
+@Suite(.takesTurns, .ownThread) struct CLIThroughNginxTests {
     struct CLIStack: Sendable {
         let stack: Stack
         let fakes: FakeCLIs

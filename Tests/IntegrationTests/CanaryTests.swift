@@ -6,7 +6,7 @@ import TestSupport
 /// one, the failing paths included; afterwards none of them appears in the responder's log, nginx's logs,
 /// the audit log, any HTTP body (except the answers of the audited reveal and copy, whose purpose it is),
 /// CLI output, or any raw file under the state directory (SQLite database, WAL, credential and key files).
-@Suite struct CanaryTests {
+@Suite(.ownThread) struct CanaryTests {
     @Test func secretsAppearNowhereButTheirEncryptedFiles() throws {
         let tag = UUID().uuidString.replacingOccurrences(of: "-", with: "").prefix(12)
         let canaries = [

@@ -4,7 +4,7 @@ import TestSupport
 
 /// The provider catalog through real nginx: the shipped resource is found by the real binary, and a
 /// custom provider is written under the state directory and read back.
-@Suite struct CatalogThroughNginxTests {
+@Suite(.ownThread) struct CatalogThroughNginxTests {
     @Test func shippedCatalogAndACustomProviderRoundTrip() throws {
         let stack = try Stack(label: "catalog")
         let list = try stack.http.send("GET", "/api/catalog", headers: [stack.auth])

@@ -4,7 +4,7 @@ import TestSupport
 import Testing
 
 /// Durability of the settings document under `kill -9`, through real nginx.
-@Suite struct ConfigCrashTests {
+@Suite(.ownThread) struct ConfigCrashTests {
     /// 8 writers patch in a loop; the responder is killed with SIGKILL 10 times at random moments and
     /// restarted. Every patch answered 200 must be in its revision afterwards, revisions have no gaps, and
     /// SQLite's integrity check passes.

@@ -29,7 +29,7 @@ extension HTTPClient.Reply {
 // MARK: Tests
 
 /// The settings document through real nginx and the real responder.
-@Suite struct ConfigThroughNginxTests {
+@Suite(.ownThread) struct ConfigThroughNginxTests {
     @Test func readPatchAndReadBack() throws {
         let stack = try Stack(label: "config")
         let first = try stack.http.send("GET", "/api/config", headers: [stack.auth])
@@ -150,7 +150,7 @@ extension HTTPClient.Reply {
 
 /// The responder closes a connection as soon as its answer is written when the request's input was read
 /// whole (no lingering drain). nginx must never see that as a reset or a premature close.
-@Suite struct PromptCloseTests {
+@Suite(.ownThread) struct PromptCloseTests {
     @Test func manyRequestsWithAndWithoutBodiesLeaveNginxsErrorLogClean() throws {
         let stack = try Stack(label: "prompt-close")
         let statuses = Shared<[Int: Int]>([:])

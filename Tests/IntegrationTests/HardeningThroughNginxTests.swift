@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// What an adversarial review of the running stack found (issue 12), each checked through real nginx.
-@Suite struct HardeningThroughNginxTests {
+@Suite(.ownThread) struct HardeningThroughNginxTests {
     /// A valid account body padded with JSON whitespace to exactly `size` bytes (an empty body when `size` is 0).
     static func paddedAccount(_ id: String, size: Int) -> String {
         if size == 0 { return "" }

@@ -7,7 +7,7 @@ import Glibc
 
 /// `serve --inherit-socket`: the listening socket arrives as fd 0, the way spawn-fcgi (and systemd with
 /// `StandardInput=socket`) hand it over.
-@Suite struct InheritedSocketTests {
+@Suite(.ownThread) struct InheritedSocketTests {
     @Test func servesOnAListeningSocketInheritedAsStandardInput() throws {
         let dir = try Paths.temporaryDirectory("inherit")
         defer { try? FileManager.default.removeItem(at: dir) }

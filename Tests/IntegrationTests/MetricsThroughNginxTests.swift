@@ -10,7 +10,7 @@ func sampleValue(_ text: String, _ series: String) -> Double? {
 // MARK: Tests
 
 /// `GET /api/metrics` as Prometheus scrapes it: through nginx, with a bearer token from its credentials file.
-@Suite struct MetricsThroughNginxTests {
+@Suite(.ownThread) struct MetricsThroughNginxTests {
     @Test func prometheusScrapesRequestsByRouteTemplateAndStatus() throws {
         // Given a responder behind nginx (the harness asked for its health while waiting for it to start) that
         // answered a few requests

@@ -3,7 +3,7 @@ import Testing
 import TestSupport
 
 /// What nginx.conf.example puts on the wire, seen by a raw FastCGI listener (no libfcgi, no filtering).
-@Suite struct NginxConfigTests {
+@Suite(.ownThread) struct NginxConfigTests {
     @Test func proxyHeaderNeverReachesTheResponderAndParamsAreExplicit() throws {
         let dir = try Paths.temporaryDirectory("nginxcfg")
         defer { try? FileManager.default.removeItem(at: dir) }

@@ -4,7 +4,7 @@ import TestSupport
 
 /// OAuth and pairing through real nginx and the real responder, with the fake authorization server; the
 /// `switchboard auth pair` CLI run as a process, the test playing the browser.
-@Suite struct OAuthThroughNginxTests {
+@Suite(.ownThread) struct OAuthThroughNginxTests {
     static let fake = try! FakeAuthorizationServer()
     static let emulator = try! ProviderEmulator()
 

@@ -4,7 +4,7 @@ import TestSupport
 
 /// Connection tests and discovery through real nginx and the real responder, against the HTTPS provider
 /// emulator (trusted through `--outbound-ca-file`, reachable through `--allow-private-host localhost`).
-@Suite struct ProviderTestsThroughNginxTests {
+@Suite(.ownThread) struct ProviderTestsThroughNginxTests {
     static let emulator = try! ProviderEmulator(slowDelay: .seconds(2))
 
     func stack(_ label: String) throws -> Stack {

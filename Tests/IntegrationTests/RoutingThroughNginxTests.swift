@@ -6,7 +6,7 @@ import TestSupport
 /// that loops route → call the HTTPS provider emulator with the credential it was handed → report the outcome
 /// with the emulator's response headers. Cooldowns are shortened with `--cooldown-ladder` so a test can watch
 /// one end; their lengths at the real ladder are checked in-process on an explicit clock (RoutingTests).
-@Suite struct RoutingThroughNginxTests {
+@Suite(.ownThread) struct RoutingThroughNginxTests {
     static let emulator = try! ProviderEmulator()
 
     struct Call: Sendable {

@@ -5,7 +5,7 @@ import TestSupport
 import Glibc
 #endif
 
-@Suite struct ShutdownTests {
+@Suite(.ownThread) struct ShutdownTests {
     @Test func sigtermUnderLoadExitsWithinItsGraceAndAnswersEveryRequest() throws {
         let stack = try Stack()
         let pid = stack.responderPID

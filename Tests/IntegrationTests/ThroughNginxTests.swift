@@ -6,7 +6,7 @@ import Glibc
 #endif
 
 /// The real `switchboard` binary behind real nginx (rendered from nginx.conf.example) on loopback.
-@Suite struct ThroughNginxTests {
+@Suite(.ownThread) struct ThroughNginxTests {
     @Test func withoutCredentialsTheAPIAnswers401ProblemJSON() throws {
         let stack = try Stack()
         let reply = try stack.http.send("GET", "/api/session")

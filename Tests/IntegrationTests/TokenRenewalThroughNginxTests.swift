@@ -7,7 +7,7 @@ import Glibc
 
 /// Issue 12, item 11, through the real binary: `serve` renews an expiring OAuth sign-in by itself, with no
 /// request, and still stops at once on SIGTERM.
-@Suite struct TokenRenewalThroughNginxTests {
+@Suite(.ownThread) struct TokenRenewalThroughNginxTests {
     @Test func theServerRenewsAnExpiringSignInWithNoRequestAndStillStopsOnSIGTERM() throws {
         // Given a server that looks every second, and a sign-in done elsewhere that expires in two minutes
         // (inside the default five-minute margin)
