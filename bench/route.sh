@@ -167,14 +167,17 @@ wait_http "http://127.0.0.1:$tr_port/api/health"
 call 200 POST "http://127.0.0.1:$tr_port/api/route" "" "$route_body" >/dev/null
 
 # --- LiteLLM's proxy ------------------------------------------------------------------------------------------
-ll_model=${model#*/}
+# The peer routes an API model even with --cli (LiteLLM has no provider CLI accounts to compare with).
+peer_model=$model
+$cli && peer_model=anthropic/claude-sonnet-4-5
+ll_model=${peer_model#*/}
 ll_key=sk-bench-$(head -c 16 /dev/urandom | od -An -tx1 | tr -d ' \n')
 {
     echo "model_list:"
     for n in 1 2 3; do
         echo "  - model_name: $ll_model"
         echo "    litellm_params:"
-        echo "      model: $model"
+        echo "      model: $peer_model"
         echo "      api_key: sk-ant-api03-bench-fake-key-$n"
         echo "      mock_response: \"hi from deployment $n\""
     done
