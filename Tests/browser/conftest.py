@@ -14,6 +14,7 @@ import pytest
 from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
+from selenium.common.exceptions import NoSuchElementException, StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -82,7 +83,9 @@ def browser(stack):
 
 
 def wait(driver, timeout=10):
-    return WebDriverWait(driver, timeout)
+    """A wait whose condition is looked at again when the page replaced an element it had found (a view that
+    re-renders mid-poll): a stale element is not an answer, only a reason to look again."""
+    return WebDriverWait(driver, timeout, ignored_exceptions=(NoSuchElementException, StaleElementReferenceException))
 
 
 def visible(driver, css, timeout=10):

@@ -91,9 +91,11 @@ def test_a_reported_429_shows_cooling_quota_and_the_decision_and_billing_disable
         # Then Refresh shows it disabled, with the reason, on the panel and on the tile
         panel.find_element(By.CSS_SELECTOR, '[data-op="route-refresh"]').click()
         wait(browser, 15).until(lambda d: d.find_element(By.CSS_SELECTOR, f'[data-route-account="{second}"]').get_attribute("data-route-state") == "disabled")
-        text = browser.find_element(By.CSS_SELECTOR, f'[data-route-account="{second}"] [data-route-text]').text
+        text = wait(browser, 15).until(lambda d: d.find_element(By.CSS_SELECTOR, f'[data-route-account="{second}"] [data-route-text]').text)
         assert re.fullmatch(r"Disabled until .+ \(billing(, 1 failure)?\)", text), text
-        assert tile_account(browser, second).find_element(By.CSS_SELECTOR, "[data-route-summary]").get_attribute("data-route-summary") == "disabled"
+        # The tile is drawn again with the status too: read it once it has settled.
+        wait(browser, 15).until(lambda d: tile_account(d, second).find_element(By.CSS_SELECTOR, "[data-route-summary]")
+                                .get_attribute("data-route-summary") == "disabled")
         assert csp_violations(browser) == []
         assert console_errors(browser) == []
     finally:
