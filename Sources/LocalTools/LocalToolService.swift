@@ -246,7 +246,10 @@ public final class LocalToolService: Sendable {
 
     func scratchHome(_ tool: ToolDefinition) -> String {
         let dir = stateDirectory.appendingPathComponent("cli/scratch/\(tool.name)").path
-        for d in tool.homeDirectories(dir) { try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700]) }
+        // Made once: every version check and model list runs here, and the directories rarely go away.
+        for d in tool.homeDirectories(dir) where !FileManager.default.fileExists(atPath: d) {
+            try? FileManager.default.createDirectory(atPath: d, withIntermediateDirectories: true, attributes: [.posixPermissions: 0o700])
+        }
         return dir
     }
 
